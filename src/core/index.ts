@@ -1,0 +1,4 @@
+// core: shared types, pixel classes and user-facing errors. Imports nothing else of photosieve.
+export * from './types.js';
+export * from './errors.js';
+export * from './geometry.js';

@@ -1,0 +1,110 @@
+// OpenCV.js loading and Mat lifetime. Loaded once per process (or worker); every Mat is created inside
+// `withMats` so it is deleted in a `finally`, since the wasm heap never shrinks and a leaked Mat is lost for good.
+import { createRequire } from 'node:module';
+import { PhotosieveError } from '../core/index.js';
+
+/** The subset of OpenCV.js that photosieve uses (the package's own typings are not shipped in its dist). */
+export interface CvMat {
+  readonly rows: number;
+  readonly cols: number;
+  readonly data: Uint8Array;
+  readonly data32S: Int32Array;
+  readonly data32F: Float32Array;
+  delete(): void;
+  isDeleted(): boolean;
+  intPtr(row: number, col: number): Int32Array;
+}
+export interface CvMatVector {
+  size(): number;
+  get(index: number): CvMat;
+  delete(): void;
+}
+export interface OpenCV {
+  Mat: new (...args: unknown[]) => CvMat;
+  MatVector: new () => CvMatVector;
+  CV_8UC1: number;
+  CV_32SC1: number;
+  CV_32FC1: number;
+  RETR_CCOMP: number;
+  RETR_EXTERNAL: number;
+  CHAIN_APPROX_SIMPLE: number;
+  CHAIN_APPROX_NONE: number;
+  matFromArray(rows: number, cols: number, type: number, array: ArrayLike<number>): CvMat;
+  findContours(
+    image: CvMat,
+    contours: CvMatVector,
+    hierarchy: CvMat,
+    mode: number,
+    method: number,
+  ): void;
+  exceptionFromPtr(err: number): { msg: string };
+}
+
+let loading: Promise<{ cv: OpenCV }> | undefined;
+
+/**
+ * Loads OpenCV.js once. The 4.12 build exports an Emscripten module with a `then` method: resolving or awaiting
+ * it directly hangs at 100 % CPU, so we wait for `onRuntimeInitialized`, drop `then`, and only ever hand the
+ * module out wrapped in a plain object.
+ */
+export function loadOpenCV(): Promise<{ cv: OpenCV }> {
+  loading ??= new Promise<{ cv: OpenCV }>((resolve, reject) => {
+    try {
+      const require = createRequire(import.meta.url);
+      const mod = require('@techstark/opencv-js') as OpenCV & { onRuntimeInitialized?: () => void; then?: unknown };
+      const ready = (): void => {
+        delete mod.then;
+        resolve({ cv: mod });
+      };
+      if (typeof (mod as Partial<OpenCV>).findContours === 'function') ready();
+      else mod.onRuntimeInitialized = ready;
+    } catch (cause) {
+      reject(
+        new PhotosieveError('E_INPUT', 'OpenCV.js could not be loaded.', {
+          fix: 'reinstall dependencies with `npm ci`',
+          cause,
+        }),
+      );
+    }
+  });
+  return loading;
+}
+
+/** Turns OpenCV's numeric exception pointers into readable errors. */
+export function cvError(cv: OpenCV, err: unknown): Error {
+  if (typeof err === 'number') return new Error(`OpenCV: ${cv.exceptionFromPtr(err).msg}`);
+  return err instanceof Error ? err : new Error(String(err));
+}
+
+/** Live Mat count, for leak tests: incremented by `track`, decremented when the scope deletes. */
+let liveMats = 0;
+export function liveMatCount(): number {
+  return liveMats;
+}
+
+export interface MatScope {
+  /** Registers a Mat or MatVector to be deleted when the scope ends; returns it. */
+  track<T extends { delete(): void }>(mat: T): T;
+}
+
+/** Runs `fn` with a scope whose tracked Mats are all deleted afterwards, whatever happens. */
+export function withMats<T>(cv: OpenCV, fn: (scope: MatScope) => T): T {
+  const owned: { delete(): void }[] = [];
+  const scope: MatScope = {
+    track(mat) {
+      owned.push(mat);
+      liveMats += 1;
+      return mat;
+    },
+  };
+  try {
+    return fn(scope);
+  } catch (err) {
+    throw cvError(cv, err);
+  } finally {
+    for (const mat of owned) {
+      mat.delete();
+      liveMats -= 1;
+    }
+  }
+}

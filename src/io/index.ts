@@ -1,0 +1,3 @@
+// io: image decoding/encoding with sharp, atomic file writes. No algorithms.
+export * from './atomic.js';
+export * from './image.js';
