@@ -6,3 +6,4 @@ export * from './rasterize.js';
 export * from './roi.js';
 export * from './target.js';
 export * from './trace.js';
+export * from './writeOutputs.js';

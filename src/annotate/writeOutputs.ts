@@ -1,0 +1,66 @@
+// The on-disk layout every command shares (annotate writes it, synth writes it, train and evaluate read it):
+//   DIR/images/NAME.ext        the photo
+//   DIR/instances/NAME.png     16-bit instance ids, 0 = background
+//   DIR/masks/NAME.png         8-bit target: 0 background, 1 body, 2 boundary, 255 ignore
+//   DIR/labels/NAME.json       LabelMe polygons of the visible particles
+//   DIR/annotations.json       COCO for all images
+import { posix, join } from 'node:path';
+import type { InstanceMap } from '../core/index.js';
+import { writeClassMaskPng, writeInstancePng, writeJsonAtomic } from '../io/index.js';
+import type { ExportImage } from './export.js';
+import { toCoco, toLabelme } from './export.js';
+import { rasterizeInstances } from './rasterize.js';
+import { makeClassMask } from './target.js';
+
+export interface WriteImageOptions {
+  /** @default 2 */
+  boundaryPx?: number;
+  /** 1 inside the region of interest; pixels outside become background in instances and `ignore` in masks. */
+  roi?: Uint8Array | undefined;
+  /** 1 where the target must be `ignore` although inside the ROI (crowd regions), unless a particle covers it. */
+  ignore?: Uint8Array | undefined;
+}
+
+export interface WrittenImage {
+  instances: InstanceMap;
+  /** Pixels per class in the mask: [background, body, boundary, ignore]. */
+  classCounts: [number, number, number, number];
+}
+
+/**
+ * Rasterizes one image's resolved (non-overlapping) instances and writes instances/, masks/ and labels/ for it.
+ * `image.fileName` is the image path relative to `outDir` (e.g. `images/NAME.jpg`).
+ */
+export async function writeAnnotatedImage(
+  outDir: string,
+  image: ExportImage,
+  options: WriteImageOptions = {},
+): Promise<WrittenImage> {
+  const { width, height } = image;
+  const map = rasterizeInstances(image.instances, width, height);
+  let valid: Uint8Array | undefined;
+  if (options.roi || options.ignore) {
+    valid = new Uint8Array(width * height).fill(1);
+    for (let p = 0; p < valid.length; p++) {
+      if (options.roi && options.roi[p] === 0) valid[p] = 0;
+      else if (options.ignore && options.ignore[p] === 1 && map.data[p] === 0) valid[p] = 0;
+    }
+  }
+  // The boundary band is computed before the ROI cut, so a particle cut by the ROI gets no false outline there.
+  const mask = makeClassMask(map, { boundaryPx: options.boundaryPx, valid });
+  if (options.roi) for (let p = 0; p < map.data.length; p++) if (options.roi[p] === 0) map.data[p] = 0;
+  const classCounts: [number, number, number, number] = [0, 0, 0, 0];
+  for (const v of mask.data) classCounts[v === 255 ? 3 : v]! += 1;
+  const labelme = toLabelme({ ...image, fileName: posix.relative('labels', image.fileName) });
+  await Promise.all([
+    writeInstancePng(join(outDir, 'instances', `${image.name}.png`), map),
+    writeClassMaskPng(join(outDir, 'masks', `${image.name}.png`), mask),
+    writeJsonAtomic(join(outDir, 'labels', `${image.name}.json`), labelme),
+  ]);
+  return { instances: map, classCounts };
+}
+
+/** Writes DIR/annotations.json (COCO) for all images of a run. */
+export async function writeCocoIndex(outDir: string, images: readonly ExportImage[]): Promise<void> {
+  await writeJsonAtomic(join(outDir, 'annotations.json'), toCoco(images));
+}
