@@ -7,3 +7,7 @@ export * from './roi.js';
 export * from './target.js';
 export * from './trace.js';
 export * from './writeOutputs.js';
+export * from './formats/index.js';
+export * from './report.js';
+export * from './runAnnotate.js';
+export * from './validate.js';

@@ -1,0 +1,118 @@
+// Shape validation and repair: every finding is reported with where it was found and what was done; under
+// `strict` a repair is an error and the shape is skipped instead.
+import type { MultiPolygon, Point, Ring } from '../core/index.js';
+import { multiPolygonArea, multiPolygonBBox, ringSignedArea } from '../core/index.js';
+import { canonicalize, dedupeRing, intersect, rectPolygon } from './clip.js';
+import type { RawMask, RawShape } from './formats/index.js';
+import type { AnnotationIssue, IssueCode } from './report.js';
+import { traceInstances } from './trace.js';
+
+export interface ShapeContext {
+  file: string;
+  image: string;
+  width: number;
+  height: number;
+  strict: boolean;
+}
+
+export interface ValidatedShape {
+  geometry: MultiPolygon | null;
+  issues: AnnotationIssue[];
+}
+
+const AREA_EPS = 1e-9;
+
+export function describeShape(shape: RawShape): string {
+  return `#${shape.index}${shape.id === undefined ? '' : ` id=${shape.id}`}`;
+}
+
+/** Traces a format's binary mask to polygons in image coordinates. */
+async function maskGeometry(mask: RawMask): Promise<MultiPolygon> {
+  const data = new Int32Array(mask.width * mask.height);
+  data.set(mask.bits);
+  const traced = await traceInstances({ width: mask.width, height: mask.height, data }, [1]);
+  const mp = traced.get(1) ?? [];
+  return mp.map((poly) => poly.map((ring) => ring.map(([x, y]): Point => [x + mask.left, y + mask.top])));
+}
+
+export async function validateShape(shape: RawShape, ctx: ShapeContext): Promise<ValidatedShape> {
+  const issues: AnnotationIssue[] = [];
+  let failed = false;
+  const report = (severity: 'error' | 'repair' | 'warning', code: IssueCode, message: string, action: string): void => {
+    const sev = severity === 'repair' && ctx.strict ? 'error' : severity;
+    if (sev === 'error') failed = true;
+    issues.push({
+      severity: sev,
+      code,
+      file: ctx.file,
+      image: ctx.image,
+      annotation: describeShape(shape),
+      label: shape.label,
+      message,
+      action: sev === 'error' && severity === 'repair' ? `not repaired (--strict): shape skipped; would have ${action}` : action,
+    });
+  };
+
+  let geometry: MultiPolygon;
+  if (shape.mask) {
+    geometry = await maskGeometry(shape.mask);
+    if (geometry.length === 0) {
+      report('error', 'zero_area', 'the mask is empty', 'shape skipped');
+      return { geometry: null, issues };
+    }
+  } else {
+    const rings: Ring[] = [];
+    for (const raw of shape.rings) {
+      const finite = raw.filter((p): p is [number, number] => p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]));
+      if (finite.length < raw.length) {
+        report('repair', 'non_finite', `${raw.length - finite.length} point(s) with NaN, infinite or missing coordinates`, 'dropped those points');
+      }
+      const ring = dedupeRing(finite.map(([x, y]): Point => [x, y]));
+      if (ring.length < 3) {
+        report('error', 'too_few_points', `a polygon needs at least 3 distinct points, this one has ${ring.length}`, 'shape skipped');
+        continue;
+      }
+      rings.push(ring);
+    }
+    if (failed || rings.length === 0) {
+      if (!failed) report('error', 'too_few_points', 'the shape has no polygon', 'shape skipped');
+      return { geometry: null, issues };
+    }
+    // A ring whose shoelace area differs from the area it covers crosses itself (a bow-tie counts its loops with
+    // opposite signs); polygon-clipping's union turns it into simple polygons.
+    const parts: MultiPolygon = [];
+    for (const ring of rings) {
+      const simple = canonicalize([[ring]]);
+      const shoelace = Math.abs(ringSignedArea(ring));
+      const covered = multiPolygonArea(simple);
+      if (covered <= AREA_EPS) {
+        report('error', 'zero_area', 'the polygon has zero area (its points lie on a line)', 'shape skipped');
+        continue;
+      }
+      if (Math.abs(covered - shoelace) > 1e-6 * Math.max(1, covered)) {
+        report('repair', 'self_intersection', 'the polygon crosses itself', 'repaired into simple polygons (polygon-clipping union)');
+      }
+      parts.push(...simple);
+    }
+    if (failed) return { geometry: null, issues };
+    geometry = rings.length === 1 ? parts : canonicalize(parts);
+  }
+
+  const box = multiPolygonBBox(geometry);
+  if (box.minX < 0 || box.minY < 0 || box.maxX > ctx.width || box.maxY > ctx.height) {
+    const before = multiPolygonArea(geometry);
+    const clipped = intersect(geometry, rectPolygon(0, 0, ctx.width, ctx.height));
+    const after = multiPolygonArea(clipped);
+    if (after <= AREA_EPS) {
+      report('error', 'outside_image', `the shape lies entirely outside the ${ctx.width}×${ctx.height} image`, 'shape skipped');
+      return { geometry: null, issues };
+    }
+    if (after < before - 1e-6) {
+      const pct = (100 * (before - after)) / before;
+      report('repair', 'outside_image', `${pct.toFixed(1)} % of the shape lies outside the ${ctx.width}×${ctx.height} image`, 'clipped to the image');
+      if (failed) return { geometry: null, issues };
+    }
+    geometry = clipped;
+  }
+  return { geometry, issues };
+}

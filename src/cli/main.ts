@@ -1,0 +1,28 @@
+// The `photosieve` command: one subcommand per module, each in its own file under src/cli.
+import { Command } from 'commander';
+import { annotateCommand } from './annotate.js';
+
+export function buildProgram(): Command {
+  const program = new Command('photosieve')
+    .description('Measure the particle-size distribution of gravel from photographs, particle by particle.')
+    .version('0.1.0')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  for (const cmd of [annotateCommand()]) program.addCommand(cmd.exitOverride());
+  return program;
+}
+
+/**
+ * Runs the CLI with `argv` (without node and script). Usage errors throw CommanderError (already printed by
+ * commander); failures of the job set process.exitCode; nothing calls process.exit, so tests run it in-process.
+ */
+export async function main(argv: readonly string[]): Promise<void> {
+  const program = buildProgram();
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+  } catch (err) {
+    // --help and --version are "errors" to commander; they succeeded.
+    if (err instanceof Error && 'code' in err && (err.code === 'commander.helpDisplayed' || err.code === 'commander.version' || err.code === 'commander.help')) return;
+    throw err;
+  }
+}
