@@ -1,7 +1,8 @@
 // Polygon → pixels, by the project's pixel-centre rule: pixel (i, j) is inside when (j + 0.5, i + 0.5) is.
 // Scanline fill with the even-odd rule over all rings (holes included); a centre exactly on an edge counts
 // as inside on the left end of a span and outside on the right end, so two polygons that share an edge never
-// both claim a pixel.
+// both claim a pixel. The `inclusive` variant also takes every pixel whose centre lies on the outline: that is
+// how outlines traced through boundary-pixel centres (OpenCV findContours, LabelMe's own mask export) mean it.
 import type { InstanceMap, MultiPolygon, Ring } from '../core/index.js';
 
 interface Edge {
@@ -12,13 +13,51 @@ interface Edge {
   slope: number;
 }
 
+export interface RasterizeOptions {
+  /** Also take pixels whose centre lies exactly on the outline. @default false */
+  inclusive?: boolean;
+}
+
+const ON_LINE_EPS = 1e-9;
+
+/** Pixels whose centre lies on a ring's outline (for the inclusive rule). */
+function forEachOnOutline(rings: readonly Ring[], width: number, height: number, pixel: (row: number, col: number) => void): void {
+  const take = (row: number, col: number): void => {
+    if (row >= 0 && row < height && col >= 0 && col < width) pixel(row, col);
+  };
+  for (const ring of rings) {
+    const n = ring.length;
+    for (let k = 0; k < n; k++) {
+      const [x0, y0] = ring[k]!;
+      const [x1, y1] = ring[(k + 1) % n]!;
+      if (y0 === y1) {
+        const row = y0 - 0.5;
+        if (Math.abs(row - Math.round(row)) > ON_LINE_EPS) continue;
+        const c0 = Math.ceil(Math.min(x0, x1) - 0.5 - ON_LINE_EPS);
+        const c1 = Math.floor(Math.max(x0, x1) - 0.5 + ON_LINE_EPS);
+        for (let c = c0; c <= c1; c++) take(Math.round(row), c);
+        continue;
+      }
+      const r0 = Math.ceil(Math.min(y0, y1) - 0.5 - ON_LINE_EPS);
+      const r1 = Math.floor(Math.max(y0, y1) - 0.5 + ON_LINE_EPS);
+      const slope = (x1 - x0) / (y1 - y0);
+      for (let row = Math.max(0, r0); row <= Math.min(height - 1, r1); row++) {
+        const col = x0 + (row + 0.5 - y0) * slope - 0.5;
+        if (Math.abs(col - Math.round(col)) <= ON_LINE_EPS) take(row, Math.round(col));
+      }
+    }
+  }
+}
+
 /** Calls `span(row, colStart, colEnd)` (colEnd exclusive) for every run of inside pixels, clipped to the image. */
 export function forEachSpan(
   rings: readonly Ring[],
   width: number,
   height: number,
   span: (row: number, colStart: number, colEnd: number) => void,
+  options: RasterizeOptions = {},
 ): void {
+  if (options.inclusive) forEachOnOutline(rings, width, height, (row, col) => span(row, col, col + 1));
   const edges: Edge[] = [];
   let yLo = Infinity;
   let yHi = -Infinity;
@@ -80,10 +119,17 @@ export function fillMultiPolygon(
   height: number,
   target: Int32Array | Uint8Array,
   value: number,
+  options: RasterizeOptions = {},
 ): void {
-  forEachSpan(allRings(mp), width, height, (row, c0, c1) => {
-    target.fill(value, row * width + c0, row * width + c1);
-  });
+  forEachSpan(
+    allRings(mp),
+    width,
+    height,
+    (row, c0, c1) => {
+      target.fill(value, row * width + c0, row * width + c1);
+    },
+    options,
+  );
 }
 
 /** Number of pixels inside `mp` (its area by the pixel-centre rule). */
@@ -103,8 +149,9 @@ export function rasterizeInstances(
   instances: readonly { id: number; geometry: MultiPolygon }[],
   width: number,
   height: number,
+  options: RasterizeOptions = {},
 ): InstanceMap {
   const data = new Int32Array(width * height);
-  for (const inst of instances) fillMultiPolygon(inst.geometry, width, height, data, inst.id);
+  for (const inst of instances) fillMultiPolygon(inst.geometry, width, height, data, inst.id, options);
   return { width, height, data };
 }

@@ -17,6 +17,7 @@ import { describeRoi, roiMask } from './roi.js';
 import { DEFAULT_BOUNDARY_PX } from './target.js';
 import { traceInstances } from './trace.js';
 import { validateShape } from './validate.js';
+import type { PixelOrigin } from './writeOutputs.js';
 import { writeAnnotatedImage, writeCocoIndex } from './writeOutputs.js';
 
 export interface AnnotateOptions {
@@ -36,6 +37,8 @@ export interface AnnotateOptions {
   strict?: boolean;
   /** Only shapes with these labels are particles; others are reported and skipped. @default all labels */
   includeLabels?: readonly string[] | undefined;
+  /** How label coordinates refer to pixels (see writeOutputs.ts). @default 'corner' */
+  pixelOrigin?: PixelOrigin;
   /** Copy each image into DIR/images. @default true */
   copyImages?: boolean;
   maxPixels?: number | undefined;
@@ -61,7 +64,7 @@ export interface AnnotatedImageSummary {
 
 export interface AnnotateReport {
   tool: 'photosieve annotate';
-  options: { boundaryPx: number; roi: string; strict: boolean; includeLabels: readonly string[] | null };
+  options: { boundaryPx: number; roi: string; strict: boolean; includeLabels: readonly string[] | null; pixelOrigin: PixelOrigin };
   inputs: { file: string; format: string | null; images: number; ok: boolean }[];
   images: AnnotatedImageSummary[];
   issues: AnnotationIssue[];
@@ -169,6 +172,8 @@ async function prepareImage(
     return null;
   }
 
+  // Pixel-index coordinates (centre of pixel (i, j) at (j, i)) move to the project's corner convention.
+  const shift = options.pixelOrigin === 'center' ? 0.5 : 0;
   const instances: ImageJob['instances'] = [];
   const crowd: MultiPolygon[] = [];
   const groups = new Map<string, number>();
@@ -181,10 +186,10 @@ async function prepareImage(
       continue;
     }
     const scaled =
-      scaleX === 1 && scaleY === 1
+      scaleX === 1 && scaleY === 1 && shift === 0
         ? shape
-        : { ...shape, rings: shape.rings.map((r) => r.map((p) => [p[0] === null || p[0] === undefined ? null : p[0] * scaleX, p[1] === null || p[1] === undefined ? null : p[1] * scaleY])) };
-    const v = await validateShape(scaled, { file, image: labels.imageRef, width, height, strict });
+        : { ...shape, rings: shape.rings.map((r) => r.map((p) => [p[0] === null || p[0] === undefined ? null : (p[0] + shift) * scaleX, p[1] === null || p[1] === undefined ? null : (p[1] + shift) * scaleY])) };
+    const v = await validateShape(scaled, { file, image: labels.imageRef, width, height, strict, pixelOrigin: options.pixelOrigin ?? 'corner' });
     out.add(...v.issues);
     if (!v.geometry) continue;
     if (shape.crowd) {
@@ -278,6 +283,7 @@ function emptyReport(options: SharedOptions): AnnotateReport {
       roi: describeRoi(options.roi ?? { kind: 'none' }),
       strict: options.strict ?? false,
       includeLabels: options.includeLabels ?? null,
+      pixelOrigin: options.pixelOrigin ?? 'corner',
     },
     inputs: [],
     images: [],
@@ -350,7 +356,7 @@ export async function runAnnotate(options: AnnotateOptions): Promise<AnnotateRep
   return finishRun(report, exported, out, options);
 }
 
-export interface FromInstancesOptions extends Omit<AnnotateOptions, 'labels' | 'format' | 'includeLabels'> {
+export interface FromInstancesOptions extends Omit<AnnotateOptions, 'labels' | 'format' | 'includeLabels' | 'pixelOrigin'> {
   /** Folder of 16-bit instance PNGs (0 = background). */
   instances: string;
   /** Label given to every traced particle. @default 'particle' */

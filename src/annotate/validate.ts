@@ -5,7 +5,9 @@ import { multiPolygonArea, multiPolygonBBox, ringSignedArea } from '../core/inde
 import { canonicalize, dedupeRing, intersect, rectPolygon } from './clip.js';
 import type { RawMask, RawShape } from './formats/index.js';
 import type { AnnotationIssue, IssueCode } from './report.js';
+import { forEachSpan } from './rasterize.js';
 import { traceInstances } from './trace.js';
+import type { PixelOrigin } from './writeOutputs.js';
 
 export interface ShapeContext {
   file: string;
@@ -13,6 +15,8 @@ export interface ShapeContext {
   width: number;
   height: number;
   strict: boolean;
+  /** @default 'corner' */
+  pixelOrigin?: PixelOrigin;
 }
 
 export interface ValidatedShape {
@@ -24,6 +28,37 @@ const AREA_EPS = 1e-9;
 
 export function describeShape(shape: RawShape): string {
   return `#${shape.index}${shape.id === undefined ? '' : ` id=${shape.id}`}`;
+}
+
+/**
+ * Outlines through boundary-pixel centres (already shifted to corner coordinates) → the pixels they mean: every
+ * pixel whose centre is inside or on an outline, each ring on its own (COCO's union of parts). Null when no pixel
+ * of the image is covered.
+ */
+function centreOutlineMask(rings: Ring[], width: number, height: number): RawMask | null {
+  let minX = Infinity;
+  let minY = Infinity;
+  let maxX = -Infinity;
+  let maxY = -Infinity;
+  for (const ring of rings) {
+    for (const [x, y] of ring) {
+      minX = Math.min(minX, x);
+      minY = Math.min(minY, y);
+      maxX = Math.max(maxX, x);
+      maxY = Math.max(maxY, y);
+    }
+  }
+  const left = Math.max(0, Math.floor(minX) - 1);
+  const top = Math.max(0, Math.floor(minY) - 1);
+  const w = Math.min(width, Math.ceil(maxX) + 1) - left;
+  const h = Math.min(height, Math.ceil(maxY) + 1) - top;
+  if (w <= 0 || h <= 0) return null;
+  const bits = new Uint8Array(w * h);
+  for (const ring of rings) {
+    const local = ring.map(([x, y]): Point => [x - left, y - top]);
+    forEachSpan([local], w, h, (row, c0, c1) => bits.fill(1, row * w + c0, row * w + c1), { inclusive: true });
+  }
+  return bits.includes(1) ? { left, top, width: w, height: h, bits } : null;
 }
 
 /** Traces a format's binary mask to polygons in image coordinates. */
@@ -54,7 +89,32 @@ export async function validateShape(shape: RawShape, ctx: ShapeContext): Promise
   };
 
   let geometry: MultiPolygon;
-  if (shape.mask) {
+  if (!shape.mask && ctx.pixelOrigin === 'center') {
+    const rings: Ring[] = [];
+    for (const raw of shape.rings) {
+      const finite = raw.filter((p): p is [number, number] => p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]));
+      if (finite.length < raw.length) {
+        report('repair', 'non_finite', `${raw.length - finite.length} point(s) with NaN, infinite or missing coordinates`, 'dropped those points');
+      }
+      if (finite.length > 0) rings.push(finite.map(([x, y]): Point => [x, y]));
+    }
+    if (failed) return { geometry: null, issues };
+    if (rings.length === 0) {
+      report('error', 'too_few_points', 'the shape has no point', 'shape skipped');
+      return { geometry: null, issues };
+    }
+    const outside = rings.some((r) => r.some(([x, y]) => x < 0 || y < 0 || x > ctx.width || y > ctx.height));
+    if (outside) {
+      report('repair', 'outside_image', `the outline reaches outside the ${ctx.width}×${ctx.height} image`, 'clipped to the image');
+      if (failed) return { geometry: null, issues };
+    }
+    const mask = centreOutlineMask(rings, ctx.width, ctx.height);
+    if (!mask) {
+      report('error', 'outside_image', `the shape lies entirely outside the ${ctx.width}×${ctx.height} image`, 'shape skipped');
+      return { geometry: null, issues };
+    }
+    geometry = await maskGeometry(mask);
+  } else if (shape.mask) {
     geometry = await maskGeometry(shape.mask);
     if (geometry.length === 0) {
       report('error', 'zero_area', 'the mask is empty', 'shape skipped');

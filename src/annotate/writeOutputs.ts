@@ -21,6 +21,15 @@ export interface WriteImageOptions {
   ignore?: Uint8Array | undefined;
 }
 
+/**
+ * How label coordinates refer to pixels. `corner` (default, the project's convention, COCO's and CVAT's): pixel
+ * corners at integers. `center`: coordinates are pixel indices and outlines run through the centres of boundary
+ * pixels (OpenCV findContours, LabelMe's own mask export): a pixel is inside when its centre is inside or on the
+ * outline, so a single point or a line of points is a particle too.
+ */
+export const PIXEL_ORIGINS = ['corner', 'center'] as const;
+export type PixelOrigin = (typeof PIXEL_ORIGINS)[number];
+
 export interface WrittenImage {
   instances: InstanceMap;
   /** Pixels per class in the mask: [background, body, boundary, ignore]. */

@@ -1,7 +1,7 @@
 // `photosieve annotate`: thin layer over runAnnotate / runFromInstances.
 import { Command, Option } from 'commander';
-import type { AnnotateReport, LabelFormatOption } from '../annotate/index.js';
-import { DEFAULT_BOUNDARY_PX, LABEL_FORMATS, formatIssue, parseRoi, runAnnotate, runFromInstances } from '../annotate/index.js';
+import type { AnnotateReport, LabelFormatOption, PixelOrigin } from '../annotate/index.js';
+import { DEFAULT_BOUNDARY_PX, LABEL_FORMATS, PIXEL_ORIGINS, formatIssue, parseRoi, runAnnotate, runFromInstances } from '../annotate/index.js';
 import { PhotosieveError } from '../core/index.js';
 import { DEFAULT_MAX_PIXELS } from '../io/index.js';
 import { expandInputs, parseIntOption, parseListOption, progressBar } from './common.js';
@@ -18,6 +18,7 @@ interface AnnotateFlags {
   fromInstances?: string;
   label: string;
   maxPixels: number;
+  pixelOrigin: PixelOrigin;
 }
 
 const MAX_LISTED_ISSUES = 12;
@@ -59,6 +60,14 @@ export function annotateCommand(): Command {
     .option('--roi <spec>', 'region of interest: none | circle | circle:CX,CY,R | polygon:X1,Y1,X2,Y2,X3,Y3,...', 'none')
     .option('--strict', 'treat every repair (clipping, self-intersection, NaN points, size scaling) as an error', false)
     .option('--labels <list>', 'only shapes with these labels (comma-separated) are particles', parseListOption)
+    .addOption(
+      new Option(
+        '--pixel-origin <origin>',
+        'corner: pixel corners at integer coordinates (COCO, CVAT, this project); center: coordinates are pixel indices and outlines run through boundary-pixel centres (OpenCV findContours, LabelMe\'s own masks)',
+      )
+        .choices(PIXEL_ORIGINS)
+        .default('corner'),
+    )
     .option('--no-copy-images', 'do not copy the images into DIR/images')
     .option('--from-instances <dir>', 'trace 16-bit instance PNGs in DIR to polygons instead of reading label files')
     .option('--label <name>', 'label for particles traced with --from-instances', 'particle')
@@ -96,7 +105,7 @@ export function annotateCommand(): Command {
             throw new PhotosieveError('E_PARAM', 'no label files given.', { fix: 'pass LabelMe/COCO/CVAT files, or --from-instances DIR' });
           }
           const files = await expandInputs(labels, ['json', 'xml']);
-          report = await runAnnotate({ ...common, labels: files, format: flags.format, includeLabels: flags.labels });
+          report = await runAnnotate({ ...common, labels: files, format: flags.format, includeLabels: flags.labels, pixelOrigin: flags.pixelOrigin });
         }
       } finally {
         bar.stop();

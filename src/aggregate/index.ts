@@ -1,0 +1,2 @@
+// aggregate: particle measures, distributions and metrics. For now: instance matching.
+export * from './matchInstances.js';
