@@ -9,7 +9,7 @@ type PcGeom = polygonClipping.Polygon | polygonClipping.MultiPolygon;
 export function canonicalize(polygons: readonly Polygon[]): MultiPolygon {
   if (polygons.length === 0) return [];
   const [first, ...rest] = polygons as PcGeom[];
-  return polygonClipping.union(first!, ...rest) as MultiPolygon;
+  return polygonClipping.union(first!, ...rest);
 }
 
 export function rectPolygon(minX: number, minY: number, maxX: number, maxY: number): Polygon {
@@ -25,13 +25,13 @@ export function rectPolygon(minX: number, minY: number, maxX: number, maxY: numb
 
 export function intersect(a: MultiPolygon, b: Polygon | MultiPolygon): MultiPolygon {
   if (a.length === 0) return [];
-  return polygonClipping.intersection(a as PcGeom, b as PcGeom) as MultiPolygon;
+  return polygonClipping.intersection(a, b);
 }
 
 export function subtract(a: MultiPolygon, others: readonly MultiPolygon[]): MultiPolygon {
   const clips = others.filter((o) => o.length > 0);
   if (a.length === 0 || clips.length === 0) return a;
-  return polygonClipping.difference(a as PcGeom, ...(clips as PcGeom[])) as MultiPolygon;
+  return polygonClipping.difference(a, ...(clips as PcGeom[]));
 }
 
 /**

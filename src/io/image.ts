@@ -86,7 +86,7 @@ export async function readImage(path: string, options: ReadImageOptions = {}): P
     const { data, info } = await (sixteen ? pipeline.raw({ depth: 'ushort' }) : pipeline.raw()).toBuffer({
       resolveWithObject: true,
     });
-    const channels = info.channels as 1 | 2 | 3 | 4;
+    const channels = info.channels;
     const pixels = sixteen
       ? new Uint16Array(data.buffer, data.byteOffset, data.byteLength / 2).slice()
       : new Uint8Array(data.buffer, data.byteOffset, data.byteLength).slice();

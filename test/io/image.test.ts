@@ -1,0 +1,109 @@
+import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { readImage, readImageSize, readInstancePng, writeFileAtomic, writeGray16Png, writeInstancePng } from '../../src/io/index.js';
+import { errorLineOf } from '../helpers/errors.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+beforeAll(async () => {
+  tmp = await tempDir();
+});
+
+/** A w×h raw image whose sample at (i, j, c) is (i * w + j) * channels + c, scaled into range. */
+function ramp(w: number, h: number, channels: number, max: number): number[] {
+  return Array.from({ length: w * h * channels }, (_, k) => (k * 37) % (max + 1));
+}
+
+describe('readImage', () => {
+  it.each([
+    ['grey 8-bit PNG', 1, 8, 'png'],
+    ['RGB 8-bit PNG', 3, 8, 'png'],
+    ['RGBA 8-bit PNG', 4, 8, 'png'],
+    ['grey 16-bit PNG', 1, 16, 'png'],
+    ['RGB 16-bit PNG', 3, 16, 'png'],
+    ['RGB 8-bit TIFF', 3, 8, 'tiff'],
+  ] as const)('%s keeps channels, depth and exact samples', async (_name, channels, depth, format) => {
+    const w = 5;
+    const h = 3;
+    const values = ramp(w, h, channels, depth === 16 ? 65535 : 255);
+    const input = depth === 16 ? new Uint16Array(values) : new Uint8Array(values);
+    let img = sharp(input, { raw: { width: w, height: h, channels } });
+    if (depth === 16) img = img.toColourspace(channels === 1 ? 'grey16' : 'rgb16');
+    else if (channels === 1) img = img.toColourspace('b-w');
+    const path = join(tmp.dir, `ramp-${channels}-${depth}.${format}`);
+    await (format === 'png' ? img.png() : img.tiff({ compression: 'lzw' })).toFile(path);
+    const r = await readImage(path);
+    expect({ w: r.width, h: r.height, c: r.channels, d: r.depth }).toEqual({ w, h, c: channels, d: depth });
+    expect(Array.from(r.data)).toEqual(values);
+  });
+
+  it('decodes JPEG and applies EXIF orientation (6 = rotate 90° clockwise)', async () => {
+    const path = join(tmp.dir, 'rotated.jpg');
+    // 4 wide × 2 high, left half black, right half white; orientation 6 displays it 2 wide × 4 high.
+    const raw = new Uint8Array(4 * 2 * 3);
+    for (let i = 0; i < 2; i++) for (let j = 2; j < 4; j++) raw.fill(255, (i * 4 + j) * 3, (i * 4 + j) * 3 + 3);
+    await sharp(raw, { raw: { width: 4, height: 2, channels: 3 } }).jpeg({ quality: 100 }).withMetadata({ orientation: 6 }).toFile(path);
+    expect(await readImageSize(path)).toEqual({ width: 2, height: 4 });
+    const r = await readImage(path);
+    expect([r.width, r.height, r.channels, r.depth]).toEqual([2, 4, 3, 8]);
+    // After a clockwise quarter turn the white half is at the bottom.
+    expect(r.data[0]!).toBeLessThan(60);
+    expect(r.data[(3 * 2 + 1) * 3]!).toBeGreaterThan(200);
+  });
+
+  it('refuses images over the pixel limit with the size and the fix', async () => {
+    const path = join(tmp.dir, 'big.png');
+    await sharp({ create: { width: 300, height: 200, channels: 3, background: '#000' } }).png().toFile(path);
+    const line = await errorLineOf(() => readImage(path, { maxPixels: 50_000 }));
+    expect(line).toMatch(/big\.png: the image is 300×200 = 60000 px, over the limit of 50000 px\. Fix: raise the limit with --max-pixels/);
+  });
+
+  it('names the file and the fix for corrupt and missing files', async () => {
+    const path = join(tmp.dir, 'truncated.png');
+    const good = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123' } }).png().toBuffer();
+    await writeFile(path, good.subarray(0, 40));
+    expect(await errorLineOf(() => readImage(path))).toMatch(/truncated\.png: cannot decode the image .*Fix: check that the file is a complete JPEG, PNG or TIFF/);
+    expect(await errorLineOf(() => readImage(join(tmp.dir, 'nope.png')))).toMatch(/nope\.png: file not found or not readable/);
+  });
+});
+
+describe('16-bit instance PNGs', () => {
+  it('round-trip ids above 255 exactly', async () => {
+    const path = join(tmp.dir, 'ids.png');
+    const data = new Int32Array([0, 1, 255, 256, 1000, 65535]);
+    await writeInstancePng(path, { width: 3, height: 2, data });
+    const back = await readInstancePng(path);
+    expect(Array.from(back.data)).toEqual(Array.from(data));
+    const meta = await sharp(path).metadata();
+    expect([meta.channels, meta.depth]).toEqual([1, 'ushort']);
+  });
+
+  it('refuses more particles than a 16-bit PNG holds, and writes nothing', async () => {
+    const path = join(tmp.dir, 'too-many.png');
+    const line = await errorLineOf(() => writeInstancePng(path, { width: 1, height: 1, data: new Int32Array([65536]) }));
+    expect(line).toMatch(/too-many\.png: instance id 65536 does not fit a 16-bit PNG .*Fix: split the image/);
+    expect(await readdir(tmp.dir)).not.toContain('too-many.png');
+  });
+
+  it('refuses a colour image as an instance map', async () => {
+    const path = join(tmp.dir, 'colour.png');
+    await sharp({ create: { width: 2, height: 2, channels: 3, background: '#f00' } }).png().toFile(path);
+    expect(await errorLineOf(() => readInstancePng(path))).toMatch(/must have one channel.*Fix: save instance ids as a single-channel 16-bit PNG/);
+  });
+
+  it('checks the data length', async () => {
+    expect(await errorLineOf(() => writeGray16Png(join(tmp.dir, 'x.png'), 2, 2, new Uint16Array(3)))).toMatch(/data\.length must be width × height = 4, received 3/);
+  });
+});
+
+describe('atomic writes', () => {
+  it('leaves no temporary file behind and replaces the target whole', async () => {
+    const path = join(tmp.dir, 'atomic', 'a.json');
+    await writeFileAtomic(path, 'first');
+    await writeFileAtomic(path, 'second');
+    expect(await readFile(path, 'utf8')).toBe('second');
+    expect(await readdir(join(tmp.dir, 'atomic'))).toEqual(['a.json']);
+  });
+});
