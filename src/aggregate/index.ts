@@ -1,2 +1,10 @@
-// aggregate: particle measures, distributions and metrics. For now: instance matching.
+// aggregate: particle measures, size distributions, metrics, calibration, evaluation. Never reads photo pixels.
+export * from './calibrate.js';
+export * from './distribution.js';
+export * from './hull.js';
 export * from './matchInstances.js';
+export * from './measure.js';
+export * from './metrics.js';
+export * from './runMeasure.js';
+export * from './tables.js';
+export * from './runEvaluate.js';

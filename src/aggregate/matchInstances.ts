@@ -24,7 +24,14 @@ export interface MatchResult {
   meanMatchedIoU: number;
   /** Median of the best IoU of every reference instance (unmatched count as 0). */
   medianBestIoU: number;
+  /**
+   * Average precision as in cellpose: TP / (TP + FP + FN) at IoU thresholds 0.50, 0.55, …, 0.95, averaged
+   * (without confidence scores there is no ranking to integrate over).
+   */
+  ap: number;
 }
+
+export const AP_THRESHOLDS = [0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8, 0.85, 0.9, 0.95] as const;
 
 export interface MatchOptions {
   /** IoU a pair must exceed to count as found. Values below 0.5 could match one instance twice. @default 0.5 */
@@ -80,5 +87,16 @@ export function matchInstances(truth: InstanceMap, pred: InstanceMap, options: M
     f1,
     meanMatchedIoU: tp.length === 0 ? NaN : tp.reduce((a, m) => a + m.iou, 0) / tp.length,
     medianBestIoU: median(matches.map((m) => m.iou)),
+    ap: averagePrecision(matches, truthArea.size, predArea.size),
   };
+}
+
+function averagePrecision(matches: readonly InstanceMatch[], nTruth: number, nPred: number): number {
+  if (nTruth + nPred === 0) return NaN;
+  let sum = 0;
+  for (const t of AP_THRESHOLDS) {
+    const tp = matches.filter((m) => m.iou > t).length;
+    sum += tp / (nTruth + nPred - tp);
+  }
+  return sum / AP_THRESHOLDS.length;
 }

@@ -17,7 +17,7 @@ export async function expandInputs(inputs: readonly string[], extensions: readon
     }
     const st = await stat(input).catch(() => null);
     if (st?.isDirectory()) {
-      const pattern = `*.{${extensions.join(',')}}`;
+      const pattern = extensions.length === 1 ? `*.${extensions[0]}` : `*.{${extensions.join(',')}}`;
       const found = (await fg(pattern, { cwd: input, onlyFiles: true, caseSensitiveMatch: false })).sort();
       out.push(...found.map((f) => join(input, f)));
     } else out.push(input);
@@ -61,4 +61,30 @@ export function progressBar(what: string): { update(done: number, total: number,
       if (started) bar.stop();
     },
   };
+}
+
+/** Comma-separated numbers for flags like --bins. */
+export function parseNumberList(flag: string): (value: string) => number[] {
+  return (value) => {
+    const nums = value.split(',').map((s) => Number(s.trim()));
+    if (nums.length === 0 || nums.some((n) => !Number.isFinite(n))) {
+      throw new PhotosieveError('E_PARAM', `${flag} must be comma-separated numbers, received ${JSON.stringify(value)}.`, { fix: `e.g. ${flag} 2,4,8,16` });
+    }
+    return nums;
+  };
+}
+
+export function parsePositive(flag: string): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0) throw new PhotosieveError('E_PARAM', `${flag} must be a positive number, received ${JSON.stringify(value)}.`);
+    return n;
+  };
+}
+
+/** A plain aligned text table; numbers are printed with `digits` decimals. */
+export function formatTable(header: readonly string[], rows: readonly (readonly (string | number)[])[], digits = 4): string[] {
+  const cells = [header.map(String), ...rows.map((r) => r.map((c) => (typeof c === 'number' ? (Number.isFinite(c) ? c.toFixed(digits) : 'NaN') : c)))];
+  const widths = header.map((_, k) => Math.max(...cells.map((r) => (r[k] ?? '').length)));
+  return cells.map((r) => r.map((c, k) => (k === 0 ? c.padEnd(widths[k]!) : c.padStart(widths[k]!))).join('  '));
 }

@@ -1,0 +1,207 @@
+// The evaluate job: predicted vectors (histograms.csv of a measure/segment run) against ground truth, per image,
+// per group (mean of image vectors, and pooled particles) and overall, with the constant predictor beside them.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { PhotosieveError } from '../core/index.js';
+import { readCsv, readInstancePng } from '../io/index.js';
+import type { Calibration } from './calibrate.js';
+import { applyCalibration } from './calibrate.js';
+import type { BinSpec, SizedItem } from './distribution.js';
+import { distributionOf } from './distribution.js';
+import type { MatchResult } from './matchInstances.js';
+import { matchInstances } from './matchInstances.js';
+import type { VectorMetrics } from './metrics.js';
+import { meanOf, meanVector, rmse, skill, vectorMetrics } from './metrics.js';
+import type { VectorRow } from './tables.js';
+import { parseHistograms, parseTruth } from './tables.js';
+
+export interface EvaluateOptions {
+  /** Folder with histograms.csv (and particles/, measure.json) from `measure` or `segment`. */
+  pred: string;
+  /** Ground truth CSV: image,group,<bins>. */
+  truth: string;
+  /** Truth of the training images: its mean is the constant predictor. Default: leave-one-group-out means. */
+  baseline?: string | undefined;
+  calibration?: Calibration | undefined;
+  predInstances?: string | undefined;
+  truthInstances?: string | undefined;
+}
+
+export interface ScoredRow extends VectorMetrics {
+  image: string;
+  group: string;
+  pred: number[];
+  truth: number[];
+  /** RMSE of the constant predictor on this row. */
+  rmseConstant: number;
+}
+
+export interface GroupScore {
+  group: string;
+  images: number;
+  truth: number[];
+  /** Mean of the group's image vectors. */
+  meanOfImages: { pred: number[]; rmse: number };
+  /** All particles of the group binned together (needs particles/ and measure.json). */
+  pooled: { pred: number[]; rmse: number } | null;
+  rmseConstant: number;
+}
+
+export interface InstanceScore {
+  image: string;
+  precision: number;
+  recall: number;
+  f1: number;
+  meanMatchedIoU: number;
+  ap: number;
+  truth: number;
+  pred: number;
+}
+
+export interface EvaluationReport {
+  tool: 'photosieve evaluate';
+  bins: string[];
+  baseline: { kind: 'file' | 'leave-one-group-out'; file: string | null };
+  images: ScoredRow[];
+  groups: GroupScore[];
+  overall: { images: number; rmse: number; mae: number; maxBinError: number; kl: number; rmseConstant: number; skill: number; groupRmse: number; groupRmseConstant: number; groupSkill: number };
+  missing: { noPrediction: string[]; noTruth: string[]; undefinedVector: string[] };
+  instances: { images: InstanceScore[]; overall: Omit<InstanceScore, 'image'> } | null;
+}
+
+interface MeasureMeta {
+  spec: BinSpec;
+  scale: number | null;
+}
+
+async function readMeasureMeta(dir: string): Promise<MeasureMeta | null> {
+  const file = join(dir, 'measure.json');
+  if (!existsSync(file)) return null;
+  const meta = JSON.parse(await readFile(file, 'utf8')) as Partial<MeasureMeta>;
+  return meta.spec ? { spec: meta.spec, scale: meta.scale ?? null } : null;
+}
+
+/** Items for binning from a particles CSV (same size measure and weighting as the run). */
+async function itemsFromParticles(file: string, spec: BinSpec, scale: number | null): Promise<SizedItem[]> {
+  const t = await readCsv(file);
+  const col = (name: string): number => {
+    const k = t.header.indexOf(name);
+    if (k < 0) throw new PhotosieveError('E_INPUT', `no column ${name}.`, { file, fix: 'use particle tables written by photosieve' });
+    return k;
+  };
+  const sizeCol = col({ minor: 'minor_px', major: 'major_px', ecd: 'eq_diam_px', feret_min: 'feret_min_px', feret_max: 'feret_max_px' }[spec.measure]);
+  const [area, major, minor, edge] = [col('area_px'), col('major_px'), col('minor_px'), col('touches_edge')];
+  const factor = spec.unit === 'mm' ? (scale ?? NaN) : 1;
+  return t.rows.map((r) => {
+    const sizePx = Number(r[sizeCol]);
+    const a = Number(r[area]);
+    const weight = spec.weight === 'count' ? 1 : spec.weight === 'area' ? a : Number(r[major]) * Number(r[minor]) ** 2;
+    return { size: sizePx * factor, sizePx, weight, areaPx: a, touchesEdge: r[edge] === '1' };
+  });
+}
+
+function instanceSummary(results: MatchResult[]): Omit<InstanceScore, 'image'> {
+  const truth = results.reduce((a, r) => a + r.truthCount, 0);
+  const pred = results.reduce((a, r) => a + r.predCount, 0);
+  const tp = results.reduce((a, r) => a + r.truePositives, 0);
+  return {
+    truth,
+    pred,
+    precision: pred ? tp / pred : NaN,
+    recall: truth ? tp / truth : NaN,
+    f1: truth + pred ? (2 * tp) / (truth + pred) : NaN,
+    meanMatchedIoU: meanOf(results.flatMap((r) => r.matches.filter((m) => m.iou > 0.5).map((m) => m.iou))),
+    ap: meanOf(results.map((r) => r.ap)),
+  };
+}
+
+export async function runEvaluate(options: EvaluateOptions): Promise<EvaluationReport> {
+  const truth = parseTruth(await readCsv(options.truth));
+  const pred = parseHistograms(await readCsv(join(options.pred, 'histograms.csv')));
+  if (pred.bins.length !== truth.bins.length) {
+    throw new PhotosieveError('E_INPUT', `the predictions have ${pred.bins.length} bins, the truth ${truth.bins.length}.`, { file: options.truth, fix: 'measure with the same bins as the truth table (--bins)' });
+  }
+  const predBy = new Map(pred.rows.map((r) => [r.image, r]));
+  const truthBy = new Map(truth.rows.map((r) => [r.image, r]));
+  const baselineRows: VectorRow[] | null = options.baseline ? parseTruth(await readCsv(options.baseline)).rows : null;
+  const constantFor = (group: string): number[] => meanVector((baselineRows ?? truth.rows.filter((r) => r.group !== group)).map((r) => r.vector));
+
+  const missing = { noPrediction: [] as string[], noTruth: [] as string[], undefinedVector: [] as string[] };
+  const images: ScoredRow[] = [];
+  for (const t of truth.rows) {
+    const p = predBy.get(t.image);
+    if (!p) {
+      missing.noPrediction.push(t.image);
+      continue;
+    }
+    const vector = options.calibration ? applyCalibration(options.calibration, p.vector) : p.vector;
+    if (!vector.every(Number.isFinite)) missing.undefinedVector.push(t.image);
+    const constant = constantFor(t.group);
+    images.push({ image: t.image, group: t.group, pred: vector, truth: t.vector, ...vectorMetrics(vector, t.vector), rmseConstant: constant.length ? rmse(constant, t.vector) : NaN });
+  }
+  for (const p of pred.rows) if (!truthBy.has(p.image)) missing.noTruth.push(p.image);
+
+  const meta = await readMeasureMeta(options.pred);
+  const groups: GroupScore[] = [];
+  for (const g of [...new Set(images.map((r) => r.group))].sort()) {
+    const rows = images.filter((r) => r.group === g);
+    const truthVec = meanVector(rows.map((r) => r.truth));
+    const meanPred = meanVector(rows.map((r) => r.pred));
+    let pooled: GroupScore['pooled'] = null;
+    if (meta && rows.every((r) => existsSync(join(options.pred, 'particles', `${r.image}.csv`)))) {
+      const items = (await Promise.all(rows.map((r) => itemsFromParticles(join(options.pred, 'particles', `${r.image}.csv`), meta.spec, meta.scale)))).flat();
+      const d = distributionOf(items, meta.spec, meta.scale ?? undefined);
+      const v = options.calibration ? applyCalibration(options.calibration, d.fractions) : d.fractions;
+      pooled = { pred: v, rmse: rmse(v, truthVec) };
+    }
+    const constant = constantFor(g);
+    groups.push({ group: g, images: rows.length, truth: truthVec, meanOfImages: { pred: meanPred, rmse: meanPred.length ? rmse(meanPred, truthVec) : NaN }, pooled, rmseConstant: constant.length ? rmse(constant, truthVec) : NaN });
+  }
+
+  const ok = images.filter((r) => Number.isFinite(r.rmse));
+  const overallRmse = meanOf(ok.map((r) => r.rmse));
+  const overallConst = meanOf(ok.map((r) => r.rmseConstant));
+  const groupRmse = meanOf(groups.map((g) => g.meanOfImages.rmse));
+  const groupConst = meanOf(groups.map((g) => g.rmseConstant));
+
+  let instances: EvaluationReport['instances'] = null;
+  if (options.predInstances !== undefined || options.truthInstances !== undefined) {
+    if (options.predInstances === undefined || options.truthInstances === undefined) {
+      throw new PhotosieveError('E_PARAM', '--pred-instances and --truth-instances go together.', { fix: 'pass both folders' });
+    }
+    const scores: InstanceScore[] = [];
+    const results: MatchResult[] = [];
+    for (const r of images) {
+      const pf = join(options.predInstances, `${r.image}.png`);
+      const tf = join(options.truthInstances, `${r.image}.png`);
+      if (!existsSync(pf) || !existsSync(tf)) continue;
+      const m = matchInstances(await readInstancePng(tf), await readInstancePng(pf));
+      results.push(m);
+      scores.push({ image: r.image, ...instanceSummary([m]) });
+    }
+    instances = { images: scores, overall: instanceSummary(results) };
+  }
+
+  return {
+    tool: 'photosieve evaluate',
+    bins: truth.bins,
+    baseline: { kind: options.baseline ? 'file' : 'leave-one-group-out', file: options.baseline ?? null },
+    images,
+    groups,
+    overall: {
+      images: ok.length,
+      rmse: overallRmse,
+      mae: meanOf(ok.map((r) => r.mae)),
+      maxBinError: meanOf(ok.map((r) => r.maxBinError)),
+      kl: meanOf(ok.map((r) => r.kl)),
+      rmseConstant: overallConst,
+      skill: skill(overallRmse, overallConst),
+      groupRmse,
+      groupRmseConstant: groupConst,
+      groupSkill: skill(groupRmse, groupConst),
+    },
+    missing,
+    instances,
+  };
+}

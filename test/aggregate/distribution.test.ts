@@ -1,0 +1,175 @@
+// Hand-made maps with known histograms and percentiles; metric edge cases; calibration on a known bias.
+import { describe, expect, it } from 'vitest';
+import type { BinSpec, Sample } from '../../src/aggregate/index.js';
+import {
+  applyCalibration,
+  crossEntropy,
+  distributionOf,
+  fitCalibration,
+  klDivergence,
+  mae,
+  maxBinError,
+  measureParticles,
+  meanVector,
+  rmse,
+  sizeDistribution,
+  skill,
+  weightedPercentile,
+} from '../../src/aggregate/index.js';
+import { grid } from '../helpers/grid.js';
+
+const spec = (over: Partial<BinSpec> = {}): BinSpec => ({ edges: [2, 4], unit: 'px', measure: 'feret_min', weight: 'count', edgePolicy: 'exclude', minSizePx: 0, ...over });
+
+// Squares of side 1, 3 and 5 px (Feret min = side), away from the image edge, plus one on the edge.
+const MAP = grid([
+  '............',
+  '.1..222.....',
+  '....222.....',
+  '....222.....',
+  '.........44.',
+  '.33333......',
+  '.33333......',
+  '.33333......',
+  '.33333......',
+  '.33333.....5',
+  '............',
+]);
+
+describe('size distributions', () => {
+  it('count weighting: one particle per bin; the edge particle is excluded', () => {
+    const d = sizeDistribution(measureParticles(MAP), spec());
+    // Particle 4 is a 2 × 1 domino (Feret min 1): bin 0 holds particles 1 and 4; 5 is on the edge.
+    expect(d.n).toBe(4);
+    expect(d.nEdge).toBe(1);
+    expect(d.fractions).toEqual([0.5, 0.25, 0.25]);
+  });
+
+  it('area weighting: fractions are pixel shares', () => {
+    const d = sizeDistribution(measureParticles(MAP), spec({ weight: 'area' }));
+    const total = 1 + 2 + 9 + 25;
+    expect(d.fractions.map((x) => x * total)).toEqual([3, 9, 25].map((x) => expect.closeTo(x, 10)));
+  });
+
+  it('edge policy include bins the edge particle too', () => {
+    const d = sizeDistribution(measureParticles(MAP), spec({ edgePolicy: 'include' }));
+    expect(d.n).toBe(5);
+    expect(d.nEdge).toBe(0);
+  });
+
+  it('below the detection limit: reported as unmeasured (share of area), with a warning near the smallest bin', () => {
+    const d = sizeDistribution(measureParticles(MAP), spec({ minSizePx: 1.5, weight: 'area' }));
+    expect(d.unmeasured.count).toBe(2);
+    expect(d.unmeasured.areaFraction).toBeCloseTo(3 / 37, 12);
+    expect(d.warnings.join()).toMatch(/smallest bin ends at 2\.0 px, near the detection limit of 1\.5 px/);
+  });
+
+  it('no measurable particle: NaN vector and a flag, never zeros', () => {
+    const d = sizeDistribution(measureParticles(grid(['1..', '...'])), spec());
+    expect(d.empty).toBe(true);
+    expect(d.fractions.every(Number.isNaN)).toBe(true);
+    expect(Number.isNaN(d.d.d50)).toBe(true);
+    expect(d.warnings[0]).toMatch(/no measurable particle/);
+  });
+
+  it('mm edges need a scale, and are converted with it', () => {
+    expect(() => sizeDistribution(measureParticles(MAP), spec({ unit: 'mm' }))).toThrow(/bin edges in mm need a scale/);
+    const d = sizeDistribution(measureParticles(MAP), spec({ unit: 'mm', edges: [1, 2] }), 0.5);
+    expect(d.fractions).toEqual([0.5, 0.25, 0.25]);
+    expect(d.d.d90).toBeCloseTo(2.5, 12); // largest square: 5 px × 0.5 mm
+  });
+});
+
+describe('weighted percentiles (Hazen positions, linear interpolation)', () => {
+  it('two equal weights: D50 halfway, ends clamped', () => {
+    const items = [
+      { size: 1, weight: 1 },
+      { size: 3, weight: 1 },
+    ];
+    expect(weightedPercentile(items, 50)).toBe(2);
+    expect(weightedPercentile(items, 10)).toBe(1);
+    expect(weightedPercentile(items, 90)).toBe(3);
+    expect(weightedPercentile(items, 37.5)).toBe(1.5);
+  });
+
+  it('weights move the median; one particle gives its size for every D', () => {
+    expect(weightedPercentile([{ size: 1, weight: 1 }, { size: 10, weight: 3 }], 50)).toBeCloseTo(1 + (9 * (0.5 - 0.125)) / (0.625 - 0.125), 12);
+    const one = distributionOf([{ size: 7, sizePx: 7, weight: 2, areaPx: 30, touchesEdge: false }], spec());
+    expect(Object.values(one.d)).toEqual([7, 7, 7, 7, 7]);
+    expect(one.fractions).toEqual([0, 0, 1]);
+  });
+});
+
+describe('metrics', () => {
+  const truth = [0.2, 0.3, 0.5];
+  it('RMSE, MAE, max bin error on a worked example', () => {
+    const pred = [0.1, 0.4, 0.5];
+    expect(rmse(pred, truth)).toBeCloseTo(Math.sqrt(0.02 / 3), 12);
+    expect(mae(pred, truth)).toBeCloseTo(0.2 / 3, 12);
+    expect(maxBinError(pred, truth)).toBeCloseTo(0.1, 12);
+    expect(rmse(truth, truth)).toBe(0);
+  });
+
+  it('KL and cross-entropy stay finite with empty bins; KL of equal vectors is 0', () => {
+    expect(klDivergence([1, 0, 0], [0, 0, 1])).toBeGreaterThan(5);
+    expect(Number.isFinite(klDivergence([1, 0, 0], [0, 0, 1]))).toBe(true);
+    expect(klDivergence(truth, truth)).toBeCloseTo(0, 12);
+    expect(crossEntropy([1, 0, 0], [0, 0, 1])).toBeGreaterThan(10);
+  });
+
+  it('NaN in, NaN out', () => {
+    expect(rmse([NaN, 0.5, 0.5], truth)).toBeNaN();
+    expect(maxBinError([NaN, 0.5, 0.5], truth)).toBeNaN();
+  });
+
+  it('skill against the constant predictor', () => {
+    expect(meanVector([[0, 1], [1, 0], [NaN, NaN]])).toEqual([0.5, 0.5]);
+    expect(skill(0.01, 0.04)).toBeCloseTo(0.75, 12);
+    expect(skill(0.04, 0.04)).toBe(0);
+    expect(skill(0.01, 0)).toBeNaN();
+    expect(() => rmse([1], [0.5, 0.5])).toThrow(/pred\.length must be 2/);
+  });
+});
+
+describe('calibration', () => {
+  // Photos under-count fines by half: pred = normalize(truth ⊙ [0.5, 1, 1, 1, 1]).
+  const bias = [0.5, 1, 1, 1, 1];
+  const groups = [
+    [0.3, 0.2, 0.2, 0.2, 0.1],
+    [0.1, 0.4, 0.2, 0.2, 0.1],
+    [0.2, 0.2, 0.2, 0.2, 0.2],
+    [0.4, 0.1, 0.1, 0.2, 0.2],
+    [0.05, 0.15, 0.3, 0.3, 0.2],
+    [0.25, 0.25, 0.25, 0.15, 0.1],
+  ];
+  const samples: Sample[] = groups.flatMap((t, g) =>
+    [0, 1].map((k) => {
+      const jitter = t.map((x, b) => x * (1 + 0.02 * Math.sin(3 * g + 5 * k + b)));
+      const s = jitter.reduce((a, b) => a + b, 0);
+      const truth = jitter.map((x) => x / s);
+      const raw = truth.map((x, b) => x * bias[b]!);
+      const rs = raw.reduce((a, b) => a + b, 0);
+      return { group: `g${g}`, truth, pred: raw.map((x) => x / rs) };
+    }),
+  );
+  const bins = ['a', 'b', 'c', 'd', 'e'];
+
+  it('lowers the leave-one-group-out RMSE', () => {
+    const c = fitCalibration(samples, bins, { lambda: 1e-4 });
+    expect(c.fittedOn).toEqual({ groups: ['g0', 'g1', 'g2', 'g3', 'g4', 'g5'], images: 12 });
+    expect(c.logo.calibrated).toBeLessThan(c.logo.none / 2);
+    const corrected = applyCalibration(c, samples[0]!.pred);
+    expect(rmse(corrected, samples[0]!.truth)).toBeLessThan(rmse(samples[0]!.pred, samples[0]!.truth) / 2);
+    expect(corrected.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 9);
+  });
+
+  it('diagonal factors recover the bias (up to scale)', () => {
+    const c = fitCalibration(samples, bins, { lambda: 1e-6 });
+    const f = c.factors!;
+    expect(f[0]! / f[2]!).toBeCloseTo(2, 1);
+    expect(f[3]! / f[2]!).toBeCloseTo(1, 1);
+  });
+
+  it('needs at least two groups', () => {
+    expect(() => fitCalibration(samples.filter((s) => s.group === 'g0'), bins)).toThrow(/at least 2 groups, found 1/);
+  });
+});
