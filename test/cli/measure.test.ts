@@ -1,0 +1,100 @@
+// measure → evaluate → calibrate through the CLI on small hand-made instance maps.
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import type { EvaluationReport } from '../../src/aggregate/index.js';
+import { main } from '../../src/cli/main.js';
+import { writeInstancePng } from '../../src/io/index.js';
+import { errorLineOf } from '../helpers/errors.js';
+import { tempDir } from '../helpers/tmp.js';
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+
+/** A 40×40 map with squares of the given sides placed on a diagonal, away from the edges. */
+function squares(sides: number[]): { width: number; height: number; data: Int32Array } {
+  const W = 60;
+  const data = new Int32Array(W * W);
+  let x = 2;
+  sides.forEach((s, k) => {
+    for (let i = 2; i < 2 + s; i++) for (let j = x; j < x + s; j++) data[i * W + j] = k + 1;
+    x += s + 2;
+  });
+  return { width: W, height: W, data };
+}
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  await writeInstancePng(join(tmp.dir, 'inst', 'a1.png'), squares([2, 2, 6]));
+  await writeInstancePng(join(tmp.dir, 'inst', 'a2.png'), squares([2, 6, 2]));
+  await writeInstancePng(join(tmp.dir, 'inst', 'b1.png'), squares([6, 6, 2]));
+  await writeInstancePng(join(tmp.dir, 'inst', 'b2.png'), squares([6, 2, 6, 6]));
+  await writeInstancePng(join(tmp.dir, 'inst', 'c1.png'), squares([2, 2, 2, 6]));
+  // Count-weighted truth with fines under-counted by the photo: the "sieve" sees twice the share of size 2.
+  await tmp.write('truth.csv', 'image,group,small,large\na1.png,A,0.8,0.2\na2.png,A,0.8,0.2\nb1,B,0.5,0.5\nb2,B,0.4,0.6\nc1,C,0.857142857,0.142857143\n');
+});
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+async function capture(argv: string[]): Promise<{ out: string; exitCode: number }> {
+  let out = '';
+  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    out += String(chunk);
+    return true;
+  });
+  try {
+    await main(argv);
+  } finally {
+    vi.restoreAllMocks();
+  }
+  return { out, exitCode: Number(process.exitCode ?? 0) };
+}
+
+describe('measure / evaluate / calibrate', () => {
+  it('measure writes particle tables and histograms with the contract columns', async () => {
+    const { out, exitCode } = await capture(['measure', join(tmp.dir, 'inst'), '--bins', '4', '--weight', 'count', '--out', join(tmp.dir, 'm')]);
+    expect(exitCode).toBe(0);
+    expect(out).toMatch(/measure: 5 image\(s\), 17 particle\(s\); 0 failed/);
+    const hist = await readFile(join(tmp.dir, 'm', 'histograms.csv'), 'utf8');
+    expect(hist.split('\n')[0]).toBe('image,n_particles,lt_4px,ge_4px,d10,d50,d90');
+    expect(hist).toContain('a1,3,0.66666667,0.33333333,');
+  });
+
+  it('evaluate scores images and groups against the truth and the constant predictor', async () => {
+    const { out, exitCode } = await capture(['evaluate', '--pred', join(tmp.dir, 'm'), '--truth', join(tmp.dir, 'truth.csv'), '--by', 'group']);
+    expect(exitCode).toBe(0);
+    expect(out).toMatch(/overall: 5 image\(s\), RMSE 0\.\d{4} \(constant predictor 0\.\d{4}, skill/);
+    const r = JSON.parse(await readFile(join(tmp.dir, 'm', 'evaluation.json'), 'utf8')) as EvaluationReport;
+    const a1 = r.images.find((x) => x.image === 'a1')!;
+    expect(a1.rmse).toBeCloseTo(Math.sqrt(((0.8 - 2 / 3) ** 2 * 2) / 2), 6);
+    const gA = r.groups.find((g) => g.group === 'A')!;
+    // Pooled: six particles of A, four small → 2/3; mean of images is the same here.
+    expect(gA.pooled!.pred[0]).toBeCloseTo(4 / 6, 6);
+    expect(r.baseline.kind).toBe('leave-one-group-out');
+  });
+
+  it('calibrate learns that the photo under-counts fines, and evaluate --calibration uses it', async () => {
+    const calib = join(tmp.dir, 'calib.json');
+    const { out } = await capture(['calibrate', '--pred', join(tmp.dir, 'm'), '--truth', join(tmp.dir, 'truth.csv'), '--out', calib, '--lambda', '0.0001']);
+    expect(out).toMatch(/leave-one-group-out RMSE: 0\.\d{4} without → 0\.\d{4} with calibration/);
+    const c = JSON.parse(await readFile(calib, 'utf8')) as { factors: number[]; logo: { none: number; calibrated: number } };
+    expect(c.factors[0]! / c.factors[1]!).toBeGreaterThan(1.5);
+    expect(c.logo.calibrated).toBeLessThan(c.logo.none);
+    const plain = JSON.parse(await readFile(join(tmp.dir, 'm', 'evaluation.json'), 'utf8')) as EvaluationReport;
+    await capture(['evaluate', '--pred', join(tmp.dir, 'm'), '--truth', join(tmp.dir, 'truth.csv'), '--calibration', calib, '--out', join(tmp.dir, 'eval-cal.json')]);
+    const cal = JSON.parse(await readFile(join(tmp.dir, 'eval-cal.json'), 'utf8')) as EvaluationReport;
+    expect(cal.overall.rmse).toBeLessThan(plain.overall.rmse);
+  });
+
+  it('bad truth tables are refused with the file, the row and the fix', async () => {
+    const bad = await tmp.write('bad.csv', 'image,group,small,large\na1,A,0.5,0.2\n');
+    expect(await errorLineOf(() => main(['evaluate', '--pred', join(tmp.dir, 'm'), '--truth', bad]))).toMatch(/bad\.csv: row 2 \(a1\) sums to 0\.7000, not 1\. Fix: normalize each row/);
+    const wrong = await tmp.write('wrong.csv', 'name,small,large\na1,0.5,0.5\n');
+    expect(await errorLineOf(() => main(['evaluate', '--pred', join(tmp.dir, 'm'), '--truth', wrong]))).toMatch(/needs the columns image,group/);
+  });
+
+  it('px bins are required without a scale', async () => {
+    expect(await errorLineOf(() => main(['measure', join(tmp.dir, 'inst'), '--out', join(tmp.dir, 'x')]))).toMatch(/no default\. Fix: pass --bins/);
+  });
+});
