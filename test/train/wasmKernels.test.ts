@@ -23,7 +23,7 @@ const CASES: Case[] = [
     name: '2×2 stride 2 transposed conv (upsampling)',
     x: [2, 4, 5, 6],
     w: [2, 2, 3, 6],
-    op: (x, w) => tf.conv2dTranspose(x, w as unknown as tf.Tensor4D, [x.shape[0], 8, 10, 3], 2, 'valid'),
+    op: (x, w) => tf.conv2dTranspose(x, w, [x.shape[0], 8, 10, 3], 2, 'valid'),
   },
 ];
 
