@@ -1,3 +1,5 @@
 // io: image decoding/encoding with sharp, atomic file writes. No algorithms.
 export * from './atomic.js';
 export * from './image.js';
+export * from './csv.js';
+export * from './writeImage.js';
