@@ -126,19 +126,33 @@ export function makeParticleShape(rng: Random, o: ParticleShapeOptions): Particl
     for (let i = 0; i < N; i++) radial[i] = Math.max(0.3, radial[i]!);
   }
 
-  // Second moments of the unit polygon, for the map that gives its moment ellipse the axes (a, b).
+  // The outline is the radial function sampled at n angles. Fewer vertices for small stones keep polygon
+  // clipping fast (its cost grows with vertices, and it dominates the run time); edges of ~5 px still look
+  // round once the camera blurs them.
+  const perimeter = (Math.PI * (o.aPx + o.bPx)) / 2;
+  const n = Math.max(12, Math.min(56, Math.round(perimeter / 5)));
+  const px: number[] = [];
+  const py: number[] = [];
+  for (let j = 0; j < n; j++) {
+    const th = (2 * Math.PI * j) / n;
+    const r = radialAt(radial, th);
+    px.push(r * Math.cos(th));
+    py.push(r * Math.sin(th));
+  }
+  // Second moments of that polygon itself (not of the finer table), so the map below gives the outline
+  // that is written and rasterized a moment ellipse of exactly (a, b).
   let area2 = 0;
   let sx = 0;
   let sy = 0;
   let sxx = 0;
   let syy = 0;
   let sxy = 0;
-  for (let i = 0; i < N; i++) {
-    const i1 = (i + 1) % N;
-    const x0 = radial[i]! * COS[i]!;
-    const y0 = radial[i]! * SIN[i]!;
-    const x1 = radial[i1]! * COS[i1]!;
-    const y1 = radial[i1]! * SIN[i1]!;
+  for (let i = 0; i < n; i++) {
+    const i1 = (i + 1) % n;
+    const x0 = px[i]!;
+    const y0 = py[i]!;
+    const x1 = px[i1]!;
+    const y1 = py[i1]!;
     const c = cross(x0, y0, x1, y1);
     area2 += c;
     sx += (x0 + x1) * c;
@@ -177,16 +191,10 @@ export function makeParticleShape(rng: Random, o: ParticleShapeOptions): Particl
   const det = m00 * m11 - m01 * m10;
   const inv: [number, number, number, number] = [m11 / det, -m01 / det, -m10 / det, m00 / det];
 
-  // Fewer vertices for small stones keep polygon clipping fast (its cost grows with vertices, and it dominates
-  // the run time); edges of ~5 px still look round once the camera blurs them.
-  const perimeter = (Math.PI * (o.aPx + o.bPx)) / 2;
-  const n = Math.max(12, Math.min(56, Math.round(perimeter / 5)));
   const outline: Ring = [];
   for (let j = 0; j < n; j++) {
-    const th = (2 * Math.PI * j) / n;
-    const r = radialAt(radial, th);
-    const ux = r * Math.cos(th) - mx;
-    const uy = r * Math.sin(th) - my;
+    const ux = px[j]! - mx;
+    const uy = py[j]! - my;
     const x = o.cx + m00 * ux + m01 * uy;
     const y = o.cy + m10 * ux + m11 * uy;
     outline.push([Math.round(x * 1000) / 1000, Math.round(y * 1000) / 1000]);
