@@ -17,9 +17,9 @@ export function textureField(rng: Random, options: TextureFieldOptions): Float32
   const { width, height, wavelengthPx } = options;
   const octaves = options.octaves ?? 2;
   const noise = createNoise2D(() => rng.uniform());
-  // Grid step: a quarter of the finest wavelength keeps interpolation error invisible.
+  // Grid step: a third of the finest wavelength; the interpolation error is below what the camera blur keeps.
   const finest = wavelengthPx / 2 ** (octaves - 1);
-  const step = Math.max(1, Math.floor(finest / 4));
+  const step = Math.max(1, Math.floor(finest / 3));
   const gw = Math.ceil(width / step) + 2;
   const gh = Math.ceil(height / step) + 2;
   const grid = new Float32Array(gw * gh);
