@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { annotateCommand } from './annotate.js';
 import { calibrateCommand, evaluateCommand, measureCommand } from './measure.js';
+import { synthCommand } from './synth.js';
 
 export function buildProgram(): Command {
   const program = new Command('photosieve')
@@ -9,7 +10,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [annotateCommand(), measureCommand(), evaluateCommand(), calibrateCommand()]) program.addCommand(cmd.exitOverride());
+  for (const cmd of [synthCommand(), annotateCommand(), measureCommand(), evaluateCommand(), calibrateCommand()]) program.addCommand(cmd.exitOverride());
   return program;
 }
 

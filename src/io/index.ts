@@ -3,3 +3,4 @@ export * from './atomic.js';
 export * from './image.js';
 export * from './csv.js';
 export * from './readCsv.js';
+export * from './writeImage.js';

@@ -36,7 +36,7 @@ export function segmentationLoss(options: LossOptions = {}): (yTrue: tf.Tensor, 
       const inter = tf.sum(tf.mul(pv, onehot), [0, 1, 2]);
       const denom = tf.add(tf.sum(pv, [0, 1, 2]), tf.sum(onehot, [0, 1, 2]));
       const dice = tf.sub(1, tf.mean(tf.div(tf.add(tf.mul(2, inter), EPS), tf.add(denom, EPS))));
-      return tf.add(ce, tf.mul(diceWeight, dice)) as tf.Scalar;
+      return tf.add<tf.Scalar>(ce, tf.mul(diceWeight, dice));
     });
 }
 
