@@ -16,13 +16,11 @@ import {
 } from '../aggregate/index.js';
 import type { CalibrationModel } from '../aggregate/index.js';
 import { parseRoi } from '../annotate/index.js';
-import { PhotosieveError, binColumnNames } from '../core/index.js';
+import { DEFAULT_BIN_EDGES_MM, PhotosieveError, binColumnNames } from '../core/index.js';
 import { readCsv, writeJsonAtomic } from '../io/index.js';
 import { join } from 'node:path';
 import { expandInputs, formatTable, parseNumberList, parsePositive, progressBar } from './common.js';
 
-/** Default sieve classes for gravel, mm (interior edges of 5 bins, a factor of 2 apart). */
-export const DEFAULT_EDGES_MM = [2, 4, 8, 16];
 
 interface BinFlags {
   scale?: number;
@@ -37,7 +35,7 @@ interface BinFlags {
 export function addBinOptions(cmd: Command): Command {
   return cmd
     .option('--scale <mm_per_px>', 'millimetres per pixel; bin edges are then in mm', parsePositive('--scale'))
-    .option('--bins <edges>', `interior bin edges, ascending (4 edges = 5 bins); mm with --scale (default ${DEFAULT_EDGES_MM.join(',')}), else px (required)`, parseNumberList('--bins'))
+    .option('--bins <edges>', `interior bin edges, ascending (4 edges = 5 bins); mm with --scale (default ${DEFAULT_BIN_EDGES_MM.join(',')}), else px (required)`, parseNumberList('--bins'))
     .addOption(new Option('--measure <measure>', 'size measure').choices(SIZE_MEASURES).default(DEFAULT_BIN_SPEC.measure))
     .addOption(new Option('--weight <weight>', 'weighting: count, area, or mass ∝ major·minor²').choices(WEIGHTINGS).default(DEFAULT_BIN_SPEC.weight))
     .addOption(new Option('--edge <policy>', 'particles touching the image/ROI edge').choices(EDGE_POLICIES).default(DEFAULT_BIN_SPEC.edgePolicy))
@@ -52,7 +50,7 @@ function parsePositiveOrZero(value: string): number {
 
 export function binSpecFromFlags(flags: BinFlags): BinSpec {
   const unit = flags.scale === undefined ? 'px' : 'mm';
-  const edges = flags.bins ?? (unit === 'mm' ? DEFAULT_EDGES_MM : undefined);
+  const edges = flags.bins ?? (unit === 'mm' ? [...DEFAULT_BIN_EDGES_MM] : undefined);
   if (!edges) throw new PhotosieveError('E_PARAM', 'without --scale the bin edges are in pixels and have no default.', { fix: 'pass --bins E1,E2,E3,E4 in px, or --scale MM_PER_PX' });
   return { edges, unit, measure: flags.measure, weight: flags.weight, edgePolicy: flags.edge, minSizePx: flags.minSizePx };
 }

@@ -4,6 +4,9 @@ import { invalidParameter } from './errors.js';
 
 export type LengthUnit = 'mm' | 'px';
 
+/** The project's default sieve classes, mm: 5 bins on ISO 565 sieves (4, 5.6, 8, 11.2 mm), used by synth and measure. */
+export const DEFAULT_BIN_EDGES_MM: readonly number[] = [4, 5.6, 8, 11.2];
+
 /** Shortest decimal form of an edge, for names: 2.8 → "2.8", 4 → "4". */
 function edgeText(edge: number): string {
   return String(Number(edge.toPrecision(12)));

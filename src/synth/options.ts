@@ -1,7 +1,7 @@
 // Options of the synthetic gravel generator: defaults, limits and the one function that checks them all, so the
 // library and the CLI reject the same inputs with the same messages.
 import type { ImageFormat } from '../io/index.js';
-import { PhotosieveError, invalidParameter, validateBinEdges } from '../core/index.js';
+import { DEFAULT_BIN_EDGES_MM, PhotosieveError, invalidParameter, validateBinEdges } from '../core/index.js';
 
 export type DropOrder = 'large-first' | 'random';
 
@@ -72,7 +72,6 @@ export interface SynthOptions {
   onProgress?: ((done: number, total: number, name: string) => void) | undefined;
 }
 
-export const DEFAULT_BIN_EDGES_MM: readonly number[] = [4, 5.6, 8, 11.2];
 export const DEFAULT_SCALE_MM_PER_PX = 0.1;
 export const DEFAULT_SIZE_PX = 1500;
 export const DEFAULT_SEED = 1;
