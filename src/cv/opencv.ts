@@ -19,12 +19,30 @@ export interface CvMatVector {
   get(index: number): CvMat;
   delete(): void;
 }
+export interface CvSize {
+  width: number;
+  height: number;
+}
 export interface OpenCV {
   Mat: new (...args: unknown[]) => CvMat;
   MatVector: new () => CvMatVector;
+  Size: new (width: number, height: number) => CvSize;
   CV_8UC1: number;
   CV_32SC1: number;
   CV_32FC1: number;
+  CV_32F: number;
+  DIST_L2: number;
+  /** Exact Euclidean distances (Felzenszwalb), not the 3×3/5×5 chamfer approximation. */
+  DIST_MASK_PRECISE: number;
+  MORPH_OPEN: number;
+  MORPH_CLOSE: number;
+  MORPH_ELLIPSE: number;
+  THRESH_BINARY: number;
+  THRESH_BINARY_INV: number;
+  THRESH_OTSU: number;
+  ADAPTIVE_THRESH_MEAN_C: number;
+  ADAPTIVE_THRESH_GAUSSIAN_C: number;
+  BORDER_DEFAULT: number;
   RETR_CCOMP: number;
   RETR_EXTERNAL: number;
   CHAIN_APPROX_SIMPLE: number;
@@ -38,6 +56,16 @@ export interface OpenCV {
     method: number,
   ): void;
   exceptionFromPtr(err: number): { msg: string };
+  distanceTransform(src: CvMat, dst: CvMat, distanceType: number, maskSize: number): void;
+  /** Returns the number of labels including background 0. */
+  connectedComponents(image: CvMat, labels: CvMat, connectivity: number, ltype: number): number;
+  getStructuringElement(shape: number, size: CvSize): CvMat;
+  morphologyEx(src: CvMat, dst: CvMat, op: number, kernel: CvMat): void;
+  GaussianBlur(src: CvMat, dst: CvMat, size: CvSize, sigmaX: number, sigmaY: number, borderType: number): void;
+  /** Returns the threshold used (Otsu's choice with THRESH_OTSU). */
+  threshold(src: CvMat, dst: CvMat, thresh: number, maxval: number, type: number): number;
+  adaptiveThreshold(src: CvMat, dst: CvMat, maxValue: number, adaptiveMethod: number, thresholdType: number, blockSize: number, c: number): void;
+  Sobel(src: CvMat, dst: CvMat, ddepth: number, dx: number, dy: number, ksize: number): void;
 }
 
 let loading: Promise<{ cv: OpenCV }> | undefined;

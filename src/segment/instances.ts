@@ -1,0 +1,162 @@
+// Instance stage: class probabilities (or, in classical mode, a thresholded photo) to an instance-id map.
+// Cores → distance transform → one marker per stone (h-maxima) → flooding over the relief inside the particle
+// mask → unreached blobs, holes, ROI, minimum area. OpenCV.js does the dense image work; Mats stay in here.
+import type { InstanceMap } from '../core/index.js';
+import { PixelClass, invalidParameter } from '../core/index.js';
+import type { OpenCV } from '../cv/index.js';
+import { loadOpenCV, withMats } from '../cv/index.js';
+import { fillHoles, floodFromMarkers, hMaxima, labelRemaining, relabelBySize } from './morphology.js';
+import type { Probabilities } from './semantic.js';
+import { PROBABILITY_CHANNELS, PROBABILITY_CLASSES } from './semantic.js';
+
+export const RELIEF_KINDS = ['probability', 'distance'] as const;
+export type ReliefKind = (typeof RELIEF_KINDS)[number];
+
+export interface InstanceOptions {
+  /** A pixel is particle when P(body) + P(boundary) reaches this. @default 0.5 */
+  foregroundThreshold: number;
+  /** A pixel is core (seeds markers) when P(body) reaches this. @default 0.5 */
+  bodyThreshold: number;
+  /** Radius of the opening applied to the cores before the distance transform, px; cuts thin bridges. @default 1 */
+  coreOpening: number;
+  /**
+   * h of the h-maxima of the core distance transform, px: a peak must rise this much above the saddle to a
+   * higher one to get its own marker. Larger merges more (fewer split stones, more merged neighbours). @default 2
+   */
+  peakHeight: number;
+  /** What the flooding climbs: 1 − P(body) ('probability'), or the inverted core distance ('distance'). @default 'probability' */
+  relief: ReliefKind;
+  /** Particles smaller than this many pixels are dropped. @default 20 */
+  minArea: number;
+  /** Fill holes enclosed by a single particle. @default true */
+  fillHoles: boolean;
+}
+
+export const DEFAULT_INSTANCE_OPTIONS: Readonly<InstanceOptions> = Object.freeze({
+  foregroundThreshold: 0.5,
+  bodyThreshold: 0.5,
+  coreOpening: 1,
+  peakHeight: 2,
+  relief: 'probability',
+  minArea: 20,
+  fillHoles: true,
+});
+
+function checkRange(name: string, v: number, min: number, max: number, integer = false): void {
+  if (typeof v !== 'number' || !Number.isFinite(v) || v < min || v > max || (integer && !Number.isInteger(v))) {
+    throw invalidParameter(`instance option ${name}`, `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`, v);
+  }
+}
+
+/** Fills defaults and validates: every field named in errors, with its range. */
+export function resolveInstanceOptions(options: Partial<InstanceOptions> = {}): InstanceOptions {
+  const o = { ...DEFAULT_INSTANCE_OPTIONS, ...options };
+  checkRange('foregroundThreshold', o.foregroundThreshold, 0, 1);
+  checkRange('bodyThreshold', o.bodyThreshold, 0, 1);
+  checkRange('coreOpening', o.coreOpening, 0, 50, true);
+  checkRange('peakHeight', o.peakHeight, 0, 1000);
+  checkRange('minArea', o.minArea, 0, 1e9, true);
+  if (!RELIEF_KINDS.includes(o.relief)) throw invalidParameter('instance option relief', RELIEF_KINDS.join(' or '), o.relief);
+  return o;
+}
+
+/** What the shared marker + flooding core works on; masks hold 0/1 per pixel. */
+export interface MaskedInput {
+  width: number;
+  height: number;
+  /** Pixels that may belong to a particle. */
+  foreground: Uint8Array;
+  /** Pixels surely inside one particle; their distance transform places the markers. */
+  core: Uint8Array;
+  /** Flooding relief 0..255, or undefined to flood the inverted core distance. */
+  relief?: Uint8Array;
+  /** 1 inside the region of interest; undefined = whole image. */
+  roi?: Uint8Array | undefined;
+}
+
+export interface MarkerStageOptions {
+  coreOpening: number;
+  peakHeight: number;
+  minArea: number;
+  fillHoles: boolean;
+}
+
+/** Opening (optional) and exact Euclidean distance transform of a 0/1 mask, via OpenCV. */
+export function coreDistance(cv: OpenCV, mask: Uint8Array, w: number, h: number, openingRadius: number): Float32Array {
+  return withMats(cv, (s) => {
+    const src = s.track(cv.matFromArray(h, w, cv.CV_8UC1, mask));
+    let core = src;
+    if (openingRadius > 0) {
+      const k = 2 * openingRadius + 1;
+      const kernel = s.track(cv.getStructuringElement(cv.MORPH_ELLIPSE, new cv.Size(k, k)));
+      core = s.track(new cv.Mat());
+      cv.morphologyEx(src, core, cv.MORPH_OPEN, kernel);
+    }
+    const dist = s.track(new cv.Mat());
+    cv.distanceTransform(core, dist, cv.DIST_L2, cv.DIST_MASK_PRECISE);
+    return dist.data32F.slice();
+  });
+}
+
+/** 8-connected components of a 0/1 mask as labels 1..N (0 elsewhere), via OpenCV. */
+export function connectedLabels(cv: OpenCV, mask: Uint8Array, w: number, h: number): Int32Array {
+  return withMats(cv, (s) => {
+    const src = s.track(cv.matFromArray(h, w, cv.CV_8UC1, mask));
+    const labels = s.track(new cv.Mat());
+    cv.connectedComponents(src, labels, 8, cv.CV_32SC1);
+    return labels.data32S.slice();
+  });
+}
+
+/** The shared instance core: markers from the core distance, flooding, leftovers, holes, ROI, minimum area. */
+export function instancesFromMasks(cv: OpenCV, input: MaskedInput, options: MarkerStageOptions): InstanceMap {
+  const { width: w, height: h, foreground, roi } = input;
+  const n = w * h;
+  const dist = coreDistance(cv, input.core, w, h, options.coreOpening);
+  const peaks = hMaxima(dist, w, h, options.peakHeight);
+  const labels = connectedLabels(cv, peaks, w, h);
+  let maxId = 0;
+  for (const id of labels) if (id > maxId) maxId = id;
+  const allowed = new Uint8Array(n);
+  for (let p = 0; p < n; p++) allowed[p] = foreground[p]! && (roi === undefined || roi[p]!) ? 1 : 0;
+  let relief = input.relief;
+  if (relief === undefined) {
+    let maxDist = 0;
+    for (const d of dist) if (d > maxDist) maxDist = d;
+    relief = new Uint8Array(n);
+    const scale = maxDist > 0 ? 255 / maxDist : 0;
+    for (let p = 0; p < n; p++) relief[p] = 255 - Math.round(dist[p]! * scale);
+  }
+  floodFromMarkers(labels, relief, allowed, w, h);
+  // Particle pixels no marker reached (a stone whose core was too thin to survive the opening) are their own particles.
+  labelRemaining(labels, allowed, w, h, maxId + 1);
+  if (options.fillHoles) {
+    fillHoles(labels, w, h);
+    if (roi !== undefined) for (let p = 0; p < n; p++) if (!roi[p]) labels[p] = 0;
+  }
+  relabelBySize(labels, options.minArea);
+  return { width: w, height: h, data: labels };
+}
+
+/** Probabilities → instance map (see InstanceOptions for the knobs). */
+export async function probabilitiesToInstances(probs: Probabilities, options: Partial<InstanceOptions> = {}, roi?: Uint8Array): Promise<InstanceMap> {
+  const o = resolveInstanceOptions(options);
+  const { cv } = await loadOpenCV();
+  const { width: w, height: h, data } = probs;
+  const n = w * h;
+  if (roi !== undefined && roi.length !== n) throw invalidParameter('roi', `a mask of ${n} px`, roi.length);
+  const K = PROBABILITY_CHANNELS;
+  const body = PROBABILITY_CLASSES.indexOf(PixelClass.body);
+  const boundary = PROBABILITY_CLASSES.indexOf(PixelClass.boundary);
+  const foreground = new Uint8Array(n);
+  const core = new Uint8Array(n);
+  const relief = o.relief === 'probability' ? new Uint8Array(n) : undefined;
+  for (let p = 0; p < n; p++) {
+    const pb = data[p * K + body]!;
+    const pe = data[p * K + boundary]!;
+    foreground[p] = pb + pe >= o.foregroundThreshold ? 1 : 0;
+    core[p] = pb >= o.bodyThreshold && foreground[p] && (roi === undefined || roi[p]) ? 1 : 0;
+    if (relief) relief[p] = Math.round(255 * Math.min(1, Math.max(0, 1 - pb)));
+  }
+  return instancesFromMasks(cv, { width: w, height: h, foreground, core, relief, roi }, o);
+}

@@ -1,0 +1,268 @@
+// Grey-level morphology OpenCV.js lacks: reconstruction, h-maxima, marker flooding on a relief, hole filling and
+// relabelling. Pure functions over typed arrays, 8-connected unless said otherwise.
+
+const N8 = [
+  [-1, -1],
+  [-1, 0],
+  [-1, 1],
+  [0, -1],
+  [0, 1],
+  [1, -1],
+  [1, 0],
+  [1, 1],
+] as const;
+
+/**
+ * Morphological reconstruction by dilation of `marker` under `mask` (marker ≤ mask), in place on `marker`;
+ * Vincent's hybrid algorithm: one raster scan, one anti-raster scan, then a FIFO for what is left.
+ */
+export function reconstructByDilation(marker: Float32Array, mask: Float32Array, w: number, h: number): Float32Array {
+  const J = marker;
+  const I = mask;
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      const p = i * w + j;
+      let m = J[p]!;
+      if (j > 0) m = Math.max(m, J[p - 1]!);
+      if (i > 0) {
+        m = Math.max(m, J[p - w]!);
+        if (j > 0) m = Math.max(m, J[p - w - 1]!);
+        if (j < w - 1) m = Math.max(m, J[p - w + 1]!);
+      }
+      J[p] = Math.min(m, I[p]!);
+    }
+  }
+  const queue = new Int32Array(w * h);
+  let qHead = 0;
+  let qTail = 0;
+  const queued = new Uint8Array(w * h);
+  for (let i = h - 1; i >= 0; i--) {
+    for (let j = w - 1; j >= 0; j--) {
+      const p = i * w + j;
+      let m = J[p]!;
+      if (j < w - 1) m = Math.max(m, J[p + 1]!);
+      if (i < h - 1) {
+        m = Math.max(m, J[p + w]!);
+        if (j < w - 1) m = Math.max(m, J[p + w + 1]!);
+        if (j > 0) m = Math.max(m, J[p + w - 1]!);
+      }
+      const v = Math.min(m, I[p]!);
+      J[p] = v;
+      const check = (q: number): boolean => J[q]! < v && J[q]! < I[q]!;
+      if (
+        (j < w - 1 && check(p + 1)) ||
+        (i < h - 1 && (check(p + w) || (j < w - 1 && check(p + w + 1)) || (j > 0 && check(p + w - 1))))
+      ) {
+        queue[qTail++] = p;
+        queued[p] = 1;
+      }
+    }
+  }
+  // The FIFO is circular: a pixel can be queued again after it left, but never twice at once.
+  const n = w * h;
+  while (qHead !== qTail) {
+    const p = queue[qHead]!;
+    qHead = (qHead + 1) % n;
+    queued[p] = 0;
+    const i = (p / w) | 0;
+    const j = p - i * w;
+    const v = J[p]!;
+    for (const [di, dj] of N8) {
+      const ii = i + di;
+      const jj = j + dj;
+      if (ii < 0 || ii >= h || jj < 0 || jj >= w) continue;
+      const q = ii * w + jj;
+      if (J[q]! < v && I[q]! !== J[q]!) {
+        J[q] = Math.min(v, I[q]!);
+        if (!queued[q]) {
+          queue[qTail] = q;
+          qTail = (qTail + 1) % n;
+          queued[q] = 1;
+        }
+      }
+    }
+  }
+  return J;
+}
+
+/**
+ * Regional maxima of `f` above `floor`: flat connected plateaus with no higher neighbour. Returns 1 on them.
+ * Values are compared exactly, which is right for reconstruction output (it copies values, never averages them).
+ */
+export function regionalMaxima(f: Float32Array, w: number, h: number, floor = 0): Uint8Array {
+  const out = new Uint8Array(w * h);
+  const seen = new Uint8Array(w * h);
+  const stack = new Int32Array(w * h);
+  const members: number[] = [];
+  for (let start = 0; start < w * h; start++) {
+    if (seen[start] || f[start]! <= floor) continue;
+    const v = f[start]!;
+    let top = 0;
+    stack[top++] = start;
+    seen[start] = 1;
+    members.length = 0;
+    let isMax = true;
+    while (top > 0) {
+      const p = stack[--top]!;
+      members.push(p);
+      const i = (p / w) | 0;
+      const j = p - i * w;
+      for (const [di, dj] of N8) {
+        const ii = i + di;
+        const jj = j + dj;
+        if (ii < 0 || ii >= h || jj < 0 || jj >= w) continue;
+        const q = ii * w + jj;
+        const fq = f[q]!;
+        if (fq > v) isMax = false;
+        else if (fq === v && !seen[q]) {
+          seen[q] = 1;
+          stack[top++] = q;
+        }
+      }
+    }
+    if (isMax) for (const p of members) out[p] = 1;
+  }
+  return out;
+}
+
+/**
+ * Extended maxima of height h: the peaks of `f` that rise at least `hValue` above the saddle to any higher peak,
+ * each as one flat region. One stone's distance transform has one such peak however irregular its outline.
+ */
+export function hMaxima(f: Float32Array, w: number, h: number, hValue: number): Uint8Array {
+  const lowered = new Float32Array(f.length);
+  for (let p = 0; p < f.length; p++) lowered[p] = Math.max(0, f[p]! - hValue);
+  reconstructByDilation(lowered, f, w, h);
+  return regionalMaxima(lowered, w, h, 0);
+}
+
+/**
+ * Marker-controlled watershed by flooding: labels grow from `labels` (0 = unlabeled) over pixels where
+ * `allowed` is 1, lowest `relief` (0..255) first, each pixel taking the label that reaches it first. No
+ * watershed lines: touching particles share a border, as instance maps need.
+ */
+export function floodFromMarkers(labels: Int32Array, relief: Uint8Array, allowed: Uint8Array, w: number, h: number): Int32Array {
+  const n = w * h;
+  const next = new Int32Array(n).fill(-1);
+  const head = new Int32Array(256).fill(-1);
+  const tail = new Int32Array(256).fill(-1);
+  const push = (p: number, level: number): void => {
+    if (tail[level]! === -1) head[level] = p;
+    else next[tail[level]!] = p;
+    tail[level] = p;
+  };
+  const spread = (p: number, level: number): void => {
+    const i = (p / w) | 0;
+    const j = p - i * w;
+    const id = labels[p]!;
+    for (const [di, dj] of N8) {
+      const ii = i + di;
+      const jj = j + dj;
+      if (ii < 0 || ii >= h || jj < 0 || jj >= w) continue;
+      const q = ii * w + jj;
+      if (labels[q] !== 0 || !allowed[q]) continue;
+      labels[q] = id;
+      push(q, Math.max(level, relief[q]!));
+    }
+  };
+  for (let p = 0; p < n; p++) if (labels[p] !== 0) spread(p, 0);
+  for (let level = 0; level < 256; level++) {
+    while (head[level]! !== -1) {
+      const p = head[level]!;
+      head[level] = next[p]!;
+      if (head[level] === -1) tail[level] = -1;
+      spread(p, level);
+    }
+  }
+  return labels;
+}
+
+/**
+ * Fills holes: 4-connected groups of 0 that do not reach the image edge and are enclosed by a single label take
+ * that label (a highlight or a pit inside a stone). Holes between two stones stay background.
+ */
+export function fillHoles(labels: Int32Array, w: number, h: number): Int32Array {
+  const seen = new Uint8Array(w * h);
+  const stack = new Int32Array(w * h);
+  const members: number[] = [];
+  for (let start = 0; start < w * h; start++) {
+    if (seen[start] || labels[start] !== 0) continue;
+    let top = 0;
+    stack[top++] = start;
+    seen[start] = 1;
+    members.length = 0;
+    let enclosing = 0;
+    let fillable = true;
+    while (top > 0) {
+      const p = stack[--top]!;
+      members.push(p);
+      const i = (p / w) | 0;
+      const j = p - i * w;
+      if (i === 0 || j === 0 || i === h - 1 || j === w - 1) fillable = false;
+      for (const q of [i > 0 ? p - w : -1, i < h - 1 ? p + w : -1, j > 0 ? p - 1 : -1, j < w - 1 ? p + 1 : -1]) {
+        if (q < 0) continue;
+        const id = labels[q]!;
+        if (id === 0) {
+          if (!seen[q]) {
+            seen[q] = 1;
+            stack[top++] = q;
+          }
+        } else if (enclosing === 0) enclosing = id;
+        else if (enclosing !== id) fillable = false;
+      }
+    }
+    if (fillable && enclosing !== 0) for (const p of members) labels[p] = enclosing;
+  }
+  return labels;
+}
+
+/** Drops labels smaller than `minArea` px and renumbers the rest 1..N in raster order (deterministic ids). */
+export function relabelBySize(labels: Int32Array, minArea: number): number {
+  const area = new Map<number, number>();
+  for (const id of labels) if (id !== 0) area.set(id, (area.get(id) ?? 0) + 1);
+  const map = new Map<number, number>();
+  for (let p = 0; p < labels.length; p++) {
+    const id = labels[p]!;
+    if (id === 0) continue;
+    if (area.get(id)! < minArea) {
+      labels[p] = 0;
+      continue;
+    }
+    let to = map.get(id);
+    if (to === undefined) {
+      to = map.size + 1;
+      map.set(id, to);
+    }
+    labels[p] = to;
+  }
+  return map.size;
+}
+
+/** Labels the 8-connected components of `mask` where `labels` is still 0, continuing after `firstId − 1`. */
+export function labelRemaining(labels: Int32Array, mask: Uint8Array, w: number, h: number, firstId: number): number {
+  let id = firstId;
+  const stack = new Int32Array(w * h);
+  for (let start = 0; start < w * h; start++) {
+    if (!mask[start] || labels[start] !== 0) continue;
+    let top = 0;
+    stack[top++] = start;
+    labels[start] = id;
+    while (top > 0) {
+      const p = stack[--top]!;
+      const i = (p / w) | 0;
+      const j = p - i * w;
+      for (const [di, dj] of N8) {
+        const ii = i + di;
+        const jj = j + dj;
+        if (ii < 0 || ii >= h || jj < 0 || jj >= w) continue;
+        const q = ii * w + jj;
+        if (mask[q] && labels[q] === 0) {
+          labels[q] = id;
+          stack[top++] = q;
+        }
+      }
+    }
+    id++;
+  }
+  return id;
+}

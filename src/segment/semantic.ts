@@ -1,0 +1,166 @@
+// Tiled U-Net inference at full resolution: tiles are read (reflected at the borders) straight from the raster,
+// run in small batches, and blended into per-pixel class probabilities. Tensors live for one batch only, so
+// memory on the tensor side is bounded by the batch, whatever the photo's size.
+import * as tf from '@tensorflow/tfjs';
+import type { Raster } from '../core/index.js';
+import { PixelClass, invalidParameter } from '../core/index.js';
+import type { ModelMeta, Normalization } from './modelMeta.js';
+import type { TilePlan } from './tiling.js';
+import { blendProfile, planTiles, reflectedRange } from './tiling.js';
+import { unetSizeMultiple } from './unet.js';
+
+/** The three model classes in channel order; a channel index is always one of these, never a bare number. */
+export const PROBABILITY_CLASSES = [PixelClass.background, PixelClass.body, PixelClass.boundary] as const;
+export const PROBABILITY_CHANNELS = PROBABILITY_CLASSES.length;
+
+/** Class probabilities, row-major, interleaved: data[(y·width + x)·3 + PixelClass.body] is P(body) at (x, y). */
+export interface Probabilities {
+  readonly width: number;
+  readonly height: number;
+  readonly data: Float32Array;
+}
+
+export interface SemanticOptions {
+  /** Tiles per model call. Keep batch × tile² ≤ 8 × 256²: past that, wasm's XNNPACK fails silently. @default 4 */
+  batchSize?: number;
+  /** Overlap between tiles, px. @default tileSize / 4 */
+  overlap?: number;
+  /** Called after each batch with tiles done and the total. */
+  onTile?: (done: number, total: number) => void;
+}
+
+/** The largest batch × pixels wasm's XNNPACK handles reliably (measured: 16 × 256² fails without an exception). */
+export const MAX_BATCH_PIXELS = 8 * 256 * 256;
+
+export function defaultBatchSize(tileSize: number): number {
+  return Math.max(1, Math.min(4, Math.floor(MAX_BATCH_PIXELS / (tileSize * tileSize))));
+}
+
+/**
+ * Per-channel lookup of normalized input values: the model sees (value/max − mean)/std, or value/max for 'unit'.
+ * A 1-channel model gets luma from colour photos; a 3-channel model gets grey photos repeated.
+ */
+export interface InputMapper {
+  readonly channels: 1 | 3;
+  /** Writes the model's channels of raster pixel `src` (its index in pixels) into `out` at `at`. */
+  write(src: number, out: Float32Array, at: number): void;
+}
+
+export function inputMapper(raster: Raster, inputChannels: 1 | 3, normalization: Normalization): InputMapper {
+  const max = raster.depth === 16 ? 65535 : 255;
+  const mean = normalization === 'unit' ? [0, 0, 0] : normalization.mean;
+  const std = normalization === 'unit' ? [1, 1, 1] : normalization.std;
+  const scale = (c: number): number => 1 / (max * (std[c] ?? 1));
+  const offset = (c: number): number => (mean[c] ?? 0) / (std[c] ?? 1);
+  const d = raster.data;
+  const rc = raster.channels;
+  const colour = rc >= 3;
+  if (inputChannels === 1) {
+    const s = scale(0);
+    const o = offset(0);
+    return {
+      channels: 1,
+      write(src, out, at) {
+        const p = src * rc;
+        const v = colour ? 0.299 * d[p]! + 0.587 * d[p + 1]! + 0.114 * d[p + 2]! : d[p]!;
+        out[at] = v * s - o;
+      },
+    };
+  }
+  const s = [scale(0), scale(1), scale(2)] as const;
+  const o = [offset(0), offset(1), offset(2)] as const;
+  return {
+    channels: 3,
+    write(src, out, at) {
+      const p = src * rc;
+      const r = d[p]!;
+      const g = colour ? d[p + 1]! : r;
+      const b = colour ? d[p + 2]! : r;
+      out[at] = r * s[0] - o[0];
+      out[at + 1] = g * s[1] - o[1];
+      out[at + 2] = b * s[2] - o[2];
+    },
+  };
+}
+
+function fillTile(raster: Raster, mapper: InputMapper, plan: TilePlan, x0: number, y0: number, out: Float32Array, at: number): void {
+  const t = plan.tileSize;
+  const cols = reflectedRange(x0, t, raster.width);
+  const rows = reflectedRange(y0, t, raster.height);
+  const c = mapper.channels;
+  let k = at;
+  for (let i = 0; i < t; i++) {
+    const rowStart = rows[i]! * raster.width;
+    for (let j = 0; j < t; j++) {
+      mapper.write(rowStart + cols[j]!, out, k);
+      k += c;
+    }
+  }
+}
+
+/** Runs the model over the raster in blended tiles; returns probabilities of the raster's exact size. */
+export async function predictProbabilities(model: tf.LayersModel, meta: ModelMeta, raster: Raster, options: SemanticOptions = {}): Promise<Probabilities> {
+  const t = meta.tileSize;
+  const batchSize = options.batchSize ?? defaultBatchSize(t);
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize * t * t > MAX_BATCH_PIXELS) {
+    throw invalidParameter('batchSize', `an integer from 1 to ${Math.floor(MAX_BATCH_PIXELS / (t * t))} for ${t}² tiles`, batchSize);
+  }
+  const plan = planTiles(raster.width, raster.height, { tileSize: t, overlap: options.overlap, align: unetSizeMultiple(meta.architecture) });
+  const mapper = inputMapper(raster, meta.inputChannels, meta.normalization);
+  const { width: w, height: h } = raster;
+  const K = PROBABILITY_CHANNELS;
+  const acc = new Float32Array(w * h * K);
+  const weightSum = new Float32Array(w * h);
+  const profile = blendProfile(t, plan.overlap);
+  const c = mapper.channels;
+  const input = new Float32Array(batchSize * t * t * c);
+  const total = plan.tiles.length;
+  for (let start = 0; start < total; start += batchSize) {
+    const batch = plan.tiles.slice(start, start + batchSize);
+    batch.forEach((tile, b) => fillTile(raster, mapper, plan, tile.x, tile.y, input, b * t * t * c));
+    const x = tf.tensor4d(input.subarray(0, batch.length * t * t * c), [batch.length, t, t, c]);
+    let y: tf.Tensor | undefined;
+    let out: Float32Array;
+    try {
+      y = model.predict(x) as tf.Tensor;
+      out = (await y.data()) as Float32Array;
+    } finally {
+      x.dispose();
+      y?.dispose();
+    }
+    batch.forEach((tile, b) => {
+      const base = b * t * t * K;
+      // Only the part of the tile that lands inside the image is kept; the reflected margin was context.
+      const i0 = Math.max(0, -tile.y);
+      const i1 = Math.min(t, h - tile.y);
+      const j0 = Math.max(0, -tile.x);
+      const j1 = Math.min(t, w - tile.x);
+      for (let i = i0; i < i1; i++) {
+        const wy = profile[i]!;
+        const row = (tile.y + i) * w + tile.x;
+        for (let j = j0; j < j1; j++) {
+          const weight = wy * profile[j]!;
+          const p = row + j;
+          weightSum[p]! += weight;
+          const src = base + (i * t + j) * K;
+          const dst = p * K;
+          for (let k = 0; k < K; k++) acc[dst + k]! += weight * out[src + k]!;
+        }
+      }
+    });
+    options.onTile?.(Math.min(start + batchSize, total), total);
+  }
+  for (let p = 0; p < w * h; p++) {
+    const inv = 1 / weightSum[p]!;
+    for (let k = 0; k < K; k++) acc[p * K + k]! *= inv;
+  }
+  return { width: w, height: h, data: acc };
+}
+
+/** One class's probability plane (a copy), e.g. probabilityPlane(p, PixelClass.body). */
+export function probabilityPlane(p: Probabilities, cls: (typeof PROBABILITY_CLASSES)[number]): Float32Array {
+  const k = PROBABILITY_CLASSES.indexOf(cls);
+  const out = new Float32Array(p.width * p.height);
+  for (let q = 0; q < out.length; q++) out[q] = p.data[q * PROBABILITY_CHANNELS + k]!;
+  return out;
+}
