@@ -3,6 +3,7 @@ import { Command } from 'commander';
 import { annotateCommand } from './annotate.js';
 import { calibrateCommand, evaluateCommand, measureCommand } from './measure.js';
 import { synthCommand } from './synth.js';
+import { trainCommand } from './train.js';
 
 export function buildProgram(): Command {
   const program = new Command('photosieve')
@@ -10,7 +11,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [synthCommand(), annotateCommand(), measureCommand(), evaluateCommand(), calibrateCommand()]) program.addCommand(cmd.exitOverride());
+  for (const cmd of [synthCommand(), annotateCommand(), measureCommand(), evaluateCommand(), calibrateCommand(), trainCommand()]) program.addCommand(cmd.exitOverride());
   return program;
 }
 

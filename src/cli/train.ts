@@ -1,0 +1,105 @@
+// `photosieve train`: thin layer over trainModel.
+import { Command, Option } from 'commander';
+import { SingleBar } from 'cli-progress';
+import { DEFAULT_UNET_ARCHITECTURE, UPSAMPLING_KINDS } from '../segment/index.js';
+import type { UpsamplingKind } from '../segment/index.js';
+import { DEFAULT_LOSS, parseSource, trainModel } from '../train/index.js';
+import type { TrainingSource } from '../train/index.js';
+import { parseIntOption, parseListOption, parseNumberList, parsePositive } from './common.js';
+
+interface TrainFlags {
+  data: TrainingSource[];
+  out: string;
+  depth: number;
+  base: number;
+  upsampling: UpsamplingKind;
+  batchNorm: boolean;
+  channels: string;
+  tile: number;
+  batch: number;
+  epochs: number;
+  steps: number;
+  lr: number;
+  seed: number;
+  valFraction: number;
+  valImages?: string[];
+  pipelineEvery: number;
+  patience: number;
+  resume: boolean;
+  maxMinutes?: number;
+  classWeights: number[];
+  diceWeight: number;
+}
+
+export function trainCommand(): Command {
+  return new Command('train')
+    .description(
+      'Train the U-Net on folders written by photosieve annotate or synth (images/, instances/, masks/).\n' +
+        'Writes a model folder (model.json, weights.bin, meta.json with the model card) holding the best epoch,\n' +
+        'OUT/checkpoints/last and OUT/train-log.json. Uses tfjs-node(-gpu) when installed, else wasm (with\n' +
+        "photosieve's gradient kernels), else cpu.",
+    )
+    .requiredOption('--data <dir[:weight]>', 'training folder, optionally with a sampling weight; repeat for several', (v: string, acc: TrainingSource[] = []) => [...acc, parseSource(v)])
+    .requiredOption('-o, --out <dir>', 'model folder to write')
+    .option('--depth <n>', 'U-Net levels including the bottleneck', parseIntOption('--depth', 2, 7), DEFAULT_UNET_ARCHITECTURE.depth)
+    .option('--base <n>', 'channels of the first level (doubling per level)', parseIntOption('--base', 1, 256), DEFAULT_UNET_ARCHITECTURE.baseChannels)
+    .addOption(new Option('--upsampling <kind>', 'decoder upsampling').choices(UPSAMPLING_KINDS).default(DEFAULT_UNET_ARCHITECTURE.upsampling))
+    .option('--no-batch-norm', 'no batch normalization')
+    .addOption(new Option('--channels <n>', 'input channels').choices(['1', '3']).default('3'))
+    .option('--tile <px>', 'training tile size', parseIntOption('--tile', 16, 1024), 128)
+    .option('--batch <n>', 'tiles per step (batch × tile² ≤ 8 × 256²)', parseIntOption('--batch', 1, 512), 8)
+    .option('--epochs <n>', 'epochs', parseIntOption('--epochs', 1), 20)
+    .option('--steps <n>', 'steps per epoch', parseIntOption('--steps', 1), 100)
+    .option('--lr <x>', 'Adam learning rate', parsePositive('--lr'), 2e-3)
+    .option('--seed <n>', 'seed of weights, split and tiles', parseIntOption('--seed', 0, 2 ** 32 - 1), 1)
+    .option('--val-fraction <x>', 'share of groups held out for validation', (v) => Number(v), 0.15)
+    .option('--val-images <names>', 'validation images by name (their groups are held out)', parseListOption)
+    .option('--pipeline-every <n>', 'run tiled inference + watershed on the validation photos every N epochs (0 = never)', parseIntOption('--pipeline-every', 0), 2)
+    .option('--patience <n>', 'pipeline evaluations without improvement before stopping', parseIntOption('--patience', 1), 6)
+    .option('--resume', 'continue from OUT/checkpoints/last', false)
+    .option('--max-minutes <m>', 'stop after this many minutes (the epoch finishes)', parsePositive('--max-minutes'))
+    .option('--class-weights <w>', 'cross-entropy weights: background,body,boundary', parseNumberList('--class-weights'), DEFAULT_LOSS.classWeights)
+    .option('--dice-weight <x>', 'weight of the soft Dice term', (v) => Number(v), DEFAULT_LOSS.diceWeight)
+    .addHelpText('after', '\nExample:\n  photosieve train --data data/real:2 --data data/synth --out models/mine --epochs 40 --val-images IMG_1,IMG_2')
+    .action(async (f: TrainFlags) => {
+      const interactive = process.stderr.isTTY === true && !process.env.CI;
+      const bar = interactive ? new SingleBar({ format: 'train epoch {epoch} [{bar}] {value}/{total} loss {loss} eta {eta_formatted}', stream: process.stderr, clearOnComplete: true }) : undefined;
+      let started = false;
+      const result = await trainModel({
+        data: f.data,
+        out: f.out,
+        architecture: { depth: f.depth, baseChannels: f.base, batchNorm: f.batchNorm, upsampling: f.upsampling },
+        inputChannels: f.channels === '1' ? 1 : 3,
+        tileSize: f.tile,
+        batchSize: f.batch,
+        epochs: f.epochs,
+        stepsPerEpoch: f.steps,
+        learningRate: f.lr,
+        seed: f.seed,
+        valFraction: f.valFraction,
+        valImages: f.valImages,
+        pipelineEvery: f.pipelineEvery,
+        patience: f.patience,
+        resume: f.resume,
+        maxSeconds: f.maxMinutes === undefined ? undefined : f.maxMinutes * 60,
+        loss: { classWeights: f.classWeights as [number, number, number], diceWeight: f.diceWeight },
+        onProgress: (p) => {
+          if (!bar) return;
+          if (!started || p.step === 1) {
+            if (started) bar.stop();
+            bar.start(p.steps, p.step, { epoch: `${p.epoch}/${p.epochs}`, loss: p.loss.toFixed(4) });
+            started = true;
+          }
+          bar.update(p.step, { epoch: `${p.epoch}/${p.epochs}`, loss: p.loss.toFixed(4), eta: p.etaSeconds });
+        },
+        log: (line) => {
+          if (bar && started) bar.stop();
+          started = false;
+          process.stdout.write(`${line}\n`);
+        },
+      });
+      bar?.stop();
+      const b = result.best;
+      process.stdout.write(`train: ${result.epochs.length} epoch(s) on ${result.backend.name}${result.stoppedEarly ? ' (stopped early)' : ''}; best epoch ${b?.epoch ?? '-'} → ${f.out}\n`);
+    });
+}

@@ -1,0 +1,382 @@
+// The fit loop: tiles from weighted folders, U-Net trained with the masked CE + Dice loss, per-class IoU on fixed
+// validation tiles every epoch, the whole pipeline (tiled inference + watershed) on the validation photos every
+// few epochs, early stopping on a pipeline metric, best and last checkpoints, resume, and a JSON log.
+import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import { PhotosieveError, PixelClass, invalidParameter } from '../core/index.js';
+import { writeJsonAtomic } from '../io/index.js';
+import { distributionOf, matchInstances, measureParticles, rmse, sizedItems, weightedPercentile } from '../aggregate/index.js';
+import type { BinSpec } from '../aggregate/index.js';
+import type { BackendInfo, ModelMeta, UnetArchitecture } from '../segment/index.js';
+import { DEFAULT_UNET_ARCHITECTURE, buildUnet, initBackend, loadModelFolder, predictProbabilities, probabilitiesToInstances, saveModelFolder, unetSizeMultiple } from '../segment/index.js';
+import { createRandom } from '../synth/random.js';
+import type { AugmentOptions } from './augment.js';
+import { DEFAULT_AUGMENT, NO_AUGMENT, sampleTile } from './augment.js';
+import type { TrainingImage, TrainingSource } from './data.js';
+import { loadTrainingFolder, splitByGroup } from './data.js';
+import type { LossOptions } from './loss.js';
+import { DEFAULT_LOSS, packTarget, segmentationLoss } from './loss.js';
+import { registerWasmTrainingKernels } from './wasmKernels.js';
+
+export interface TrainOptions {
+  data: (TrainingSource & { license?: string })[];
+  /** Output model folder (best checkpoint); `checkpoints/last` and `train-log.json` go inside. */
+  out: string;
+  /** @default DEFAULT_UNET_ARCHITECTURE */
+  architecture?: UnetArchitecture;
+  /** @default 3 */
+  inputChannels?: 1 | 3;
+  /** @default 128 */
+  tileSize?: number;
+  /** @default 8 */
+  batchSize?: number;
+  /** @default 20 */
+  epochs?: number;
+  /** @default 100 */
+  stepsPerEpoch?: number;
+  /** @default 2e-3 */
+  learningRate?: number;
+  /** @default 1 */
+  seed?: number;
+  /** Share of groups held out for validation when `valImages` is not given. @default 0.15 */
+  valFraction?: number;
+  /** Validation images by name (their whole group is held out). */
+  valImages?: string[] | undefined;
+  /** Fixed validation tiles per validation image. @default 6 */
+  valTilesPerImage?: number;
+  /** Run the whole pipeline on the validation photos every N epochs (0 = never). @default 2 */
+  pipelineEvery?: number;
+  /** Epochs without improvement of the selection metric before stopping. @default 6 */
+  patience?: number;
+  /** Continue from checkpoints/last. @default false */
+  resume?: boolean;
+  augment?: Partial<AugmentOptions>;
+  loss?: LossOptions;
+  /** Stop after this many seconds (the current epoch finishes). @default Infinity */
+  maxSeconds?: number;
+  onProgress?: (p: TrainProgress) => void;
+  /** Lines for the log (epoch summaries). */
+  log?: (line: string) => void;
+}
+
+export interface TrainProgress {
+  epoch: number;
+  epochs: number;
+  step: number;
+  steps: number;
+  loss: number;
+  etaSeconds: number;
+}
+
+export interface PipelineScore {
+  /** Instance F1 at IoU 0.5 over the validation photos. */
+  f1: number;
+  /** F1 counting only predictions that lie on labelled particles (labels leave fines unlabelled). */
+  f1Labelled: number;
+  precision: number;
+  recall: number;
+  /** Mean over validation photos of the area-weighted 5-bin RMSE (bins at the truth's 20/40/60/80 % quantiles). */
+  rmse5: number;
+}
+
+export interface EpochRecord {
+  epoch: number;
+  seconds: number;
+  trainLoss: number;
+  valLoss: number;
+  iou: { background: number; body: number; boundary: number };
+  pipeline?: PipelineScore;
+  /** The value early stopping watches: pipeline F1 when measured this epoch, else mean body/boundary IoU. */
+  selection: number;
+  best: boolean;
+}
+
+export interface TrainResult {
+  epochs: EpochRecord[];
+  best: EpochRecord | undefined;
+  backend: BackendInfo;
+  stoppedEarly: boolean;
+}
+
+function check(options: Required<Pick<TrainOptions, 'tileSize' | 'batchSize' | 'epochs' | 'stepsPerEpoch' | 'learningRate'>>, arch: UnetArchitecture): void {
+  const m = unetSizeMultiple(arch);
+  if (!Number.isInteger(options.tileSize) || options.tileSize < m || options.tileSize % m !== 0) {
+    throw invalidParameter('--tile', `a multiple of ${m} (the U-Net depth's)`, options.tileSize);
+  }
+  // The wasm heap is capped at 4 GB and XNNPACK fails silently past it (STACK-FACTS): keep batches modest.
+  if (!Number.isInteger(options.batchSize) || options.batchSize < 1 || options.batchSize * options.tileSize ** 2 > 8 * 256 * 256) {
+    throw invalidParameter('--batch', `an integer ≥ 1 with batch × tile² ≤ 8 × 256²`, options.batchSize);
+  }
+  if (!(options.epochs >= 1) || !(options.stepsPerEpoch >= 1)) throw invalidParameter('--epochs/--steps', 'at least 1', `${options.epochs}/${options.stepsPerEpoch}`);
+  if (!(options.learningRate > 0)) throw invalidParameter('--lr', 'a positive number', options.learningRate);
+}
+
+/** Mean IoU bookkeeping over valid pixels. */
+function iouOf(pred: Float32Array, targets: Uint8Array[], T: number): [number, number, number] {
+  const inter = [0, 0, 0];
+  const union = [0, 0, 0];
+  targets.forEach((t, b) => {
+    for (let p = 0; p < T * T; p++) {
+      const truth = t[p]!;
+      if (truth === PixelClass.ignore) continue;
+      const o = (b * T * T + p) * 3;
+      const a = pred[o]!;
+      const bb = pred[o + 1]!;
+      const c = pred[o + 2]!;
+      const cls = a >= bb && a >= c ? 0 : bb >= c ? 1 : 2;
+      for (let k = 0; k < 3; k++) {
+        const inP = cls === k;
+        const inT = truth === k;
+        if (inP && inT) inter[k]! += 1;
+        if (inP || inT) union[k]! += 1;
+      }
+    }
+  });
+  return [0, 1, 2].map((k) => (union[k]! > 0 ? inter[k]! / union[k]! : NaN)) as [number, number, number];
+}
+
+function batchTensors(tiles: { x: Float32Array; target: Uint8Array }[], T: number, C: number): { x: tf.Tensor4D; y: tf.Tensor4D } {
+  const xs = new Float32Array(tiles.length * T * T * C);
+  const ys = new Float32Array(tiles.length * T * T * 4);
+  tiles.forEach((t, b) => {
+    xs.set(t.x, b * T * T * C);
+    packTarget(t.target, ys, b * T * T * 4);
+  });
+  return { x: tf.tensor4d(xs, [tiles.length, T, T, C]), y: tf.tensor4d(ys, [tiles.length, T, T, 4]) };
+}
+
+/** Whole-photo pipeline scores on validation images (probabilities → watershed → instances). */
+export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, images: readonly TrainingImage[]): Promise<PipelineScore> {
+  let tp = 0;
+  let nTruth = 0;
+  let nPred = 0;
+  let nPredLabelled = 0;
+  const errors: number[] = [];
+  for (const im of images) {
+    const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };
+    const probs = await predictProbabilities(model, meta, raster);
+    const pred = await probabilitiesToInstances(probs, {}, im.valid);
+    const truth = { width: im.width, height: im.height, data: im.instances };
+    const m = matchInstances(truth, pred);
+    tp += m.truePositives;
+    nTruth += m.truthCount;
+    nPred += m.predCount;
+    // Predictions whose pixels mostly fall on labelled particles: unlabelled fines are not false positives.
+    const onLabel = new Map<number, [number, number]>();
+    for (let p = 0; p < pred.data.length; p++) {
+      const id = pred.data[p]!;
+      if (id === 0) continue;
+      const c = onLabel.get(id) ?? [0, 0];
+      c[0] += 1;
+      if (im.instances[p] !== 0) c[1] += 1;
+      onLabel.set(id, c);
+    }
+    for (const [n, on] of onLabel.values()) if (on / n >= 0.5) nPredLabelled += 1;
+    const truthParticles = measureParticles(truth, { roi: im.valid });
+    const edgesSpec: BinSpec = { edges: [1, 2, 3, 4], unit: 'px', measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 0 };
+    const items = sizedItems(truthParticles, edgesSpec, undefined).filter((it) => !it.touchesEdge);
+    if (items.length >= 5) {
+      const edges = [20, 40, 60, 80].map((q) => weightedPercentile(items, q));
+      if (edges.every((e, k) => k === 0 || e > edges[k - 1]!)) {
+        const spec: BinSpec = { ...edgesSpec, edges };
+        const t = distributionOf(sizedItems(truthParticles, spec, undefined), spec);
+        const p = distributionOf(sizedItems(measureParticles(pred, { roi: im.valid }), spec, undefined), spec);
+        errors.push(rmse(p.fractions, t.fractions));
+      }
+    }
+  }
+  const finite = errors.filter(Number.isFinite);
+  return {
+    f1: nTruth + nPred > 0 ? (2 * tp) / (nTruth + nPred) : NaN,
+    f1Labelled: nTruth + nPredLabelled > 0 ? (2 * tp) / (nTruth + nPredLabelled) : NaN,
+    precision: nPred > 0 ? tp / nPred : NaN,
+    recall: nTruth > 0 ? tp / nTruth : NaN,
+    rmse5: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN,
+  };
+}
+
+export async function trainModel(options: TrainOptions): Promise<TrainResult> {
+  const arch = options.architecture ?? { ...DEFAULT_UNET_ARCHITECTURE };
+  const channels = options.inputChannels ?? 3;
+  const o = {
+    tileSize: options.tileSize ?? 128,
+    batchSize: options.batchSize ?? 8,
+    epochs: options.epochs ?? 20,
+    stepsPerEpoch: options.stepsPerEpoch ?? 100,
+    learningRate: options.learningRate ?? 2e-3,
+  };
+  check(o, arch);
+  const seed = options.seed ?? 1;
+  const T = o.tileSize;
+  const augment: AugmentOptions = { ...DEFAULT_AUGMENT, ...options.augment };
+  const log = options.log ?? (() => {});
+  const backend = await initBackend();
+  if (backend.name === 'wasm') registerWasmTrainingKernels();
+  log(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}`);
+
+  const rng = createRandom(seed);
+  const bySource: TrainingImage[][] = [];
+  const all: TrainingImage[] = [];
+  for (const src of options.data) {
+    const imgs = await loadTrainingFolder(src.dir, channels, augment.boundaryPx);
+    bySource.push(imgs);
+    all.push(...imgs);
+  }
+  const split = splitByGroup(all, rng.split(1), options.valFraction ?? 0.15, options.valImages);
+  if (split.train.length === 0) throw new PhotosieveError('E_INPUT', 'no training image left after the validation split.', { fix: 'lower --val-fraction or name fewer --val-images' });
+  const trainSet = new Set(split.train);
+  const sources = bySource.map((imgs, k) => ({ imgs: imgs.filter((im) => trainSet.has(im)), weight: options.data[k]!.weight })).filter((s) => s.imgs.length > 0);
+  const totalWeight = sources.reduce((a, s) => a + s.weight, 0);
+  log(`data: ${split.train.length} training and ${split.val.length} validation image(s) from ${options.data.length} folder(s)`);
+
+  // Fixed validation tiles: a grid of centres per image, no augmentation.
+  const valRng = createRandom(seed ^ 0x5eed);
+  const valTiles = split.val.flatMap((im) => {
+    const n = options.valTilesPerImage ?? 6;
+    return Array.from({ length: n }, (_, k) => sampleTile(im, valRng, T, NO_AUGMENT, [im.width * ((k % 3) + 0.5) / 3, im.height * (Math.floor(k / 3) % 2 + 0.5) / 2]));
+  });
+
+  const lastDir = join(options.out, 'checkpoints', 'last');
+  const logFile = join(options.out, 'train-log.json');
+  let epochs: EpochRecord[] = [];
+  let model: tf.LayersModel;
+  if (options.resume && existsSync(join(lastDir, 'meta.json'))) {
+    model = (await loadModelFolder(lastDir)).model;
+    if (existsSync(logFile)) epochs = (JSON.parse(await readFile(logFile, 'utf8')) as { epochs: EpochRecord[] }).epochs;
+    log(`resumed after epoch ${epochs.length} (optimizer moments restart)`);
+  } else model = buildUnet({ architecture: arch, inputChannels: channels, seed });
+  const lossFn = segmentationLoss({ ...DEFAULT_LOSS, ...options.loss });
+  // A plain minimize loop (what tf.layers' fit does inside): the model runs in training mode, so batch-norm
+  // statistics update, and the 4-channel target (classes + valid) needs no shape match with the 3-class output.
+  const optimizer = tf.train.adam(o.learningRate);
+  const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  const trainStep = (x: tf.Tensor4D, y: tf.Tensor4D): number => {
+    const l = optimizer.minimize(() => lossFn(y, model.apply(x, { training: true }) as tf.Tensor), true, variables);
+    const v = l!.dataSync()[0]!;
+    l!.dispose();
+    return v;
+  };
+
+  const meta = (training: Record<string, unknown>): ModelMeta => ({
+    format: 'photosieve-unet/1',
+    classes: ['background', 'body', 'boundary'],
+    inputChannels: channels,
+    normalization: 'unit',
+    tileSize: T,
+    architecture: arch,
+    training,
+    createdAt: new Date().toISOString(),
+  });
+  const card = (extra: Record<string, unknown>): Record<string, unknown> => ({
+    data: options.data.map((d, k) => ({ dir: d.dir, weight: d.weight, images: bySource[k]!.length, license: d.license ?? 'unknown' })),
+    validation: split.val.map((im) => im.key),
+    seed,
+    tileSize: T,
+    batchSize: o.batchSize,
+    stepsPerEpoch: o.stepsPerEpoch,
+    learningRate: o.learningRate,
+    loss: { ...DEFAULT_LOSS, ...options.loss, kind: 'class-weighted cross-entropy + soft Dice over non-ignored pixels' },
+    augment,
+    tfjs: tf.version.tfjs,
+    backend: backend.name,
+    ...extra,
+  });
+
+  const started = performance.now();
+  const patience = options.patience ?? 6;
+  let best = epochs.filter((e) => e.best).pop();
+  let sinceBest = best ? epochs.length - best.epoch : 0;
+  let stoppedEarly = false;
+  const firstEpoch = epochs.length + 1;
+  for (let epoch = firstEpoch; epoch <= o.epochs; epoch++) {
+    const t0 = performance.now();
+    let lossSum = 0;
+    for (let step = 1; step <= o.stepsPerEpoch; step++) {
+      const tiles = Array.from({ length: o.batchSize }, () => {
+        let r = rng.uniform() * totalWeight;
+        const src = sources.find((s) => (r -= s.weight) < 0) ?? sources[sources.length - 1]!;
+        return sampleTile(src.imgs[Math.floor(rng.uniform() * src.imgs.length)]!, rng, T, augment);
+      });
+      const { x, y } = batchTensors(tiles, T, channels);
+      let loss: number;
+      try {
+        loss = trainStep(x, y);
+      } finally {
+        x.dispose();
+        y.dispose();
+      }
+      if (!Number.isFinite(loss)) throw new PhotosieveError('E_INPUT', `the loss became ${loss} at epoch ${epoch}, step ${step}.`, { fix: 'lower --lr' });
+      lossSum += loss;
+      const elapsed = (performance.now() - started) / 1000;
+      const done = (epoch - firstEpoch) * o.stepsPerEpoch + step;
+      const remaining = (o.epochs - epoch) * o.stepsPerEpoch + (o.stepsPerEpoch - step);
+      options.onProgress?.({ epoch, epochs: o.epochs, step, steps: o.stepsPerEpoch, loss: lossSum / step, etaSeconds: (elapsed / done) * remaining });
+    }
+    // Validation tiles: loss and per-class IoU.
+    let valLoss = NaN;
+    let iou: [number, number, number] = [NaN, NaN, NaN];
+    if (valTiles.length > 0) {
+      const preds: Float32Array[] = [];
+      let vl = 0;
+      for (let k = 0; k < valTiles.length; k += o.batchSize) {
+        const chunk = valTiles.slice(k, k + o.batchSize);
+        const { x, y } = batchTensors(chunk, T, channels);
+        const p = model.predict(x) as tf.Tensor;
+        const l = lossFn(y, p);
+        vl += (await l.data())[0]! * chunk.length;
+        preds.push((await p.data()) as Float32Array);
+        tf.dispose([x, y, p, l]);
+      }
+      valLoss = vl / valTiles.length;
+      const flat = new Float32Array(preds.reduce((a, p) => a + p.length, 0));
+      let at = 0;
+      for (const p of preds) {
+        flat.set(p, at);
+        at += p.length;
+      }
+      iou = iouOf(flat, valTiles.map((t) => t.target), T);
+    }
+    const record: EpochRecord = {
+      epoch,
+      seconds: (performance.now() - t0) / 1000,
+      trainLoss: lossSum / o.stepsPerEpoch,
+      valLoss,
+      iou: { background: iou[0], body: iou[1], boundary: iou[2] },
+      selection: (iou[1] + iou[2]) / 2,
+      best: false,
+    };
+    const pipelineEvery = options.pipelineEvery ?? 2;
+    const last = epoch === o.epochs;
+    if (split.val.length > 0 && pipelineEvery > 0 && (epoch % pipelineEvery === 0 || last)) {
+      record.pipeline = await pipelineScore(model, meta({}), split.val);
+      record.selection = record.pipeline.f1Labelled;
+    }
+    const comparable = best && (best.pipeline !== undefined) === (record.pipeline !== undefined);
+    if (!best || (comparable && record.selection > best.selection) || (!comparable && record.pipeline && !best.pipeline)) {
+      record.best = true;
+      best = record;
+      sinceBest = 0;
+      await saveModelFolder(options.out, model, meta(card({ epoch, validationMetrics: record, seconds: (performance.now() - started) / 1000 })));
+    } else if (record.pipeline) sinceBest += 1;
+    epochs.push(record);
+    await saveModelFolder(lastDir, model, meta(card({ epoch, validationMetrics: record })));
+    await writeJsonAtomic(logFile, { epochs });
+    const pl = record.pipeline ? `, pipeline F1 ${record.pipeline.f1.toFixed(3)} (labelled ${record.pipeline.f1Labelled.toFixed(3)}), 5-bin RMSE ${record.pipeline.rmse5.toFixed(4)}` : '';
+    log(`epoch ${epoch}: loss ${record.trainLoss.toFixed(4)}, val ${valLoss.toFixed(4)}, IoU body ${iou[1].toFixed(3)} boundary ${iou[2].toFixed(3)}${pl}${record.best ? ' *' : ''} (${record.seconds.toFixed(0)} s)`);
+    if (sinceBest >= patience) {
+      stoppedEarly = true;
+      log(`early stop: no better ${record.pipeline ? 'pipeline F1' : 'IoU'} for ${patience} evaluations`);
+      break;
+    }
+    if ((performance.now() - started) / 1000 > (options.maxSeconds ?? Infinity)) {
+      stoppedEarly = true;
+      log('time budget reached');
+      break;
+    }
+  }
+  model.dispose();
+  optimizer.dispose();
+  return { epochs, best, backend, stoppedEarly };
+}
