@@ -14,19 +14,7 @@ export function tempPathFor(target: string): string {
 
 /** Writes `data` to `target` through a temporary file and a rename; creates the folder if needed. */
 export async function writeFileAtomic(target: string, data: string | Uint8Array): Promise<void> {
-  await mkdir(dirname(target), { recursive: true });
-  const tmp = tempPathFor(target);
-  try {
-    await writeFile(tmp, data);
-    await rename(tmp, target);
-  } catch (cause) {
-    await rm(tmp, { force: true });
-    throw new PhotosieveError('E_OUTPUT', `could not write ${target}: ${(cause as Error).message}`, {
-      file: target,
-      fix: 'check that the output folder is writable and the disk is not full',
-      cause,
-    });
-  }
+  await writeViaTemp(target, (tmp) => writeFile(tmp, data));
 }
 
 /** Runs `write(tmp)` (for writers that take a path, like sharp) and renames the result onto `target`. */

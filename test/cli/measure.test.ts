@@ -1,11 +1,12 @@
 // measure → evaluate → calibrate through the CLI on small hand-made instance maps.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { EvaluationReport } from '../../src/aggregate/index.js';
 import { main } from '../../src/cli/main.js';
 import { writeInstancePng } from '../../src/io/index.js';
 import { errorLineOf } from '../helpers/errors.js';
+import { capture, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -32,24 +33,7 @@ beforeAll(async () => {
   // Count-weighted truth with fines under-counted by the photo: the "sieve" sees twice the share of size 2.
   await tmp.write('truth.csv', 'image,group,small,large\na1.png,A,0.8,0.2\na2.png,A,0.8,0.2\nb1,B,0.5,0.5\nb2,B,0.4,0.6\nc1,C,0.857142857,0.142857143\n');
 });
-afterEach(() => {
-  process.exitCode = undefined;
-  vi.restoreAllMocks();
-});
-
-async function capture(argv: string[]): Promise<{ out: string; exitCode: number }> {
-  let out = '';
-  vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    out += String(chunk);
-    return true;
-  });
-  try {
-    await main(argv);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return { out, exitCode: Number(process.exitCode ?? 0) };
-}
+resetCliAfterEach();
 
 describe('measure / evaluate / calibrate', () => {
   it('measure writes particle tables and histograms with the contract columns', async () => {
