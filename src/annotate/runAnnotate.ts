@@ -9,6 +9,7 @@ import { readImageSize, readInstancePng, writeJsonAtomic, writeViaTemp } from '.
 import type { ExportImage, ExportInstance } from './export.js';
 import type { LabelFormatOption, RawImageLabels } from './formats/index.js';
 import { readLabelFile } from './formats/index.js';
+import { canonicalize } from './clip.js';
 import { resolveOverlaps } from './overlaps.js';
 import { fillMultiPolygon } from './rasterize.js';
 import type { AnnotationIssue } from './report.js';
@@ -200,7 +201,8 @@ async function prepareImage(
     const at = shape.group === undefined ? undefined : groups.get(shape.group);
     if (at !== undefined) {
       const inst = instances[at]!;
-      inst.geometry = [...inst.geometry, ...v.geometry];
+      // A union, not a concatenation: overlapping parts would cancel out under the even-odd fill.
+      inst.geometry = canonicalize([...inst.geometry, ...v.geometry]);
       continue;
     }
     if (shape.group !== undefined) groups.set(shape.group, instances.length);
@@ -219,7 +221,6 @@ async function finishImage(job: ImageJob, options: SharedOptions, out: Collector
   let pairs = 0;
   let hidden: number[] = [];
   if (!job.disjoint && job.instances.length > 1) {
-    // Parts of one group were concatenated; merging them first keeps a particle from occluding itself.
     const r = resolveOverlaps(job.instances.map((i) => ({ geometry: i.geometry, z: i.z })));
     visible = r.visible;
     overlapped = r.overlapped;

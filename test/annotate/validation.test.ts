@@ -144,3 +144,16 @@ describe('validation and repair messages', () => {
     ]);
   });
 });
+
+describe('grouped parts', () => {
+  it('overlapping parts of one group_id are united, not cancelled by the even-odd fill', async () => {
+    const shapes = [
+      { label: 'stone', points: [[0, 0], [4, 0], [4, 4], [0, 4]], shape_type: 'polygon', group_id: 3 },
+      { label: 'stone', points: [[2, 2], [6, 2], [6, 6], [2, 6]], shape_type: 'polygon', group_id: 3 },
+    ];
+    const r = await run('group', labelme(shapes, { imageWidth: 7, imageHeight: 7 }));
+    expect(r.totals.particles).toBe(1);
+    const map = await readInstancePng(join(tmp.dir, 'group', 'out', 'instances', 'missing.png'));
+    expect(rows(map)).toEqual(['1111...', '1111...', '111111.', '111111.', '..1111.', '..1111.', '.......']);
+  });
+});
