@@ -1,6 +1,7 @@
 // The `photosieve` command: one subcommand per module, each in its own file under src/cli.
 import { Command } from 'commander';
 import { annotateCommand } from './annotate.js';
+import { segmentCommand } from './segment.js';
 
 export function buildProgram(): Command {
   const program = new Command('photosieve')
@@ -8,7 +9,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [annotateCommand()]) program.addCommand(cmd.exitOverride());
+  for (const cmd of [annotateCommand(), segmentCommand()]) program.addCommand(cmd.exitOverride());
   return program;
 }
 
