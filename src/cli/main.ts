@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { annotateCommand } from './annotate.js';
 import { calibrateCommand, evaluateCommand, measureCommand } from './measure.js';
+import { segmentCommand } from './segment.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
 
@@ -11,7 +12,8 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  for (const cmd of [synthCommand(), annotateCommand(), measureCommand(), evaluateCommand(), calibrateCommand(), trainCommand()]) program.addCommand(cmd.exitOverride());
+  const commands = [synthCommand(), annotateCommand(), trainCommand(), segmentCommand(), measureCommand(), evaluateCommand(), calibrateCommand()];
+  for (const cmd of commands) program.addCommand(cmd.exitOverride());
   return program;
 }
 

@@ -10,3 +10,4 @@ export * from './instances.js';
 export * from './classical.js';
 export * from './resize.js';
 export * from './createSegmenter.js';
+export * from './batch/index.js';

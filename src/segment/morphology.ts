@@ -165,7 +165,10 @@ export function floodFromMarkers(labels: Int32Array, relief: Uint8Array, allowed
       push(q, Math.max(level, relief[q]!));
     }
   };
-  for (let p = 0; p < n; p++) if (labels[p] !== 0) spread(p, 0);
+  // Seeds first, then spread: spreading while scanning would let newly labelled pixels spread in raster order.
+  const seeds: number[] = [];
+  for (let p = 0; p < n; p++) if (labels[p] !== 0) seeds.push(p);
+  for (const p of seeds) spread(p, 0);
   for (let level = 0; level < 256; level++) {
     while (head[level]! !== -1) {
       const p = head[level]!;

@@ -1,0 +1,151 @@
+// `photosieve segment`: thin layer over runSegmentBatch — parse and validate flags, show progress, print the summary.
+import { availableParallelism } from 'node:os';
+import { Command, Option } from 'commander';
+import { parseRoi } from '../annotate/index.js';
+import { PhotosieveError } from '../core/index.js';
+import { DEFAULT_MAX_PIXELS } from '../io/index.js';
+import type { BatchReport, MeasureOptions } from '../segment/batch/index.js';
+import { expandInputs, parseIntOption, progressBar } from './common.js';
+
+const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp'];
+export const WEIGHTS = ['count', 'area', 'mass'] as const;
+
+interface SegmentFlags {
+  out: string;
+  model: string;
+  scale?: number;
+  bins?: number[];
+  weight?: (typeof WEIGHTS)[number];
+  truth?: string;
+  workers: number;
+  force: boolean;
+  roi: string;
+  resize?: number;
+  overlap?: number;
+  batch?: number;
+  minArea?: number;
+  maxPixels: number;
+}
+
+function parsePositive(name: string, max = Number.MAX_VALUE): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isFinite(n) || n <= 0 || n > max) {
+      throw new PhotosieveError('E_PARAM', `${name} must be a number > 0${max < Number.MAX_VALUE ? ` and ≤ ${max}` : ''}, received ${JSON.stringify(value)}.`);
+    }
+    return n;
+  };
+}
+
+function parseBins(value: string): number[] {
+  const edges = value.split(',').map((s) => Number(s.trim()));
+  if (edges.length === 0 || edges.some((e) => !Number.isFinite(e) || e <= 0) || edges.some((e, k) => k > 0 && e <= edges[k - 1]!)) {
+    throw new PhotosieveError('E_PARAM', `--bins must be positive interior edges in ascending order, received ${JSON.stringify(value)}.`, {
+      fix: 'e.g. --bins 2,4,8,16 (4 edges = 5 bins), in mm with --scale, else px',
+    });
+  }
+  return edges;
+}
+
+/** The summary table (one row per image) and the totals, as lines. */
+export function formatSegmentSummary(report: BatchReport, out: string): string[] {
+  const rows = report.results.map((r) => [
+    r.name,
+    r.width && r.height ? `${r.width}×${r.height}` : '',
+    r.particles === undefined ? '' : String(r.particles),
+    r.tiles === undefined ? '' : String(r.tiles),
+    r.timings ? ((r.timings.decodeMs + r.timings.semanticMs + r.timings.instancesMs + r.timings.writeMs) / 1000).toFixed(1) : '',
+    r.status,
+  ]);
+  const header = ['image', 'size', 'particles', 'tiles', 'seconds', 'status'];
+  const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
+  const line = (cells: string[]): string => cells.map((s, c) => (c >= 2 && c <= 4 ? s.padStart(widths[c]!) : s.padEnd(widths[c]!))).join('  ').trimEnd();
+  const count = (s: string): number => report.results.filter((r) => r.status === s).length;
+  const backend = report.info?.kind === 'classical' ? 'classical (no U-Net)' : report.info?.backend ? `${report.info.backend.name}${report.info.backend.name === 'wasm' ? (report.info.backend.simd ? ' (SIMD)' : ' (no SIMD)') : ''}` : 'none (nothing was segmented)';
+  const s = report.stages;
+  const lines = [line(header), ...rows.map(line)];
+  lines.push(
+    `segment: ${report.results.length} image(s): ${count('done')} done, ${count('skipped')} skipped (outputs exist; --force redoes them), ${count('failed')} failed; ${(report.wallMs / 1000).toFixed(1)} s with ${report.workers} worker(s), backend ${backend}`,
+    `  MP/s per stage: decode ${s.decode.mpPerS.toFixed(2)}, U-Net ${s.semantic.mpPerS.toFixed(2)}, instances ${s.instances.mpPerS.toFixed(2)}, write ${s.write.mpPerS.toFixed(2)}`,
+  );
+  for (const r of report.results) if (r.status === 'failed') lines.push(`  failed: ${r.error ?? r.path}`);
+  lines.push(`  outputs: ${out}/instances, ${out}/overlays, ${out}/run.json`);
+  return lines;
+}
+
+export function segmentCommand(): Command {
+  return new Command('segment')
+    .description(
+      'Segment photos into particles at full resolution: DIR/instances/NAME.png (16-bit ids, input size),\n' +
+        'DIR/overlays/NAME.png (outlines and ids), DIR/run.json (model, backend, options, timings, versions).',
+    )
+    .argument('[images...]', 'image files, folders of them, or glob patterns')
+    .requiredOption('-o, --out <dir>', 'output folder')
+    .option('--model <model>', 'a model folder, "default" (the packaged model) or "classical" (no U-Net)', 'default')
+    .option('--scale <mm-per-px>', 'mm per pixel; used by the measure stage', parsePositive('--scale'))
+    .option('--bins <edges>', 'interior bin edges, ascending (mm with --scale, else px); used by the measure stage', parseBins)
+    .addOption(new Option('--weight <weight>', 'particle weighting of the distribution; used by the measure stage').choices(WEIGHTS))
+    .option('--truth <csv>', 'ground-truth distributions (image,group,<bins>); used by the measure stage')
+    .option('--workers <n>', 'worker threads, one segmenter each (0 = none)', parseIntOption('--workers', 0, 256), availableParallelism())
+    .option('--force', 'redo images whose outputs already exist', false)
+    .option('--roi <spec>', 'region of interest: none | circle | circle:CX,CY,R | polygon:X1,Y1,...', 'none')
+    .option('--resize <factor>', 'shrink photos by this factor (0-1] first; only if particles are far larger than needed', parsePositive('--resize', 1))
+    .option('--overlap <px>', 'tile overlap in px (default tile/4, at least tile/8)', parseIntOption('--overlap', 1))
+    .option('--batch <tiles>', 'tiles per U-Net call (default 4 for 256² tiles)', parseIntOption('--batch', 1, 64))
+    .option('--min-area <px>', 'drop particles smaller than this (default 20 with a model, 30 classical)', parseIntOption('--min-area', 0))
+    .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', parseIntOption('--max-pixels', 1), DEFAULT_MAX_PIXELS)
+    .addHelpText(
+      'after',
+      '\nExamples:\n' +
+        '  photosieve segment photos/*.jpg --out results --model classical\n' +
+        '  photosieve segment photos --out results --model models/my-unet --workers 2\n' +
+        '\nBackend: tfjs-node-gpu, tfjs-node, wasm (SIMD) or cpu, first that works; PHOTOSIEVE_BACKEND forces one.\n' +
+        'Images whose outputs exist are skipped (an interrupted run resumes); --force redoes them.\n' +
+        'Exit code 1 when any image failed (each is reported in one line); the others are still written.',
+    )
+    .action(async (images: string[], flags: SegmentFlags) => {
+      const roi = parseRoi(flags.roi);
+      const files = await expandInputs(images, IMAGE_EXTENSIONS);
+      const measure: MeasureOptions = {
+        ...(flags.scale !== undefined ? { scale: flags.scale } : {}),
+        ...(flags.bins !== undefined ? { bins: flags.bins } : {}),
+        ...(flags.weight !== undefined ? { weight: flags.weight } : {}),
+        ...(flags.truth !== undefined ? { truth: flags.truth } : {}),
+      };
+      const minArea = flags.minArea === undefined ? {} : { minArea: flags.minArea };
+      // Loaded here, not at the top: TensorFlow.js and OpenCV.js are heavy and other commands do not need them.
+      const { runSegmentBatch } = await import('../segment/batch/index.js');
+      const bar = progressBar('segment');
+      let current = { done: 0, total: files.length };
+      let report: BatchReport;
+      try {
+        report = await runSegmentBatch({
+          images: files,
+          out: flags.out,
+          segmenter: {
+            model: flags.model,
+            instance: minArea,
+            classical: minArea,
+            ...(flags.resize !== undefined ? { resize: flags.resize } : {}),
+            ...(flags.overlap !== undefined ? { overlap: flags.overlap } : {}),
+            ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
+          },
+          workers: flags.workers,
+          force: flags.force,
+          roi,
+          maxPixels: flags.maxPixels,
+          measure,
+          onProgress: (e) => {
+            if (e.kind === 'image') {
+              current = { done: e.done, total: e.total };
+              bar.update(e.done, e.total, e.name);
+            } else bar.update(current.done, current.total, `${e.name} tiles ${e.done}/${e.total}`);
+          },
+        });
+      } finally {
+        bar.stop();
+      }
+      for (const line of formatSegmentSummary(report, flags.out)) process.stdout.write(`${line}\n`);
+      if (report.failed > 0) process.exitCode = 1;
+    });
+}

@@ -1,0 +1,135 @@
+// Worker-thread pool: N workers, each holding one segmenter, pulling images from a shared queue. A worker that
+// dies mid-image fails that image only (reported) and is replaced; a worker that cannot start fails the run.
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { pathToFileURL } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import { PhotosieveError } from '../../core/index.js';
+import type { FromWorker, SegmenterInfo, ToWorker, WorkerInit } from './protocol.js';
+import type { ImageJob, ImageResult } from './types.js';
+
+export function defaultWorkers(): number {
+  return availableParallelism();
+}
+
+/**
+ * The worker entry beside this file: worker.js in dist; worker.ts under tsx or vitest. Node 20 applies neither
+ * `--import tsx` in a worker's execArgv nor the parent's hooks to a worker, so a TypeScript worker is booted
+ * through tsx's tsImport, which registers the loader inside the thread first.
+ */
+export function workerEntry(): { url: URL; fromSource: boolean } {
+  const fromSource = import.meta.url.endsWith('.ts');
+  return { url: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url), fromSource };
+}
+
+function tsxApiUrl(): string {
+  // The package's `require` export of tsx/esm/api is a CJS file; its ESM twin sits beside it.
+  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
+  const mjs = cjs.replace(/\.cjs$/, '.mjs');
+  return existsSync(mjs) ? pathToFileURL(mjs).href : 'tsx/esm/api';
+}
+
+function startWorker(workerData: WorkerInit): Worker {
+  const { url, fromSource } = workerEntry();
+  if (!fromSource) return new Worker(url, { workerData });
+  const boot = `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(import.meta.url)}))`;
+  return new Worker(boot, { eval: true, workerData });
+}
+
+export interface PoolCallbacks {
+  onTile?: (job: ImageJob, done: number, total: number) => void;
+  onResult?: (job: ImageJob, result: ImageResult) => void;
+}
+
+export interface PoolOutcome {
+  results: ImageResult[];
+  info: SegmenterInfo;
+  /** Tensors and Mats alive in each worker after its last image (a leak shows up here). */
+  leftovers: { tensors: number; mats: number }[];
+}
+
+interface Slot {
+  worker: Worker;
+  job: ImageJob | undefined;
+  ready: boolean;
+  last: { tensors: number; mats: number };
+}
+
+export function runPool(jobs: ImageJob[], init: WorkerInit, workers: number, callbacks: PoolCallbacks = {}): Promise<PoolOutcome> {
+  const queue = [...jobs];
+  const results = new Map<number, ImageResult>();
+  const slots: Slot[] = [];
+  let info: SegmenterInfo | undefined;
+  let settled = false;
+
+  return new Promise<PoolOutcome>((resolve, reject) => {
+    const finish = (err?: Error): void => {
+      if (settled) return;
+      settled = true;
+      for (const s of slots) void s.worker.terminate();
+      if (err) reject(err);
+      else if (info === undefined) reject(new Error('no worker started'));
+      else resolve({ results: jobs.map((j) => results.get(j.index)!), info, leftovers: slots.map((s) => s.last) });
+    };
+    const checkDone = (): void => {
+      if (queue.length > 0 || results.size < jobs.length) return;
+      for (const s of slots) s.worker.postMessage({ type: 'close' } satisfies ToWorker);
+      finish();
+    };
+    const next = (slot: Slot): void => {
+      const job = queue.shift();
+      slot.job = job;
+      if (job !== undefined) slot.worker.postMessage({ type: 'job', job } satisfies ToWorker);
+      else checkDone();
+    };
+    const spawn = (): void => {
+      const worker = startWorker(init);
+      const slot: Slot = { worker, job: undefined, ready: false, last: { tensors: 0, mats: 0 } };
+      slots.push(slot);
+      worker.on('message', (message: FromWorker) => {
+        switch (message.type) {
+          case 'ready':
+            info ??= message.info;
+            slot.ready = true;
+            next(slot);
+            break;
+          case 'fatal':
+            finish(new PhotosieveError('E_INPUT', `the segmenter could not start: ${message.error}`));
+            break;
+          case 'tile':
+            if (slot.job) callbacks.onTile?.(slot.job, message.done, message.total);
+            break;
+          case 'result':
+            slot.last = { tensors: message.tensors, mats: message.mats };
+            results.set(message.index, message.result);
+            if (slot.job) callbacks.onResult?.(slot.job, message.result);
+            next(slot);
+            break;
+        }
+      });
+      worker.on('error', (err) => {
+        // A crash inside a job (out of memory, a native abort) fails that image; the pool carries on.
+        const job = slot.job;
+        slot.job = undefined;
+        if (job === undefined || !slot.ready) {
+          finish(new PhotosieveError('E_INPUT', `a worker thread failed to start: ${err.message}`, { fix: 'run with --workers 0 to see the error in this thread' }));
+          return;
+        }
+        const result: ImageResult = {
+          name: job.name,
+          path: job.path,
+          status: 'failed',
+          error: `${job.path}: the worker segmenting it crashed (${err.message}). Fix: try --workers 1 or --resize, or check the file`,
+        };
+        results.set(job.index, result);
+        callbacks.onResult?.(job, result);
+        slots.splice(slots.indexOf(slot), 1);
+        if (queue.length > 0) spawn();
+        checkDone();
+      });
+    };
+    const n = Math.max(1, Math.min(workers, jobs.length));
+    for (let k = 0; k < n; k++) spawn();
+  });
+}

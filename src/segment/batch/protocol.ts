@@ -1,0 +1,25 @@
+// Messages between the pool and its worker threads (plain data only).
+import type { BackendInfo } from '../backend.js';
+import type { SegmenterOptions } from '../createSegmenter.js';
+import type { ModelMeta } from '../modelMeta.js';
+import type { ImageJob, ImageResult, JobContext } from './types.js';
+
+export interface WorkerInit {
+  segmenter: SegmenterOptions;
+  context: JobContext;
+}
+
+export type ToWorker = { type: 'job'; job: ImageJob } | { type: 'close' };
+
+export interface SegmenterInfo {
+  kind: 'unet' | 'classical';
+  modelId: string;
+  meta: ModelMeta | undefined;
+  backend: BackendInfo | undefined;
+}
+
+export type FromWorker =
+  | { type: 'ready'; info: SegmenterInfo }
+  | { type: 'fatal'; error: string }
+  | { type: 'tile'; index: number; done: number; total: number }
+  | { type: 'result'; index: number; result: ImageResult; tensors: number; mats: number };

@@ -1,0 +1,35 @@
+// Worker thread entry: one segmenter per worker (its own wasm backend and OpenCV heap), images one at a time.
+import { parentPort, workerData } from 'node:worker_threads';
+import * as tf from '@tensorflow/tfjs';
+import { errorLine } from '../../core/index.js';
+import { liveMatCount } from '../../cv/index.js';
+import type { Segmenter } from '../createSegmenter.js';
+import { createSegmenter } from '../createSegmenter.js';
+import { processImage } from './processImage.js';
+import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
+
+const port = parentPort;
+if (port === null) throw new Error('worker.ts must run as a worker thread');
+const init = workerData as WorkerInit;
+const send = (message: FromWorker): void => port.postMessage(message);
+
+let segmenter: Segmenter | undefined;
+try {
+  segmenter = await createSegmenter(init.segmenter);
+  send({ type: 'ready', info: { kind: segmenter.kind, modelId: segmenter.modelId, meta: segmenter.meta, backend: segmenter.backend } });
+} catch (err) {
+  send({ type: 'fatal', error: errorLine(err) });
+}
+
+port.on('message', (message: ToWorker) => {
+  if (message.type === 'close' || segmenter === undefined) {
+    segmenter?.dispose();
+    port.close();
+    return;
+  }
+  const { job } = message;
+  const active = segmenter;
+  void processImage(active, job, init.context, (done, total) => send({ type: 'tile', index: job.index, done, total })).then((result) =>
+    send({ type: 'result', index: job.index, result, tensors: tf.memory().numTensors, mats: liveMatCount() }),
+  );
+});

@@ -1,0 +1,135 @@
+// The segment batch end to end: worker threads started from TypeScript sources (tsx), a corrupt file isolated,
+// resume, --force, the CLI's output and exit code, and no tensors or Mats left after a batch.
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../../src/cli/main.js';
+import { liveMatCount } from '../../src/cv/index.js';
+import { readInstancePng } from '../../src/io/index.js';
+import { runSegmentBatch, workerEntry } from '../../src/segment/index.js';
+import { tempDir } from '../helpers/tmp.js';
+import { discGrid, discRaster, tinyModelDir } from './helpers.js';
+
+let tmp: Awaited<ReturnType<typeof tempDir>>;
+let model: string;
+let images: string[];
+
+beforeAll(async () => {
+  tmp = await tempDir();
+  model = await tinyModelDir();
+  const sizes = [
+    [120, 90],
+    [70, 150],
+  ] as const;
+  images = [];
+  for (const [k, [w, h]] of sizes.entries()) {
+    const r = discRaster(w, h, discGrid(w, h, 6, 12, k + 1));
+    const path = join(tmp.dir, 'in', `photo${k}.png`);
+    await tmp.write(`in/photo${k}.png`, await sharp(r.data, { raw: { width: w, height: h, channels: 3 } }).png().toBuffer());
+    images.push(path);
+  }
+  images.push(await tmp.write('in/broken.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a])));
+});
+
+afterEach(() => {
+  process.exitCode = undefined;
+  vi.restoreAllMocks();
+});
+
+describe('worker entry', () => {
+  it('points at worker.ts (loaded through tsx) when running from sources', () => {
+    const { url, fromSource } = workerEntry();
+    expect(url.pathname.endsWith('/src/segment/batch/worker.ts')).toBe(true);
+    expect(fromSource).toBe(true);
+    expect(existsSync(url)).toBe(true);
+  });
+});
+
+describe('runSegmentBatch', () => {
+  it('two workers, three images, one corrupt: two written at the input size, the bad one reported, resume skips', async () => {
+    const out = join(tmp.dir, 'out-pool');
+    const events: string[] = [];
+    const report = await runSegmentBatch({
+      images,
+      out,
+      segmenter: { model },
+      workers: 2,
+      onProgress: (e) => events.push(e.kind),
+    });
+    expect(report.workers).toBe(2);
+    expect(report.results.map((r) => r.status)).toEqual(['done', 'done', 'failed']);
+    expect(report.failed).toBe(1);
+    expect(report.results[2]!.error).toMatch(/broken\.jpg: cannot decode the image .* Fix: /);
+    expect(report.info?.backend?.name).toBe('wasm');
+    expect(report.leftovers.every((l) => l.mats === 0)).toBe(true);
+    expect(events).toContain('tile');
+    const map = await readInstancePng(join(out, 'instances', 'photo1.png'));
+    expect([map.width, map.height]).toEqual([70, 150]);
+    const overlay = await sharp(join(out, 'overlays', 'photo0.png')).metadata();
+    expect([overlay.width, overlay.height, overlay.channels]).toEqual([120, 90, 3]);
+    const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as Record<string, unknown>;
+    expect(run).toMatchObject({ backend: { name: 'wasm' }, model: { kind: 'unet' }, workers: 2 });
+    expect(Object.keys(run.versions as object)).toEqual(expect.arrayContaining(['photosieve', 'tfjs', 'opencv', 'sharp']));
+
+    const mtime = (await stat(join(out, 'instances', 'photo0.png'))).mtimeMs;
+    const again = await runSegmentBatch({ images, out, segmenter: { model }, workers: 2 });
+    expect(again.results.map((r) => r.status)).toEqual(['skipped', 'skipped', 'failed']);
+    expect(again.results[0]!.particles).toBe(report.results[0]!.particles);
+    expect((await stat(join(out, 'instances', 'photo0.png'))).mtimeMs).toBe(mtime);
+  });
+
+  it('in this thread (workers 0): no tensors and no Mats left after the batch', async () => {
+    const out = join(tmp.dir, 'out-inline');
+    // The first batch loads the backend and OpenCV; count from the second, as a long-running process would.
+    await runSegmentBatch({ images: images.slice(0, 1), out: join(tmp.dir, 'warm'), segmenter: { model }, workers: 0 });
+    const tensors = tf.memory().numTensors;
+    const mats = liveMatCount();
+    const report = await runSegmentBatch({ images, out, segmenter: { model }, workers: 0, force: true });
+    expect(report.results.map((r) => r.status)).toEqual(['done', 'done', 'failed']);
+    expect(tf.memory().numTensors).toBe(tensors);
+    expect(liveMatCount()).toBe(mats);
+  });
+
+  it('a model folder that does not exist fails before any work, in one line', async () => {
+    await expect(runSegmentBatch({ images, out: join(tmp.dir, 'x'), segmenter: { model: join(tmp.dir, 'nope') } })).rejects.toThrow(/the model folder does not exist/);
+    await expect(runSegmentBatch({ images, out: join(tmp.dir, 'x'), segmenter: { model: 'default' } })).rejects.toThrow(
+      'no default model yet; use --model classical or --model DIR.',
+    );
+  });
+});
+
+describe('photosieve segment (CLI, in-process)', () => {
+  async function capture(argv: string[]): Promise<{ out: string; exitCode: number }> {
+    let out = '';
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      out += String(chunk);
+      return true;
+    });
+    await main(argv);
+    return { out, exitCode: Number(process.exitCode ?? 0) };
+  }
+
+  it('classical mode with a glob: summary table, failure line, exit code 1; --force redoes', async () => {
+    const out = join(tmp.dir, 'cli');
+    const first = await capture(['segment', join(tmp.dir, 'in', '*'), '--out', out, '--model', 'classical', '--workers', '1', '--scale', '0.2', '--bins', '2,4,8']);
+    expect(first.exitCode).toBe(1);
+    expect(first.out).toMatch(/^image\s+size\s+particles\s+tiles\s+seconds\s+status$/m);
+    expect(first.out).toMatch(/^photo0\s+120×90\s+\d+\s+0\s+[\d.]+\s+done$/m);
+    expect(first.out).toMatch(/failed: .*broken\.jpg: cannot decode the image/);
+    const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { options: { measure: unknown } };
+    expect(run.options.measure).toEqual({ scale: 0.2, bins: [2, 4, 8] });
+    process.exitCode = undefined;
+    const second = await capture(['segment', join(tmp.dir, 'in', 'photo*.png'), '--out', out, '--model', 'classical', '--workers', '0', '--force']);
+    expect(second.exitCode).toBe(0);
+    expect(second.out).toMatch(/2 done, 0 skipped/);
+  });
+
+  it('rejects bad flags with one line', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    await expect(capture(['segment', 'x.png', '--out', 'o', '--bins', '4,2'])).rejects.toThrow(/--bins must be positive interior edges in ascending order/);
+    await expect(capture(['segment', 'x.png', '--out', 'o', '--resize', '2'])).rejects.toThrow(/--resize must be a number > 0 and ≤ 1/);
+  });
+});

@@ -1,0 +1,172 @@
+// Instance stage on hand-made probability maps and synthetic photos: touching discs split, holes filled, ROI
+// respected, classical mode finds discs, tile (crop) invariance, and no Mat left alive.
+import { describe, expect, it } from 'vitest';
+import { matchInstances } from '../../src/aggregate/index.js';
+import type { InstanceMap, Raster } from '../../src/core/index.js';
+import { PixelClass } from '../../src/core/index.js';
+import { liveMatCount } from '../../src/cv/index.js';
+import type { Probabilities } from '../../src/segment/index.js';
+import { PROBABILITY_CHANNELS, PROBABILITY_CLASSES, classicalInstances, fillHoles, hMaxima, probabilitiesToInstances } from '../../src/segment/index.js';
+import { grid, rows } from '../helpers/grid.js';
+import { errorLineOf } from '../helpers/errors.js';
+import type { Disc } from './helpers.js';
+import { discGrid, discRaster } from './helpers.js';
+
+/** Probabilities of ideal discs: body inside, boundary on a 2 px rim and where discs touch, background outside. */
+function discProbabilities(width: number, height: number, discs: Disc[]): Probabilities {
+  const data = new Float32Array(width * height * PROBABILITY_CHANNELS);
+  const ch = (cls: (typeof PROBABILITY_CLASSES)[number]): number => PROBABILITY_CLASSES.indexOf(cls);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const q = (y * width + x) * PROBABILITY_CHANNELS;
+      const inside = discs.map((d) => d.r - Math.hypot(x + 0.5 - d.cx, y + 0.5 - d.cy)).filter((e) => e >= 0);
+      const cls = inside.length === 0 ? PixelClass.background : inside.length > 1 || Math.min(...inside) < 2 ? PixelClass.boundary : PixelClass.body;
+      data[q + ch(PixelClass.background)] = 0.05;
+      data[q + ch(PixelClass.body)] = 0.05;
+      data[q + ch(PixelClass.boundary)] = 0.05;
+      data[q + ch(cls)] = 0.9;
+    }
+  }
+  return { width, height, data };
+}
+
+function ids(map: InstanceMap): Set<number> {
+  return new Set(Array.from(map.data).filter((v) => v !== 0));
+}
+
+describe('probabilitiesToInstances', () => {
+  it('splits two touching discs into two instances of the right size', async () => {
+    const discs = [
+      { cx: 30, cy: 30, r: 18 },
+      { cx: 64, cy: 32, r: 18 },
+    ];
+    const map = await probabilitiesToInstances(discProbabilities(100, 64, discs));
+    expect(ids(map)).toEqual(new Set([1, 2]));
+    const area = (id: number): number => map.data.filter((v) => v === id).length;
+    for (const id of [1, 2]) expect(area(id) / (Math.PI * 18 * 18)).toBeGreaterThan(0.9);
+    expect(map.data[30 * 100 + 30]).not.toBe(map.data[32 * 100 + 64]);
+  });
+
+  it('one elongated stone with a waist stays one instance (h-maxima, not every local peak)', async () => {
+    const discs = [
+      { cx: 30, cy: 30, r: 14 },
+      { cx: 44, cy: 30, r: 13 },
+      { cx: 58, cy: 30, r: 14 },
+    ];
+    // A union of overlapping discs painted as one body (no boundary between them).
+    const p = discProbabilities(90, 60, [{ cx: 44, cy: 30, r: 0 }]);
+    const body = PROBABILITY_CLASSES.indexOf(PixelClass.body);
+    const bg = PROBABILITY_CLASSES.indexOf(PixelClass.background);
+    for (let y = 0; y < 60; y++) {
+      for (let x = 0; x < 90; x++) {
+        if (discs.some((d) => Math.hypot(x + 0.5 - d.cx, y + 0.5 - d.cy) <= d.r)) {
+          p.data[(y * 90 + x) * 3 + body] = 0.9;
+          p.data[(y * 90 + x) * 3 + bg] = 0.05;
+        }
+      }
+    }
+    const map = await probabilitiesToInstances(p, { peakHeight: 3 });
+    expect(ids(map).size).toBe(1);
+  });
+
+  it('respects minArea and the ROI, and validates options with the field name', async () => {
+    const discs = [
+      { cx: 20, cy: 20, r: 12 },
+      { cx: 60, cy: 20, r: 3 },
+    ];
+    const probs = discProbabilities(80, 40, discs);
+    expect(ids(await probabilitiesToInstances(probs, { minArea: 50 })).size).toBe(1);
+    const roi = new Uint8Array(80 * 40);
+    for (let y = 0; y < 40; y++) for (let x = 40; x < 80; x++) roi[y * 80 + x] = 1;
+    const inRoi = await probabilitiesToInstances(probs, { minArea: 5 }, roi);
+    expect(ids(inRoi).size).toBe(1);
+    expect(inRoi.data[20 * 80 + 20]).toBe(0);
+    expect(await errorLineOf(() => probabilitiesToInstances(probs, { bodyThreshold: 2 }))).toMatch(/instance option bodyThreshold must be a number from 0 to 1, received 2/);
+  });
+
+  it('deletes every Mat it creates', async () => {
+    const before = liveMatCount();
+    await probabilitiesToInstances(discProbabilities(60, 60, [{ cx: 30, cy: 30, r: 20 }]));
+    await classicalInstances(discRaster(60, 60, [{ cx: 30, cy: 30, r: 20 }]));
+    expect(liveMatCount()).toBe(before);
+  });
+});
+
+describe('morphology helpers', () => {
+  it('fillHoles fills a pit enclosed by one particle, not a gap between two', () => {
+    const map = grid(['.........', '.1122.333', '.1.22.3.3', '.1122.333', '.........']);
+    fillHoles(map.data, map.width, map.height);
+    expect(rows(map)).toEqual(['.........', '.1122.333', '.1.22.333', '.1122.333', '.........']);
+  });
+
+  it('hMaxima keeps one flat region per peak that rises at least h', () => {
+    const w = 9;
+    const f = new Float32Array([0, 1, 2, 3, 2, 2.5, 2, 1, 0]);
+    // h = 1: the saddle at 2 is less than 1 below the peak 3, so both tops are one marker region (f ≥ 3 − 1).
+    expect(Array.from(hMaxima(f, w, 1, 1))).toEqual([0, 0, 1, 1, 1, 1, 1, 0, 0]);
+    expect(Array.from(hMaxima(f, w, 1, 0.4))).toEqual([0, 0, 0, 1, 0, 1, 0, 0, 0]);
+  });
+});
+
+describe('classical mode', () => {
+  it('finds separated discs on a synthetic photo (F1 ≥ 0.9 against the drawn discs)', async () => {
+    const w = 240;
+    const h = 200;
+    const discs = discGrid(w, h, 9, 16);
+    const truth = discTruth(w, h, discs);
+    const found = await classicalInstances(discRaster(w, h, discs), { threshold: 'otsu', peakHeight: 3, minArea: 20 });
+    const m = matchInstances(truth, found);
+    expect(m.f1).toBeGreaterThanOrEqual(0.9);
+  });
+
+  it('tile invariance: whole photo vs four overlapping crops give the same particles away from the crop borders', async () => {
+    const w = 240;
+    const h = 200;
+    const raster = discRaster(w, h, discGrid(w, h, 8, 15, 11));
+    const options = { threshold: 'otsu' as const, peakHeight: 3, minArea: 20 };
+    const whole = await classicalInstances(raster, options);
+    const half = 40;
+    const crops = [
+      [0, 0, w / 2 + half, h / 2 + half],
+      [w / 2 - half, 0, w, h / 2 + half],
+      [0, h / 2 - half, w / 2 + half, h],
+      [w / 2 - half, h / 2 - half, w, h],
+    ] as const;
+    let checked = 0;
+    for (const [x0, y0, x1, y1] of crops) {
+      const cw = x1 - x0;
+      const chh = y1 - y0;
+      const part = await classicalInstances(crop(raster, x0, y0, cw, chh), options);
+      // The whole-image particles that lie inside this crop, at least 4 px from any border the crop cut.
+      const ref = new Int32Array(cw * chh);
+      const cut = new Set<number>();
+      for (let y = 0; y < chh; y++) {
+        for (let x = 0; x < cw; x++) {
+          const id = whole.data[(y + y0) * w + x + x0]!;
+          ref[y * cw + x] = id;
+          const nearCut = (x0 > 0 && x < 4) || (y0 > 0 && y < 4) || (x1 < w && x >= cw - 4) || (y1 < h && y >= chh - 4);
+          if (id !== 0 && nearCut) cut.add(id);
+        }
+      }
+      for (let q = 0; q < ref.length; q++) if (cut.has(ref[q]!)) ref[q] = 0;
+      const m = matchInstances({ width: cw, height: chh, data: ref }, part);
+      checked += m.truthCount;
+      for (const match of m.matches) expect(match.iou).toBeGreaterThan(0.95);
+    }
+    expect(checked).toBeGreaterThan(40);
+  });
+});
+
+function discTruth(w: number, h: number, discs: Disc[]): InstanceMap {
+  const data = new Int32Array(w * h);
+  discs.forEach((d, k) => {
+    for (let y = 0; y < h; y++) for (let x = 0; x < w; x++) if (Math.hypot(x + 0.5 - d.cx, y + 0.5 - d.cy) <= d.r) data[y * w + x] = k + 1;
+  });
+  return { width: w, height: h, data };
+}
+
+function crop(r: Raster, x0: number, y0: number, cw: number, ch: number): Raster {
+  const data = new Uint8Array(cw * ch * r.channels);
+  for (let y = 0; y < ch; y++) data.set(r.data.subarray(((y + y0) * r.width + x0) * r.channels, ((y + y0) * r.width + x0 + cw) * r.channels), y * cw * r.channels);
+  return { ...r, width: cw, height: ch, data };
+}
