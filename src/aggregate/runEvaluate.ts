@@ -83,7 +83,7 @@ async function readMeasureMeta(dir: string): Promise<MeasureMeta | null> {
 }
 
 /** Items for binning from a particles CSV (same size measure and weighting as the run). */
-async function itemsFromParticles(file: string, spec: BinSpec, scale: number | null): Promise<SizedItem[]> {
+export async function itemsFromParticles(file: string, spec: BinSpec, scale: number | null): Promise<SizedItem[]> {
   const t = await readCsv(file);
   const col = (name: string): number => {
     const k = t.header.indexOf(name);

@@ -13,6 +13,7 @@ import {
   readCalibration,
   runEvaluate,
   runMeasure,
+  validateBinSpec,
 } from '../aggregate/index.js';
 import type { CalibrationModel } from '../aggregate/index.js';
 import { parseRoi } from '../annotate/index.js';
@@ -22,7 +23,7 @@ import { join } from 'node:path';
 import { expandInputs, formatTable, parseNumberList, parsePositive, progressBar } from './common.js';
 
 
-interface BinFlags {
+export interface BinFlags {
   scale?: number;
   bins?: number[];
   measure: SizeMeasure;
@@ -52,7 +53,9 @@ export function binSpecFromFlags(flags: BinFlags): BinSpec {
   const unit = flags.scale === undefined ? 'px' : 'mm';
   const edges = flags.bins ?? (unit === 'mm' ? [...DEFAULT_BIN_EDGES_MM] : undefined);
   if (!edges) throw new PhotosieveError('E_PARAM', 'without --scale the bin edges are in pixels and have no default.', { fix: 'pass --bins E1,E2,E3,E4 in px, or --scale MM_PER_PX' });
-  return { edges, unit, measure: flags.measure, weight: flags.weight, edgePolicy: flags.edge, minSizePx: flags.minSizePx };
+  const spec: BinSpec = { edges, unit, measure: flags.measure, weight: flags.weight, edgePolicy: flags.edge, minSizePx: flags.minSizePx };
+  validateBinSpec(spec, flags.scale);
+  return spec;
 }
 
 export function measureCommand(): Command {

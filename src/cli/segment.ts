@@ -1,21 +1,19 @@
 // `photosieve segment`: thin layer over runSegmentBatch — parse and validate flags, show progress, print the summary.
 import { availableParallelism } from 'node:os';
-import { Command, Option } from 'commander';
+import { Command } from 'commander';
 import { parseRoi } from '../annotate/index.js';
 import { PhotosieveError } from '../core/index.js';
 import { DEFAULT_MAX_PIXELS } from '../io/index.js';
 import type { BatchReport, MeasureOptions } from '../segment/batch/index.js';
-import { expandInputs, parseIntOption, progressBar } from './common.js';
+import { expandInputs, formatTable, parseIntOption, progressBar } from './common.js';
+import type { BinFlags } from './measure.js';
+import { addBinOptions, binSpecFromFlags } from './measure.js';
 
 const IMAGE_EXTENSIONS = ['jpg', 'jpeg', 'png', 'tif', 'tiff', 'webp'];
-export const WEIGHTS = ['count', 'area', 'mass'] as const;
 
-interface SegmentFlags {
+interface SegmentFlags extends BinFlags {
   out: string;
   model: string;
-  scale?: number;
-  bins?: number[];
-  weight?: (typeof WEIGHTS)[number];
   truth?: string;
   workers: number;
   force: boolean;
@@ -35,16 +33,6 @@ function parsePositive(name: string, max = Number.MAX_VALUE): (value: string) =>
     }
     return n;
   };
-}
-
-function parseBins(value: string): number[] {
-  const edges = value.split(',').map((s) => Number(s.trim()));
-  if (edges.length === 0 || edges.some((e) => !Number.isFinite(e) || e <= 0) || edges.some((e, k) => k > 0 && e <= edges[k - 1]!)) {
-    throw new PhotosieveError('E_PARAM', `--bins must be positive interior edges in ascending order, received ${JSON.stringify(value)}.`, {
-      fix: 'e.g. --bins 2,4,8,16 (4 edges = 5 bins), in mm with --scale, else px',
-    });
-  }
-  return edges;
 }
 
 /** The summary table (one row per image) and the totals, as lines. */
@@ -69,23 +57,35 @@ export function formatSegmentSummary(report: BatchReport, out: string): string[]
     `  MP/s per stage: decode ${s.decode.mpPerS.toFixed(2)}, U-Net ${s.semantic.mpPerS.toFixed(2)}, instances ${s.instances.mpPerS.toFixed(2)}, write ${s.write.mpPerS.toFixed(2)}`,
   );
   for (const r of report.results) if (r.status === 'failed') lines.push(`  failed: ${r.error ?? r.path}`);
-  lines.push(`  outputs: ${out}/instances, ${out}/overlays, ${out}/run.json`);
+  const m = report.measure;
+  if (m) {
+    const withTruth = m.images.some((im) => im.truth);
+    const head = ['size vectors', 'n', ...m.bins, ...(withTruth ? ['rmse'] : [])];
+    const vrows: (string | number)[][] = [];
+    for (const im of m.images) {
+      vrows.push([im.image, String(im.n), ...im.vector, ...(withTruth ? [im.rmse ?? NaN] : [])]);
+      if (im.truth) vrows.push(['  truth', '', ...im.truth, ...(withTruth ? [''] : [])]);
+    }
+    lines.push('', ...formatTable(head, vrows, 3));
+    if (withTruth) lines.push(`  mean RMSE over ${m.images.filter((im) => im.rmse !== undefined).length} image(s) with truth: ${m.rmse.toFixed(4)}`);
+    if (m.noTruth.length) lines.push(`  no truth row for: ${m.noTruth.join(', ')}`);
+    for (const w of m.warnings) lines.push(`  warning: ${w}`);
+  } else lines.push('  no --scale or --bins: particle tables written, no histograms.csv');
+  lines.push(`  outputs: ${out}/instances, ${out}/particles, ${out}/overlays${m ? `, ${out}/histograms.csv` : ''}, ${out}/run.json`);
   return lines;
 }
 
 export function segmentCommand(): Command {
-  return new Command('segment')
+  const cmd = new Command('segment')
     .description(
       'Segment photos into particles at full resolution: DIR/instances/NAME.png (16-bit ids, input size),\n' +
-        'DIR/overlays/NAME.png (outlines and ids), DIR/run.json (model, backend, options, timings, versions).',
+        'DIR/particles/NAME.csv (one row per particle), DIR/overlays/NAME.png (outlines and ids), DIR/histograms.csv\n' +
+        '(with --scale or --bins), DIR/run.json (model, backend, options, timings, versions).',
     )
     .argument('[images...]', 'image files, folders of them, or glob patterns')
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--model <model>', 'a model folder, "default" (the packaged model) or "classical" (no U-Net)', 'default')
-    .option('--scale <mm-per-px>', 'mm per pixel; used by the measure stage', parsePositive('--scale'))
-    .option('--bins <edges>', 'interior bin edges, ascending (mm with --scale, else px); used by the measure stage', parseBins)
-    .addOption(new Option('--weight <weight>', 'particle weighting of the distribution; used by the measure stage').choices(WEIGHTS))
-    .option('--truth <csv>', 'ground-truth distributions (image,group,<bins>); used by the measure stage')
+    .option('--truth <csv>', 'ground-truth distributions (image,group,<bins>): RMSE per image and overall')
     .option('--workers <n>', 'worker threads, one segmenter each (0 = none)', parseIntOption('--workers', 0, 256), availableParallelism())
     .option('--force', 'redo images whose outputs already exist', false)
     .option('--roi <spec>', 'region of interest: none | circle | circle:CX,CY,R | polygon:X1,Y1,...', 'none')
@@ -103,13 +103,17 @@ export function segmentCommand(): Command {
         'Images whose outputs exist are skipped (an interrupted run resumes); --force redoes them.\n' +
         'Exit code 1 when any image failed (each is reported in one line); the others are still written.',
     )
-    .action(async (images: string[], flags: SegmentFlags) => {
+  return addBinOptions(cmd).action(async (images: string[], flags: SegmentFlags) => {
       const roi = parseRoi(flags.roi);
       const files = await expandInputs(images, IMAGE_EXTENSIONS);
+      // Without --scale and --bins there are no bin edges to use: particle tables only, no histograms.csv.
+      const spec = flags.scale === undefined && flags.bins === undefined ? undefined : binSpecFromFlags(flags);
+      if (flags.truth !== undefined && !spec) {
+        throw new PhotosieveError('E_PARAM', '--truth needs size bins to compare with.', { fix: 'pass --scale MM_PER_PX (default sieve bins) or --bins E1,E2,... in px' });
+      }
       const measure: MeasureOptions = {
         ...(flags.scale !== undefined ? { scale: flags.scale } : {}),
-        ...(flags.bins !== undefined ? { bins: flags.bins } : {}),
-        ...(flags.weight !== undefined ? { weight: flags.weight } : {}),
+        ...(spec ? { spec } : {}),
         ...(flags.truth !== undefined ? { truth: flags.truth } : {}),
       };
       const minArea = flags.minArea === undefined ? {} : { minArea: flags.minArea };

@@ -120,7 +120,9 @@ describe('photosieve segment (CLI, in-process)', () => {
     expect(first.out).toMatch(/^photo0\s+120×90\s+\d+\s+0\s+[\d.]+\s+done$/m);
     expect(first.out).toMatch(/failed: .*broken\.jpg: cannot decode the image/);
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { options: { measure: unknown } };
-    expect(run.options.measure).toEqual({ scale: 0.2, bins: [2, 4, 8] });
+    expect(run.options.measure).toEqual({ scale: 0.2, spec: { edges: [2, 4, 8], unit: 'mm', measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 0 } });
+    expect((await readFile(join(out, 'histograms.csv'), 'utf8')).split('\n')[0]).toBe('image,n_particles,lt_2mm,2_4mm,4_8mm,ge_8mm,d10,d50,d90');
+    expect((await readFile(join(out, 'particles', 'photo0.csv'), 'utf8')).split('\n')[0]).toMatch(/^id,x_px,y_px,area_px,.*,touches_edge,x_mm,/);
     process.exitCode = undefined;
     const second = await capture(['segment', join(tmp.dir, 'in', 'photo*.png'), '--out', out, '--model', 'classical', '--workers', '0', '--force']);
     expect(second.exitCode).toBe(0);
@@ -129,7 +131,7 @@ describe('photosieve segment (CLI, in-process)', () => {
 
   it('rejects bad flags with one line', async () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    await expect(capture(['segment', 'x.png', '--out', 'o', '--bins', '4,2'])).rejects.toThrow(/--bins must be positive interior edges in ascending order/);
+    await expect(capture(['segment', 'x.png', '--out', 'o', '--bins', '4,2'])).rejects.toThrow(/--bins must be strictly ascending, received "4,2"/);
     await expect(capture(['segment', 'x.png', '--out', 'o', '--resize', '2'])).rejects.toThrow(/--resize must be a number > 0 and ≤ 1/);
   });
 });

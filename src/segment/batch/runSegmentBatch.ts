@@ -17,6 +17,7 @@ import { defaultWorkers, runPool } from './pool.js';
 import type { SegmenterInfo } from './protocol.js';
 import type { BatchOptions, ImageJob, ImageResult, JobContext, StageTimings } from './types.js';
 import { STAGES } from './types.js';
+import type { BatchMeasureSummary } from './writeBatchOutputs.js';
 import { writeBatchOutputs } from './writeBatchOutputs.js';
 import { expectedOutputs } from './writeImageOutputs.js';
 
@@ -38,6 +39,8 @@ export interface BatchReport {
   /** Tensors and Mats alive after the batch, per worker (or this thread): all zero unless something leaks. */
   leftovers: { tensors: number; mats: number }[];
   runJsonPath: string;
+  /** Size distributions and --truth RMSE (when a bin spec was given). */
+  measure: BatchMeasureSummary | undefined;
   failed: number;
 }
 
@@ -165,7 +168,7 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
   const results = options.images.map((_, index) => byIndex.get(index)!);
   const wallMs = performance.now() - t0;
   const stages = totals(results);
-  await writeBatchOutputs({ out: options.out, results, measure: context.measure });
+  const measure = await writeBatchOutputs({ out: options.out, results, measure: context.measure });
   await writeJsonAtomic(runJsonPath, {
     tool: 'photosieve segment',
     startedAt: started.toISOString(),
@@ -177,7 +180,8 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
     wallSeconds: wallMs / 1000,
     stages,
     images: results,
+    measure: measure ?? null,
     versions: readVersions(),
   });
-  return { results, info, workers: usedWorkers, wallMs, stages, leftovers, runJsonPath, failed: results.filter((r) => r.status === 'failed').length };
+  return { results, info, workers: usedWorkers, wallMs, stages, leftovers, runJsonPath, measure, failed: results.filter((r) => r.status === 'failed').length };
 }

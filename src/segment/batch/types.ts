@@ -1,18 +1,18 @@
 // The batch runner's shared types: what the CLI passes in, what each image yields, what run.json records.
+import type { BinSpec } from '../../aggregate/index.js';
+import type { ImageMeasure } from './writeImageOutputs.js';
 import type { RoiSpec } from '../../annotate/index.js';
 import type { SegmenterOptions } from '../createSegmenter.js';
 
 /**
- * Options used by the measure stage (particle tables, histograms.csv, --truth RMSE: src/aggregate). The segment
- * engine only carries them to writeImageOutputs / writeBatchOutputs and into run.json.
+ * The measure stage (src/aggregate): particle tables always; histograms.csv when a bin spec is given (bins in mm
+ * need the scale); RMSE per image and overall with a truth table. Plain data: it crosses to the workers.
  */
 export interface MeasureOptions {
   /** mm per pixel (--scale). */
   scale?: number;
-  /** Interior bin edges, ascending (--bins), in mm with a scale, else px. */
-  bins?: number[];
-  /** --weight count|area|mass. */
-  weight?: string;
+  /** Bins, size measure, weighting, edge policy, detection limit. */
+  spec?: BinSpec;
   /** Ground-truth distributions CSV (--truth). */
   truth?: string;
 }
@@ -71,6 +71,6 @@ export interface ImageResult {
   particles?: number;
   tiles?: number;
   timings?: StageTimings;
-  /** Filled by the measure stage (src/aggregate) after merge; opaque here. */
-  measure?: Record<string, unknown>;
+  /** The image's size distribution from the measure stage, when a bin spec was given. */
+  measure?: ImageMeasure;
 }

@@ -1,9 +1,10 @@
 // Per-image outputs of `photosieve segment`, written from the worker that segmented the image (so the big
-// arrays never cross threads). The lead's measure stage plugs in here; see TODO(lead).
+// arrays never cross threads): instance PNG, overlay, particle table, and the image's size distribution.
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { InstanceMap, Raster } from '../../core/index.js';
-import { writeInstancePng, writeViaTemp } from '../../io/index.js';
+import { measureParticles, particleTable, sizeDistribution } from '../../aggregate/index.js';
+import { writeCsvAtomic, writeInstancePng, writeViaTemp } from '../../io/index.js';
 import { drawOverlay } from './overlay.js';
 import type { MeasureOptions } from './types.js';
 
@@ -12,7 +13,7 @@ export function expectedOutputs(out: string, name: string): string[] {
   return [
     join(out, 'instances', `${name}.png`),
     join(out, 'overlays', `${name}.png`),
-    // TODO(lead): add join(out, 'particles', `${name}.csv`) once measureParticles writes it, so resume checks it too.
+    join(out, 'particles', `${name}.csv`),
   ];
 }
 
@@ -24,29 +25,45 @@ export interface ImageOutputInput {
   instances: InstanceMap;
   /** --scale, --bins, --weight, --truth: used by the measure stage. */
   measure: MeasureOptions;
+  /** 1 inside the region of interest: particles next to its outside touch the edge. */
+  roi?: Uint8Array | undefined;
+}
+
+/** What one image contributes to histograms.csv (plain data, back from the worker). */
+export interface ImageMeasure {
+  fractions: number[];
+  n: number;
+  d10: number;
+  d50: number;
+  d90: number;
+  warnings: string[];
+  unmeasuredAreaFraction: number;
 }
 
 export interface ImageOutputResult {
   particles: number;
-  /** What the measure stage wants carried to the batch (e.g. the image's size distribution); opaque here. */
-  measure?: Record<string, unknown>;
+  /** The image's size distribution, when a bin spec was given. */
+  measure?: ImageMeasure;
 }
 
 export async function writeImageOutputs(input: ImageOutputInput): Promise<ImageOutputResult> {
   const { out, name, raster, instances } = input;
-  const [instancesPath, overlayPath] = expectedOutputs(out, name) as [string, string];
-  let particles = 0;
-  for (const id of instances.data) if (id > particles) particles = id;
+  const [instancesPath, overlayPath, particlesPath] = expectedOutputs(out, name) as [string, string, string];
+  const { scale, spec } = input.measure;
+  const particles = measureParticles(instances, { scale, roi: input.roi });
+  const table = particleTable(particles, scale);
+  let measure: ImageMeasure | undefined;
+  if (spec) {
+    const d = sizeDistribution(particles, spec, scale);
+    measure = { fractions: d.fractions, n: d.n, d10: d.d.d10, d50: d.d.d50, d90: d.d.d90, warnings: d.warnings, unmeasuredAreaFraction: d.unmeasured.areaFraction };
+  }
   const overlay = drawOverlay(raster, instances);
-  // TODO(lead): particles CSV + per-image distribution via src/aggregate, e.g.
-  //   const rows = measureParticles(instances, { scale: input.measure.scale, roi });
-  //   await writeParticlesCsv(join(out, 'particles', `${name}.csv`), rows);
-  //   return { particles, measure: { distribution: histogram(rows, input.measure) } };
   await Promise.all([
     writeInstancePng(instancesPath, instances),
+    writeCsvAtomic(particlesPath, table.header, table.rows),
     writeViaTemp(overlayPath, (tmp) =>
       sharp(overlay, { raw: { width: raster.width, height: raster.height, channels: 3 } }).png({ compressionLevel: 4 }).toFile(tmp),
     ),
   ]);
-  return { particles };
+  return { particles: particles.length, ...(measure ? { measure } : {}) };
 }
