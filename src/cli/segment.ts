@@ -77,8 +77,8 @@ export function formatSegmentSummary(report: BatchReport, out: string): string[]
 export function segmentCommand(): Command {
   return new Command('segment')
     .description(
-      'Segment photos into particles at full resolution: DIR/instances/NAME.png (16-bit ids, input size),\n' +
-        'DIR/overlays/NAME.png (outlines and ids), DIR/run.json (model, backend, options, timings, versions).',
+      'Segment photos into particles at full resolution. Writes DIR/instances/NAME.png (16-bit ids, input size), ' +
+        'DIR/overlays/NAME.png (outlines and ids) and DIR/run.json (model, backend, options, timings, versions).',
     )
     .argument('[images...]', 'image files, folders of them, or glob patterns')
     .requiredOption('-o, --out <dir>', 'output folder')
