@@ -56,6 +56,7 @@ export function formatSegmentSummary(report: BatchReport, out: string): string[]
     `segment: ${report.results.length} image(s): ${count('done')} done, ${count('skipped')} skipped (outputs exist; --force redoes them), ${count('failed')} failed; ${(report.wallMs / 1000).toFixed(1)} s with ${report.workers} worker(s), backend ${backend}`,
     `  MP/s per stage: decode ${s.decode.mpPerS.toFixed(2)}, U-Net ${s.semantic.mpPerS.toFixed(2)}, instances ${s.instances.mpPerS.toFixed(2)}, write ${s.write.mpPerS.toFixed(2)}`,
   );
+  if (report.info?.backend?.warning) lines.push(`  warning: ${report.info.backend.warning}`);
   for (const r of report.results) if (r.status === 'failed') lines.push(`  failed: ${r.error ?? r.path}`);
   const m = report.measure;
   if (m) {

@@ -1,17 +1,6 @@
 // Grey-level morphology OpenCV.js lacks: reconstruction, h-maxima, marker flooding on a relief, hole filling and
 // relabelling. Pure functions over typed arrays, 8-connected unless said otherwise.
 
-const N8 = [
-  [-1, -1],
-  [-1, 0],
-  [-1, 1],
-  [0, -1],
-  [0, 1],
-  [1, -1],
-  [1, 0],
-  [1, 1],
-] as const;
-
 /**
  * Morphological reconstruction by dilation of `marker` under `mask` (marker ≤ mask), in place on `marker`;
  * Vincent's hybrid algorithm: one raster scan, one anti-raster scan, then a FIFO for what is left.
@@ -23,61 +12,70 @@ export function reconstructByDilation(marker: Float32Array, mask: Float32Array, 
     for (let j = 0; j < w; j++) {
       const p = i * w + j;
       let m = J[p]!;
-      if (j > 0) m = Math.max(m, J[p - 1]!);
+      if (j > 0 && J[p - 1]! > m) m = J[p - 1]!;
       if (i > 0) {
-        m = Math.max(m, J[p - w]!);
-        if (j > 0) m = Math.max(m, J[p - w - 1]!);
-        if (j < w - 1) m = Math.max(m, J[p - w + 1]!);
+        if (J[p - w]! > m) m = J[p - w]!;
+        if (j > 0 && J[p - w - 1]! > m) m = J[p - w - 1]!;
+        if (j < w - 1 && J[p - w + 1]! > m) m = J[p - w + 1]!;
       }
-      J[p] = Math.min(m, I[p]!);
+      const cap = I[p]!;
+      J[p] = m < cap ? m : cap;
     }
   }
-  const queue = new Int32Array(w * h);
+  const n = w * h;
+  const queue = new Int32Array(n);
   let qHead = 0;
   let qTail = 0;
-  const queued = new Uint8Array(w * h);
+  const queued = new Uint8Array(n);
+  // Backward neighbours (right, and the row below) of pixel p that are still below both v and their mask.
+  const lags = (q: number, v: number): boolean => J[q]! < v && J[q]! < I[q]!;
   for (let i = h - 1; i >= 0; i--) {
     for (let j = w - 1; j >= 0; j--) {
       const p = i * w + j;
       let m = J[p]!;
-      if (j < w - 1) m = Math.max(m, J[p + 1]!);
+      if (j < w - 1 && J[p + 1]! > m) m = J[p + 1]!;
       if (i < h - 1) {
-        m = Math.max(m, J[p + w]!);
-        if (j < w - 1) m = Math.max(m, J[p + w + 1]!);
-        if (j > 0) m = Math.max(m, J[p + w - 1]!);
+        if (J[p + w]! > m) m = J[p + w]!;
+        if (j < w - 1 && J[p + w + 1]! > m) m = J[p + w + 1]!;
+        if (j > 0 && J[p + w - 1]! > m) m = J[p + w - 1]!;
       }
-      const v = Math.min(m, I[p]!);
+      const cap = I[p]!;
+      const v = m < cap ? m : cap;
       J[p] = v;
-      const check = (q: number): boolean => J[q]! < v && J[q]! < I[q]!;
-      if (
-        (j < w - 1 && check(p + 1)) ||
-        (i < h - 1 && (check(p + w) || (j < w - 1 && check(p + w + 1)) || (j > 0 && check(p + w - 1))))
-      ) {
+      if ((j < w - 1 && lags(p + 1, v)) || (i < h - 1 && (lags(p + w, v) || (j < w - 1 && lags(p + w + 1, v)) || (j > 0 && lags(p + w - 1, v))))) {
         queue[qTail++] = p;
         queued[p] = 1;
       }
     }
   }
   // The FIFO is circular: a pixel can be queued again after it left, but never twice at once.
-  const n = w * h;
-  while (qHead !== qTail) {
+  if (qTail === n) qTail = 0;
+  let pending = qTail === 0 && queued[0] ? n : qTail;
+  while (pending > 0) {
     const p = queue[qHead]!;
-    qHead = (qHead + 1) % n;
+    qHead = qHead + 1 === n ? 0 : qHead + 1;
+    pending--;
     queued[p] = 0;
     const i = (p / w) | 0;
     const j = p - i * w;
     const v = J[p]!;
-    for (const [di, dj] of N8) {
+    for (let di = -1; di <= 1; di++) {
       const ii = i + di;
-      const jj = j + dj;
-      if (ii < 0 || ii >= h || jj < 0 || jj >= w) continue;
-      const q = ii * w + jj;
-      if (J[q]! < v && I[q]! !== J[q]!) {
-        J[q] = Math.min(v, I[q]!);
-        if (!queued[q]) {
-          queue[qTail] = q;
-          qTail = (qTail + 1) % n;
-          queued[q] = 1;
+      if (ii < 0 || ii >= h) continue;
+      for (let dj = -1; dj <= 1; dj++) {
+        const jj = j + dj;
+        if ((di === 0 && dj === 0) || jj < 0 || jj >= w) continue;
+        const q = ii * w + jj;
+        const jq = J[q]!;
+        const iq = I[q]!;
+        if (jq < v && iq !== jq) {
+          J[q] = v < iq ? v : iq;
+          if (!queued[q]) {
+            queue[qTail] = q;
+            qTail = qTail + 1 === n ? 0 : qTail + 1;
+            pending++;
+            queued[q] = 1;
+          }
         }
       }
     }
@@ -107,16 +105,19 @@ export function regionalMaxima(f: Float32Array, w: number, h: number, floor = 0)
       members.push(p);
       const i = (p / w) | 0;
       const j = p - i * w;
-      for (const [di, dj] of N8) {
+      for (let di = -1; di <= 1; di++) {
         const ii = i + di;
-        const jj = j + dj;
-        if (ii < 0 || ii >= h || jj < 0 || jj >= w) continue;
-        const q = ii * w + jj;
-        const fq = f[q]!;
-        if (fq > v) isMax = false;
-        else if (fq === v && !seen[q]) {
-          seen[q] = 1;
-          stack[top++] = q;
+        if (ii < 0 || ii >= h) continue;
+        for (let dj = -1; dj <= 1; dj++) {
+          const jj = j + dj;
+          if (jj < 0 || jj >= w) continue;
+          const q = ii * w + jj;
+          const fq = f[q]!;
+          if (fq > v) isMax = false;
+          else if (fq === v && !seen[q]) {
+            seen[q] = 1;
+            stack[top++] = q;
+          }
         }
       }
     }
@@ -155,14 +156,18 @@ export function floodFromMarkers(labels: Int32Array, relief: Uint8Array, allowed
     const i = (p / w) | 0;
     const j = p - i * w;
     const id = labels[p]!;
-    for (const [di, dj] of N8) {
+    for (let di = -1; di <= 1; di++) {
       const ii = i + di;
-      const jj = j + dj;
-      if (ii < 0 || ii >= h || jj < 0 || jj >= w) continue;
-      const q = ii * w + jj;
-      if (labels[q] !== 0 || !allowed[q]) continue;
-      labels[q] = id;
-      push(q, Math.max(level, relief[q]!));
+      if (ii < 0 || ii >= h) continue;
+      for (let dj = -1; dj <= 1; dj++) {
+        const jj = j + dj;
+        if (jj < 0 || jj >= w) continue;
+        const q = ii * w + jj;
+        if (labels[q] !== 0 || !allowed[q]) continue;
+        labels[q] = id;
+        const r = relief[q]!;
+        push(q, r > level ? r : level);
+      }
     }
   };
   // Seeds first, then spread: spreading while scanning would let newly labelled pixels spread in raster order.
@@ -202,7 +207,8 @@ export function fillHoles(labels: Int32Array, w: number, h: number): Int32Array 
       const i = (p / w) | 0;
       const j = p - i * w;
       if (i === 0 || j === 0 || i === h - 1 || j === w - 1) fillable = false;
-      for (const q of [i > 0 ? p - w : -1, i < h - 1 ? p + w : -1, j > 0 ? p - 1 : -1, j < w - 1 ? p + 1 : -1]) {
+      for (let k = 0; k < 4; k++) {
+        const q = k === 0 ? (i > 0 ? p - w : -1) : k === 1 ? (i < h - 1 ? p + w : -1) : k === 2 ? (j > 0 ? p - 1 : -1) : j < w - 1 ? p + 1 : -1;
         if (q < 0) continue;
         const id = labels[q]!;
         if (id === 0) {
@@ -254,14 +260,17 @@ export function labelRemaining(labels: Int32Array, mask: Uint8Array, w: number, 
       const p = stack[--top]!;
       const i = (p / w) | 0;
       const j = p - i * w;
-      for (const [di, dj] of N8) {
+      for (let di = -1; di <= 1; di++) {
         const ii = i + di;
-        const jj = j + dj;
-        if (ii < 0 || ii >= h || jj < 0 || jj >= w) continue;
-        const q = ii * w + jj;
-        if (mask[q] && labels[q] === 0) {
-          labels[q] = id;
-          stack[top++] = q;
+        if (ii < 0 || ii >= h) continue;
+        for (let dj = -1; dj <= 1; dj++) {
+          const jj = j + dj;
+          if (jj < 0 || jj >= w) continue;
+          const q = ii * w + jj;
+          if (mask[q] && labels[q] === 0) {
+            labels[q] = id;
+            stack[top++] = q;
+          }
         }
       }
     }
