@@ -8,3 +8,4 @@ export * from './metrics.js';
 export * from './runMeasure.js';
 export * from './tables.js';
 export * from './runEvaluate.js';
+export * from './segmentationScore.js';

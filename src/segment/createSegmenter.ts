@@ -122,9 +122,10 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
       dispose() {},
     };
   }
-  const instance = resolveInstanceOptions(options.instance);
   const backend = await initBackend();
   const [{ model, meta }] = await Promise.all([loadModelFolder(modelId), loadOpenCV()]);
+  // The model's own tuned instance settings first, then whatever the caller set explicitly.
+  const instance = resolveInstanceOptions({ ...(meta.instance as Partial<InstanceOptions> | undefined), ...options.instance });
   const t = meta.tileSize;
   const batchSize = options.batchSize ?? defaultBatchSize(t);
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize * t * t > MAX_BATCH_PIXELS) {

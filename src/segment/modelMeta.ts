@@ -30,6 +30,11 @@ export const modelMetaSchema = z
     architecture: architectureSchema,
     /** Free-form model card from training (data, epochs, metrics); absent for random models. */
     training: z.record(z.string(), z.unknown()).optional(),
+    /**
+     * Instance-stage settings tuned for this model on its validation photos (see InstanceOptions); --min-area
+     * and other explicit options still win. Validated by resolveInstanceOptions when the model is loaded.
+     */
+    instance: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).optional(),
     createdAt: z.string().optional(),
   })
   .superRefine((m, ctx) => {

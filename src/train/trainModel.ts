@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PhotosieveError, PixelClass, invalidParameter } from '../core/index.js';
 import { writeJsonAtomic } from '../io/index.js';
-import { distributionOf, matchInstances, measureParticles, rmse, sizedItems, weightedPercentile } from '../aggregate/index.js';
-import type { BinSpec } from '../aggregate/index.js';
+import type { SegmentationScore } from '../aggregate/index.js';
+import { SegmentationScorer } from '../aggregate/index.js';
 import type { BackendInfo, ModelMeta, UnetArchitecture } from '../segment/index.js';
 import { DEFAULT_UNET_ARCHITECTURE, buildUnet, initBackend, loadModelFolder, predictProbabilities, probabilitiesToInstances, saveModelFolder, unetSizeMultiple } from '../segment/index.js';
 import { createRandom } from '../synth/random.js';
@@ -70,16 +70,7 @@ export interface TrainProgress {
   etaSeconds: number;
 }
 
-export interface PipelineScore {
-  /** Instance F1 at IoU 0.5 over the validation photos. */
-  f1: number;
-  /** F1 counting only predictions that lie on labelled particles (labels leave fines unlabelled). */
-  f1Labelled: number;
-  precision: number;
-  recall: number;
-  /** Mean over validation photos of the area-weighted 5-bin RMSE (bins at the truth's 20/40/60/80 % quantiles). */
-  rmse5: number;
-}
+export type PipelineScore = SegmentationScore;
 
 export interface EpochRecord {
   epoch: number;
@@ -149,52 +140,14 @@ function batchTensors(tiles: { x: Float32Array; target: Uint8Array }[], T: numbe
 
 /** Whole-photo pipeline scores on validation images (probabilities → watershed → instances). */
 export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, images: readonly TrainingImage[]): Promise<PipelineScore> {
-  let tp = 0;
-  let nTruth = 0;
-  let nPred = 0;
-  let nPredLabelled = 0;
-  const errors: number[] = [];
+  const scorer = new SegmentationScorer();
   for (const im of images) {
     const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };
     const probs = await predictProbabilities(model, meta, raster);
     const pred = await probabilitiesToInstances(probs, {}, im.valid);
-    const truth = { width: im.width, height: im.height, data: im.instances };
-    const m = matchInstances(truth, pred);
-    tp += m.truePositives;
-    nTruth += m.truthCount;
-    nPred += m.predCount;
-    // Predictions whose pixels mostly fall on labelled particles: unlabelled fines are not false positives.
-    const onLabel = new Map<number, [number, number]>();
-    for (let p = 0; p < pred.data.length; p++) {
-      const id = pred.data[p]!;
-      if (id === 0) continue;
-      const c = onLabel.get(id) ?? [0, 0];
-      c[0] += 1;
-      if (im.instances[p] !== 0) c[1] += 1;
-      onLabel.set(id, c);
-    }
-    for (const [n, on] of onLabel.values()) if (on / n >= 0.5) nPredLabelled += 1;
-    const truthParticles = measureParticles(truth, { roi: im.valid });
-    const edgesSpec: BinSpec = { edges: [1, 2, 3, 4], unit: 'px', measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 0 };
-    const items = sizedItems(truthParticles, edgesSpec, undefined).filter((it) => !it.touchesEdge);
-    if (items.length >= 5) {
-      const edges = [20, 40, 60, 80].map((q) => weightedPercentile(items, q));
-      if (edges.every((e, k) => k === 0 || e > edges[k - 1]!)) {
-        const spec: BinSpec = { ...edgesSpec, edges };
-        const t = distributionOf(sizedItems(truthParticles, spec, undefined), spec);
-        const p = distributionOf(sizedItems(measureParticles(pred, { roi: im.valid }), spec, undefined), spec);
-        errors.push(rmse(p.fractions, t.fractions));
-      }
-    }
+    scorer.add({ truth: { width: im.width, height: im.height, data: im.instances }, pred, valid: im.valid });
   }
-  const finite = errors.filter(Number.isFinite);
-  return {
-    f1: nTruth + nPred > 0 ? (2 * tp) / (nTruth + nPred) : NaN,
-    f1Labelled: nTruth + nPredLabelled > 0 ? (2 * tp) / (nTruth + nPredLabelled) : NaN,
-    precision: nPred > 0 ? tp / nPred : NaN,
-    recall: nTruth > 0 ? tp / nTruth : NaN,
-    rmse5: finite.length ? finite.reduce((a, b) => a + b, 0) / finite.length : NaN,
-  };
+  return scorer.result();
 }
 
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
