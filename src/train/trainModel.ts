@@ -307,7 +307,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       record.selection = record.pipeline.f1Labelled;
     }
     const comparable = best && (best.pipeline !== undefined) === (record.pipeline !== undefined);
-    if (!best || (comparable && record.selection > best.selection) || (!comparable && record.pipeline && !best.pipeline)) {
+    // Without validation images there is nothing to select on: the latest epoch is the best we know.
+    if (!best || split.val.length === 0 || (comparable && record.selection > best.selection) || (!comparable && record.pipeline && !best.pipeline)) {
       record.best = true;
       best = record;
       sinceBest = 0;
