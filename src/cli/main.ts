@@ -13,7 +13,16 @@ export function buildProgram(): Command {
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   const commands = [synthCommand(), annotateCommand(), trainCommand(), segmentCommand(), measureCommand(), evaluateCommand(), calibrateCommand()];
-  for (const cmd of commands) program.addCommand(cmd.exitOverride());
+  const summaries: Record<string, string> = {
+    synth: 'render synthetic gravel with exact outlines and true size vectors',
+    annotate: 'import LabelMe/COCO/CVAT polygons (or instance PNGs) into training targets',
+    train: 'train the U-Net on annotate/synth folders',
+    segment: 'segment photos into particles, measure them, bin them into size vectors',
+    measure: 'measure particles of instance PNGs and bin them into size vectors',
+    evaluate: 'score size vectors (and instances) against ground truth',
+    calibrate: 'fit a small photo-to-sieve correction on training groups',
+  };
+  for (const cmd of commands) program.addCommand(cmd.summary(summaries[cmd.name()] ?? '').exitOverride());
   return program;
 }
 

@@ -3,6 +3,12 @@ import { CommanderError } from 'commander';
 import { errorLine } from '../core/index.js';
 import { main } from './main.js';
 
+// `photosieve … | head` closes stdout early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
 try {
   await main(process.argv.slice(2));
 } catch (err) {
