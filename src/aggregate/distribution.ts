@@ -69,15 +69,20 @@ export function sizePx(p: Particle, measure: SizeMeasure): number {
   }
 }
 
-export function particleWeight(p: Particle, weight: Weighting): number {
+/** The weight of a particle from its measures (mass ∝ major·minor²). */
+export function weightOf(weight: Weighting, areaPx: number, majorPx: number, minorPx: number): number {
   switch (weight) {
     case 'count':
       return 1;
     case 'area':
-      return p.areaPx;
+      return areaPx;
     case 'mass':
-      return p.majorPx * p.minorPx * p.minorPx;
+      return majorPx * minorPx * minorPx;
   }
+}
+
+export function particleWeight(p: Particle, weight: Weighting): number {
+  return weightOf(weight, p.areaPx, p.majorPx, p.minorPx);
 }
 
 /** A sized, weighted item: what binning needs from a particle (also built from particle CSV rows). */

@@ -8,7 +8,7 @@ import { readCsv, readInstancePng } from '../io/index.js';
 import type { Calibration } from './calibrate.js';
 import { applyCalibration } from './calibrate.js';
 import type { BinSpec, SizedItem } from './distribution.js';
-import { distributionOf } from './distribution.js';
+import { distributionOf, weightOf } from './distribution.js';
 import type { MatchResult } from './matchInstances.js';
 import { matchInstances } from './matchInstances.js';
 import type { VectorMetrics } from './metrics.js';
@@ -96,8 +96,7 @@ export async function itemsFromParticles(file: string, spec: BinSpec, scale: num
   return t.rows.map((r) => {
     const sizePx = Number(r[sizeCol]);
     const a = Number(r[area]);
-    const weight = spec.weight === 'count' ? 1 : spec.weight === 'area' ? a : Number(r[major]) * Number(r[minor]) ** 2;
-    return { size: sizePx * factor, sizePx, weight, areaPx: a, touchesEdge: r[edge] === '1' };
+    return { size: sizePx * factor, sizePx, weight: weightOf(spec.weight, a, Number(r[major]), Number(r[minor])), areaPx: a, touchesEdge: r[edge] === '1' };
   });
 }
 

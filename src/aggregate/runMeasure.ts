@@ -70,7 +70,7 @@ export async function runMeasure(options: MeasureJobOptions): Promise<MeasureRep
     try {
       const m = await measureInstanceFile(file, options);
       report.images.push(m);
-      rows.push(histogramRow(m.image, m.distribution, m.vector));
+      rows.push(histogramRow(m.image, { n: m.distribution.n, fractions: m.vector, ...m.distribution.d }));
     } catch (err) {
       if (err instanceof PhotosieveError && err.code === 'E_OUTPUT') throw err;
       report.failed.push({ file, error: errorLine(err) });

@@ -2,7 +2,6 @@
 import type { LengthUnit } from '../core/index.js';
 import { PhotosieveError, binColumnNames } from '../core/index.js';
 import type { CsvCell, CsvTable } from '../io/index.js';
-import type { SizeDistribution } from './distribution.js';
 import type { Particle } from './measure.js';
 
 export const PARTICLE_COLUMNS_PX = ['id', 'x_px', 'y_px', 'area_px', 'perimeter_px', 'eq_diam_px', 'major_px', 'minor_px', 'feret_min_px', 'feret_max_px', 'solidity', 'touches_edge'] as const;
@@ -29,9 +28,19 @@ export function histogramHeader(edges: readonly number[], unit: LengthUnit): str
   return ['image', 'n_particles', ...binColumnNames(edges, unit), 'd10', 'd50', 'd90'];
 }
 
-export function histogramRow(image: string, dist: SizeDistribution, fractions: readonly number[] = dist.fractions): CsvCell[] {
+/** What one row of histograms.csv holds. */
+export interface HistogramEntry {
+  n: number;
+  fractions: readonly number[];
+  d10: number;
+  d50: number;
+  d90: number;
+}
+
+/** One row of histograms.csv; NaN (an image without measurable particles) is written as `NaN`. */
+export function histogramRow(image: string, e: HistogramEntry): CsvCell[] {
   const f = (x: number): CsvCell => (Number.isFinite(x) ? Number(x.toPrecision(8)) : 'NaN');
-  return [image, dist.n, ...fractions.map(f), f(dist.d.d10), f(dist.d.d50), f(dist.d.d90)];
+  return [image, e.n, ...e.fractions.map(f), f(e.d10), f(e.d50), f(e.d90)];
 }
 
 export interface VectorRow {

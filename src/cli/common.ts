@@ -74,10 +74,14 @@ export function parseNumberList(flag: string): (value: string) => number[] {
   };
 }
 
-export function parsePositive(flag: string): (value: string) => number {
+export function parsePositive(flag: string, max?: number): (value: string) => number {
   return (value) => {
     const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0) throw new PhotosieveError('E_PARAM', `${flag} must be a positive number, received ${JSON.stringify(value)}.`);
+    const ok = Number.isFinite(n) && n > 0 && (max === undefined || n <= max);
+    if (!ok) {
+      const expected = max === undefined ? 'a positive number' : `a number > 0 and ≤ ${max}`;
+      throw new PhotosieveError('E_PARAM', `${flag} must be ${expected}, received ${JSON.stringify(value)}.`);
+    }
     return n;
   };
 }

@@ -5,7 +5,7 @@ import { parseRoi } from '../annotate/index.js';
 import { PhotosieveError } from '../core/index.js';
 import { DEFAULT_MAX_PIXELS } from '../io/index.js';
 import type { BatchReport, MeasureOptions } from '../segment/batch/index.js';
-import { expandInputs, formatTable, parseIntOption, progressBar } from './common.js';
+import { expandInputs, formatTable, parseIntOption, parsePositive, progressBar } from './common.js';
 import type { BinFlags } from './measure.js';
 import { addBinOptions, binSpecFromFlags } from './measure.js';
 
@@ -23,16 +23,6 @@ interface SegmentFlags extends BinFlags {
   batch?: number;
   minArea?: number;
   maxPixels: number;
-}
-
-function parsePositive(name: string, max = Number.MAX_VALUE): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    if (!Number.isFinite(n) || n <= 0 || n > max) {
-      throw new PhotosieveError('E_PARAM', `${name} must be a number > 0${max < Number.MAX_VALUE ? ` and ≤ ${max}` : ''}, received ${JSON.stringify(value)}.`);
-    }
-    return n;
-  };
 }
 
 /** The summary table (one row per image) and the totals, as lines. */

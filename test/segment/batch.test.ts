@@ -5,12 +5,12 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
-import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { main } from '../../src/cli/main.js';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { liveMatCount } from '../../src/cv/index.js';
 import { readInstancePng } from '../../src/io/index.js';
 import { defaultModelDir, resolveModelOption, runSegmentBatch, workerEntry } from '../../src/segment/index.js';
 import { matchInstances } from '../../src/aggregate/index.js';
+import { capture, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { discGrid, discRaster, tinyModelDir } from './helpers.js';
 
@@ -35,10 +35,7 @@ beforeAll(async () => {
   images.push(await tmp.write('in/broken.jpg', Buffer.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a])));
 });
 
-afterEach(() => {
-  process.exitCode = undefined;
-  vi.restoreAllMocks();
-});
+resetCliAfterEach();
 
 describe('worker entry', () => {
   it('points at worker.ts (loaded through tsx) when running from sources', () => {
@@ -110,16 +107,6 @@ describe('runSegmentBatch', () => {
 });
 
 describe('photosieve segment (CLI, in-process)', () => {
-  async function capture(argv: string[]): Promise<{ out: string; exitCode: number }> {
-    let out = '';
-    vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-      out += String(chunk);
-      return true;
-    });
-    await main(argv);
-    return { out, exitCode: Number(process.exitCode ?? 0) };
-  }
-
   it('classical mode with a glob: summary table, failure line, exit code 1; --force redoes', async () => {
     const out = join(tmp.dir, 'cli');
     const first = await capture(['segment', join(tmp.dir, 'in', '*'), '--out', out, '--model', 'classical', '--workers', '1', '--scale', '0.2', '--bins', '2,4,8']);

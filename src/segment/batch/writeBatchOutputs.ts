@@ -4,8 +4,9 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CsvCell } from '../../io/index.js';
 import { readCsv, writeCsvAtomic, writeJsonAtomic } from '../../io/index.js';
-import { distributionOf, histogramHeader, imageKey, itemsFromParticles, meanOf, parseTruth, rmse } from '../../aggregate/index.js';
+import { distributionOf, histogramHeader, histogramRow, imageKey, itemsFromParticles, meanOf, parseTruth, rmse } from '../../aggregate/index.js';
 import type { ImageResult, MeasureOptions } from './types.js';
+import { imageMeasureOf } from './writeImageOutputs.js';
 
 export interface BatchOutputInput {
   out: string;
@@ -26,8 +27,6 @@ export interface BatchMeasureSummary {
   warnings: string[];
 }
 
-const f = (x: number): CsvCell => (Number.isFinite(x) ? Number(x.toPrecision(8)) : 'NaN');
-
 export async function writeBatchOutputs(input: BatchOutputInput): Promise<BatchMeasureSummary | undefined> {
   const { spec, scale, truth } = input.measure;
   if (!spec) return undefined;
@@ -40,12 +39,11 @@ export async function writeBatchOutputs(input: BatchOutputInput): Promise<BatchM
     let m = r.status === 'done' ? r.measure : undefined;
     const csv = join(input.out, 'particles', `${r.name}.csv`);
     if (!m && r.status === 'skipped' && existsSync(csv)) {
-      const d = distributionOf(await itemsFromParticles(csv, spec, scale ?? null), spec, scale);
-      m = { fractions: d.fractions, n: d.n, d10: d.d.d10, d50: d.d.d50, d90: d.d.d90, warnings: d.warnings, unmeasuredAreaFraction: d.unmeasured.areaFraction };
+      m = imageMeasureOf(distributionOf(await itemsFromParticles(csv, spec, scale ?? null), spec, scale));
     }
     if (!m) continue;
     for (const w of m.warnings) warnings.add(w);
-    rows.push([r.name, m.n, ...m.fractions.map(f), f(m.d10), f(m.d50), f(m.d90)]);
+    rows.push(histogramRow(r.name, m));
     images.push({ image: r.name, n: m.n, vector: m.fractions });
   }
   await writeCsvAtomic(join(input.out, 'histograms.csv'), header, rows);

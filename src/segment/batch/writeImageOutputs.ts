@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { InstanceMap, Raster } from '../../core/index.js';
+import type { SizeDistribution } from '../../aggregate/index.js';
 import { measureParticles, particleTable, sizeDistribution } from '../../aggregate/index.js';
 import { writeCsvAtomic, writeInstancePng, writeViaTemp } from '../../io/index.js';
 import { drawOverlay } from './overlay.js';
@@ -40,6 +41,10 @@ export interface ImageMeasure {
   unmeasuredAreaFraction: number;
 }
 
+export function imageMeasureOf(d: SizeDistribution): ImageMeasure {
+  return { fractions: d.fractions, n: d.n, d10: d.d.d10, d50: d.d.d50, d90: d.d.d90, warnings: d.warnings, unmeasuredAreaFraction: d.unmeasured.areaFraction };
+}
+
 export interface ImageOutputResult {
   particles: number;
   /** The image's size distribution, when a bin spec was given. */
@@ -53,10 +58,7 @@ export async function writeImageOutputs(input: ImageOutputInput): Promise<ImageO
   const particles = measureParticles(instances, { scale, roi: input.roi });
   const table = particleTable(particles, scale);
   let measure: ImageMeasure | undefined;
-  if (spec) {
-    const d = sizeDistribution(particles, spec, scale);
-    measure = { fractions: d.fractions, n: d.n, d10: d.d.d10, d50: d.d.d50, d90: d.d.d90, warnings: d.warnings, unmeasuredAreaFraction: d.unmeasured.areaFraction };
-  }
+  if (spec) measure = imageMeasureOf(sizeDistribution(particles, spec, scale));
   const overlay = drawOverlay(raster, instances);
   await Promise.all([
     writeInstancePng(instancesPath, instances),
