@@ -1,7 +1,6 @@
 // The annotate job: label files (or instance PNGs) → validated, z-ordered particles → the shared output layout
 // plus annotate-report.json. One bad file or image is reported and skipped; the others go on.
-import { copyFile, readdir } from 'node:fs/promises';
-import { access } from 'node:fs/promises';
+import { access, copyFile, readdir } from 'node:fs/promises';
 import { basename, dirname, extname, join, resolve } from 'node:path';
 import type { MultiPolygon } from '../core/index.js';
 import { MAX_INSTANCE_ID, PhotosieveError, errorLine } from '../core/index.js';

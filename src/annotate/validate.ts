@@ -88,15 +88,21 @@ export async function validateShape(shape: RawShape, ctx: ShapeContext): Promise
     });
   };
 
+  /** The ring's points with finite coordinates; dropped ones are reported as a repair. */
+  const finitePoints = (raw: (number | null)[][]): Point[] => {
+    const finite = raw.filter((p): p is [number, number] => p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]));
+    if (finite.length < raw.length) {
+      report('repair', 'non_finite', `${raw.length - finite.length} point(s) with NaN, infinite or missing coordinates`, 'dropped those points');
+    }
+    return finite.map(([x, y]): Point => [x, y]);
+  };
+
   let geometry: MultiPolygon;
   if (!shape.mask && ctx.pixelOrigin === 'center') {
     const rings: Ring[] = [];
     for (const raw of shape.rings) {
-      const finite = raw.filter((p): p is [number, number] => p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]));
-      if (finite.length < raw.length) {
-        report('repair', 'non_finite', `${raw.length - finite.length} point(s) with NaN, infinite or missing coordinates`, 'dropped those points');
-      }
-      if (finite.length > 0) rings.push(finite.map(([x, y]): Point => [x, y]));
+      const finite = finitePoints(raw);
+      if (finite.length > 0) rings.push(finite);
     }
     if (failed) return { geometry: null, issues };
     if (rings.length === 0) {
@@ -123,11 +129,8 @@ export async function validateShape(shape: RawShape, ctx: ShapeContext): Promise
   } else {
     const rings: Ring[] = [];
     for (const raw of shape.rings) {
-      const finite = raw.filter((p): p is [number, number] => p.length >= 2 && Number.isFinite(p[0]) && Number.isFinite(p[1]));
-      if (finite.length < raw.length) {
-        report('repair', 'non_finite', `${raw.length - finite.length} point(s) with NaN, infinite or missing coordinates`, 'dropped those points');
-      }
-      const ring = dedupeRing(finite.map(([x, y]): Point => [x, y]));
+      const finite = finitePoints(raw);
+      const ring = dedupeRing(finite);
       if (ring.length < 3) {
         report('error', 'too_few_points', `a polygon needs at least 3 distinct points, this one has ${ring.length}`, 'shape skipped');
         continue;
