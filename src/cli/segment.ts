@@ -32,7 +32,7 @@ export function formatSegmentSummary(report: BatchReport, out: string): string[]
     r.width && r.height ? `${r.width}×${r.height}` : '',
     r.particles === undefined ? '' : String(r.particles),
     r.tiles === undefined ? '' : String(r.tiles),
-    r.timings ? ((r.timings.decodeMs + r.timings.semanticMs + r.timings.instancesMs + r.timings.writeMs) / 1000).toFixed(1) : '',
+    r.timings ? ((r.timings.decodeMs + r.timings.semanticMs + r.timings.instancesMs + r.timings.measureMs + r.timings.writeMs) / 1000).toFixed(1) : '',
     r.status,
   ]);
   const header = ['image', 'size', 'particles', 'tiles', 'seconds', 'status'];

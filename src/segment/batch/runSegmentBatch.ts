@@ -116,7 +116,7 @@ function totals(results: ImageResult[]): BatchReport['stages'] {
     const ms = done.reduce((a, r) => a + r.timings![key], 0);
     return { ms, mpPerS: ms > 0 ? mp / (ms / 1000) : 0 };
   };
-  return { decode: stage('decodeMs'), semantic: stage('semanticMs'), instances: stage('instancesMs'), write: stage('writeMs') };
+  return { decode: stage('decodeMs'), semantic: stage('semanticMs'), instances: stage('instancesMs'), measure: stage('measureMs'), write: stage('writeMs') };
 }
 
 export async function runSegmentBatch(options: BatchOptions): Promise<BatchReport> {

@@ -56,9 +56,12 @@ export interface StageTimings {
   decodeMs: number;
   semanticMs: number;
   instancesMs: number;
+  /** Particle measures and the size vector (src/aggregate). */
+  measureMs: number;
+  /** Instance PNG, overlay and particle table. */
   writeMs: number;
 }
-export const STAGES = ['decode', 'semantic', 'instances', 'write'] as const;
+export const STAGES = ['decode', 'semantic', 'instances', 'measure', 'write'] as const;
 
 export interface ImageResult {
   name: string;

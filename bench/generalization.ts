@@ -1,0 +1,298 @@
+// The lab's experiment as a benchmark: does each method measure, or does it recognize the training distributions?
+//
+//   1. synth: 25 training groups and 8 held-out groups (every held-out vector ≥ 0.15 from every training vector),
+//      12 circle-cropped 1500² photos each, fixed light. Truth = the prescribed mass fractions (what a sieve says).
+//      Training group images 1–10 are for training, 11–12 are the "seen" test; held-out images 1–4 are "unseen".
+//   2. the lab's CNN (bench/generalization/regressionCnn.ts), trained on the 250 training images, downsampled to
+//      grey 128², with RMSE loss, and again with soft-label cross-entropy; seeded, fixed epochs.
+//   3. photosieve segment with the default model, mass-weighted b-axis bins; calibration (per-bin factors) fitted
+//      on images 1–2 of each training group only, applied to the test images.
+//   4. photosieve segment --model classical, calibrated the same way.
+//   5. the constant predictor: the mean truth of the training images.
+// RMSE per image → per group (mean) → seen / unseen (mean over images), and skill = 1 − RMSE / RMSE(constant).
+// Writes bench/results/generalization.json and docs/img/generalization.svg. Stages are cached in
+// .cache/generalization (synth, CNN inputs and predictions, segment runs), so a rerun only redoes what is missing.
+//   npm run bench:generalization                 the full benchmark (~40 min on 2 cores)
+//   npm run bench:generalization -- --quick      a small smoke run (5+2 groups, 400² px, 2 epochs), not for results
+import { execFile } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs, promisify } from 'node:util';
+import * as tf from '@tensorflow/tfjs';
+import sharp from 'sharp';
+import { applyCalibration, fitCalibration, meanOf, meanVector, parseHistograms, parseTruth, rmse, skill } from '../src/aggregate/index.js';
+import type { VectorRow } from '../src/aggregate/index.js';
+import { DEFAULT_BIN_EDGES_MM } from '../src/core/index.js';
+import { readCsv, writeJsonAtomic } from '../src/io/index.js';
+import { initBackend, runSegmentBatch } from '../src/segment/index.js';
+import { runSynth } from '../src/synth/index.js';
+import { registerWasmTrainingKernels } from '../src/train/index.js';
+import { predictVectors, trainRegressionCnn } from './generalization/regressionCnn.js';
+import type { CnnLoss } from './generalization/regressionCnn.js';
+import { renderChart } from './generalization/chart.js';
+
+const ROOT = join(import.meta.dirname, '..');
+const run = promisify(execFile);
+
+const { values: args } = parseArgs({
+  options: {
+    quick: { type: 'boolean', default: false },
+    stage: { type: 'string' },
+    epochs: { type: 'string' },
+  },
+});
+const quick = args.quick;
+const P = quick
+  ? { groups: 5, holdout: 2, perGroup: 6, trainImages: 4, calibImages: 2, unseenImages: 2, size: 400, seed: 2611, cnnSize: 64, epochs: 2, batchSize: 8, lr: 1e-3 }
+  : { groups: 25, holdout: 8, perGroup: 12, trainImages: 10, calibImages: 2, unseenImages: 4, size: 1500, seed: 2611, cnnSize: 128, epochs: 50, batchSize: 16, lr: 1e-3 };
+if (args.epochs) P.epochs = Number(args.epochs);
+const SCALE = 0.1;
+const CACHE = join(ROOT, '.cache', quick ? 'generalization-quick' : 'generalization');
+const SYNTH = join(CACHE, 'synth');
+const LOSSES: CnnLoss[] = ['rmse', 'soft-ce'];
+
+interface Split {
+  truth: VectorRow[];
+  bins: string[];
+  train: VectorRow[];
+  calib: VectorRow[];
+  seen: VectorRow[];
+  unseen: VectorRow[];
+}
+
+const imageNumber = (name: string): number => Number(name.split('_').at(-1));
+
+async function synth(): Promise<void> {
+  if (existsSync(join(SYNTH, 'truth.csv'))) return;
+  await rm(SYNTH, { recursive: true, force: true });
+  const t0 = performance.now();
+  await runSynth({
+    outDir: SYNTH,
+    groups: P.groups,
+    perGroup: P.perGroup,
+    holdout: P.holdout,
+    width: P.size,
+    height: P.size,
+    seed: P.seed,
+    circle: true,
+    format: 'jpg',
+    scaleMmPerPx: SCALE,
+    onProgress: (done, total) => {
+      if (done % 20 === 0 || done === total) process.stderr.write(`synth: ${done}/${total}\n`);
+    },
+  });
+  await writeFile(join(CACHE, 'synth-seconds.txt'), ((performance.now() - t0) / 1000).toFixed(1));
+}
+
+async function split(): Promise<Split> {
+  const { bins, rows } = parseTruth(await readCsv(join(SYNTH, 'truth.csv')));
+  const training = rows.filter((r) => r.group.startsWith('g'));
+  const held = rows.filter((r) => r.group.startsWith('h'));
+  return {
+    truth: rows,
+    bins,
+    train: training.filter((r) => imageNumber(r.image) <= P.trainImages),
+    calib: training.filter((r) => imageNumber(r.image) <= P.calibImages),
+    seen: training.filter((r) => imageNumber(r.image) > P.trainImages),
+    unseen: held.filter((r) => imageNumber(r.image) <= P.unseenImages),
+  };
+}
+
+const imagePath = (name: string): string => join(SYNTH, 'images', `${name}.jpg`);
+
+/** Grey, downsampled to S×S (sharp's Lanczos, like the lab's ImageMagick), values 0..1. */
+async function cnnInput(name: string): Promise<Float32Array> {
+  const { data } = await sharp(imagePath(name)).greyscale().resize(P.cnnSize, P.cnnSize, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
+  return Float32Array.from(data, (v) => v / 255);
+}
+
+async function stackInputs(rows: readonly VectorRow[]): Promise<tf.Tensor4D> {
+  const all = new Float32Array(rows.length * P.cnnSize * P.cnnSize);
+  for (const [k, r] of rows.entries()) all.set(await cnnInput(r.image), k * P.cnnSize * P.cnnSize);
+  return tf.tensor4d(all, [rows.length, P.cnnSize, P.cnnSize, 1]);
+}
+
+const cnnFile = (loss: CnnLoss): string => join(CACHE, `cnn-${loss}.json`);
+
+interface CnnResult {
+  loss: CnnLoss;
+  epochs: number;
+  seconds: number;
+  lossCurve: number[];
+  predictions: Record<string, number[]>;
+}
+
+/** Trains one CNN (in this process) and writes its predictions for every image of the synth set. */
+async function cnnStage(loss: CnnLoss): Promise<void> {
+  const s = await split();
+  const info = await initBackend();
+  if (info.name === 'wasm') registerWasmTrainingKernels();
+  const x = await stackInputs(s.train);
+  const y = tf.tensor2d(s.train.map((r) => r.vector));
+  const t0 = performance.now();
+  const curve: number[] = [];
+  const model = await trainRegressionCnn(x, y, {
+    inputSize: P.cnnSize,
+    loss,
+    epochs: P.epochs,
+    batchSize: P.batchSize,
+    learningRate: P.lr,
+    seed: P.seed,
+    onEpoch: (e, l, sec) => {
+      curve.push(Number(l.toFixed(5)));
+      process.stderr.write(`cnn ${loss}: epoch ${e}/${P.epochs} loss ${l.toFixed(4)} (${sec.toFixed(1)} s)\n`);
+    },
+  });
+  const seconds = (performance.now() - t0) / 1000;
+  x.dispose();
+  y.dispose();
+  const all = await stackInputs(s.truth);
+  const pred = await predictVectors(model, all);
+  all.dispose();
+  model.dispose();
+  const result: CnnResult = { loss, epochs: P.epochs, seconds: Number(seconds.toFixed(1)), lossCurve: curve, predictions: Object.fromEntries(s.truth.map((r, k) => [r.image, pred[k]!])) };
+  await writeJsonAtomic(cnnFile(loss), result);
+}
+
+/** Both CNNs, each in its own process (one core each). */
+async function cnns(): Promise<void> {
+  await Promise.all(
+    LOSSES.filter((l) => !existsSync(cnnFile(l))).map((l) =>
+      run(process.execPath, ['--import', 'tsx', join(import.meta.dirname, 'generalization.ts'), '--stage', `cnn-${l}`, ...(quick ? ['--quick'] : []), ...(args.epochs ? ['--epochs', args.epochs] : [])], {
+        cwd: ROOT,
+        maxBuffer: 1 << 26,
+      }).then(({ stderr }) => writeFile(join(CACHE, `cnn-${l}.log`), stderr)),
+    ),
+  );
+}
+
+/** photosieve segment over the calibration and test images (resumes: images already done are skipped). */
+async function segment(model: 'default' | 'classical', s: Split): Promise<{ vectors: Map<string, number[]>; seconds: number; backend: string | undefined }> {
+  const out = join(CACHE, `segment-${model}`);
+  const images = [...s.calib, ...s.seen, ...s.unseen].map((r) => imagePath(r.image));
+  const t0 = performance.now();
+  const report = await runSegmentBatch({
+    images,
+    out,
+    segmenter: { model },
+    roi: { kind: 'circle' },
+    measure: { scale: SCALE, spec: { edges: [...DEFAULT_BIN_EDGES_MM], unit: 'mm', measure: 'minor', weight: 'mass', edgePolicy: 'exclude', minSizePx: 0 } },
+    onProgress: (e) => {
+      if (e.kind === 'image' && (e.done % 10 === 0 || e.done === e.total)) process.stderr.write(`segment ${model}: ${e.done}/${e.total}\n`);
+    },
+  });
+  if (report.failed > 0) throw new Error(`${report.failed} image(s) failed in segment-${model}: ${report.results.find((r) => r.status === 'failed')?.error ?? ''}`);
+  const { rows } = parseHistograms(await readCsv(join(out, 'histograms.csv')));
+  return { vectors: new Map(rows.map((r) => [r.image, r.vector])), seconds: (performance.now() - t0) / 1000, backend: report.info?.backend?.name };
+}
+
+interface MethodScore {
+  method: string;
+  seen: { rmse: number; skill: number };
+  unseen: { rmse: number; skill: number };
+  unseenOverSeen: number;
+  perGroup: Record<string, number>;
+  undefinedImages: number;
+}
+
+function score(method: string, predict: (image: string) => number[], s: Split, constant: readonly number[]): MethodScore {
+  const set = (rows: readonly VectorRow[]): { rmse: number; skill: number; undefinedImages: number } => {
+    const errs = rows.map((r) => rmse(predict(r.image), r.vector));
+    const m = meanOf(errs);
+    return { rmse: m, skill: skill(m, meanOf(rows.map((r) => rmse(constant, r.vector)))), undefinedImages: errs.filter((e) => !Number.isFinite(e)).length };
+  };
+  const perGroup: Record<string, number> = {};
+  for (const r of [...s.seen, ...s.unseen]) perGroup[r.group] ??= meanOf([...s.seen, ...s.unseen].filter((q) => q.group === r.group).map((q) => rmse(predict(q.image), q.vector)));
+  const seen = set(s.seen);
+  const unseen = set(s.unseen);
+  const round = (v: number): number => Number(v.toFixed(4));
+  return {
+    method,
+    seen: { rmse: round(seen.rmse), skill: round(seen.skill) },
+    unseen: { rmse: round(unseen.rmse), skill: round(unseen.skill) },
+    unseenOverSeen: round(unseen.rmse / seen.rmse),
+    perGroup: Object.fromEntries(Object.entries(perGroup).map(([g, v]) => [g, round(v)])),
+    undefinedImages: seen.undefinedImages + unseen.undefinedImages,
+  };
+}
+
+async function main(): Promise<void> {
+  await mkdir(CACHE, { recursive: true });
+  if (args.stage?.startsWith('cnn-')) return cnnStage(args.stage.slice(4) as CnnLoss);
+  const t0 = performance.now();
+  await synth();
+  const s = await split();
+  await cnns();
+  const cnn = await Promise.all(LOSSES.map(async (l) => JSON.parse(await readFile(cnnFile(l), 'utf8')) as CnnResult));
+  const seg = { default: await segment('default', s), classical: await segment('classical', s) };
+
+  const truthOf = new Map(s.truth.map((r) => [r.image, r.vector]));
+  const constant = meanVector(s.train.map((r) => r.vector));
+  const fitted = (vectors: Map<string, number[]>) =>
+    fitCalibration(
+      s.calib.map((r) => ({ group: r.group, pred: vectors.get(r.image)!, truth: truthOf.get(r.image)! })),
+      s.bins,
+    );
+  const calib = { default: fitted(seg.default.vectors), classical: fitted(seg.classical.vectors) };
+  const nan = s.bins.map(() => NaN);
+  const from = (m: Map<string, number[]>) => (image: string) => m.get(image) ?? nan;
+  const methods = [
+    score('photosieve (default model, calibrated)', (i) => applyCalibration(calib.default, from(seg.default.vectors)(i)), s, constant),
+    score('photosieve (default model, uncalibrated)', from(seg.default.vectors), s, constant),
+    score('regression CNN, RMSE loss (the lab)', (i) => cnn[0]!.predictions[i]!, s, constant),
+    score('regression CNN, soft-label cross-entropy', (i) => cnn[1]!.predictions[i]!, s, constant),
+    score('classical (calibrated)', (i) => applyCalibration(calib.classical, from(seg.classical.vectors)(i)), s, constant),
+    score('constant predictor (training mean)', () => constant, s, constant),
+  ];
+  // How well each CNN fits its own training images: the gap to "seen" test images of the same groups is overfitting.
+  const cnnTrainFit = Object.fromEntries(cnn.map((c) => [c.loss, Number(meanOf(s.train.map((r) => rmse(c.predictions[r.image]!, r.vector))).toFixed(4))]));
+  const trainVectors = [...new Map(s.train.map((r) => [r.group, r.vector])).values()];
+  const heldVectors = [...new Map(s.unseen.map((r) => [r.group, r.vector])).entries()];
+  const result = {
+    command: `npm run bench:generalization${quick ? ' -- --quick' : ''}`,
+    date: new Date().toISOString(),
+    quick,
+    setup: {
+      synth: { trainingGroups: P.groups, heldOutGroups: P.holdout, imagesPerGroup: P.perGroup, size: `${P.size}×${P.size}, circle crop, fixed light`, scaleMmPerPx: SCALE, seed: P.seed, format: 'jpg q90' },
+      bins: s.bins,
+      weighting: 'mass (truth = prescribed mass fractions)',
+      split: {
+        cnnTraining: `images 1–${P.trainImages} of each training group (${s.train.length})`,
+        calibration: `images 1–${P.calibImages} of each training group (${s.calib.length}), segmented`,
+        seenTest: `images ${P.trainImages + 1}–${P.perGroup} of each training group (${s.seen.length})`,
+        unseenTest: `images 1–${P.unseenImages} of each held-out group (${s.unseen.length})`,
+      },
+      heldOutDistance: Object.fromEntries(heldVectors.map(([g, v]) => [g, Number(Math.min(...trainVectors.map((t) => Math.hypot(...t.map((x, k) => x - v[k]!)))).toFixed(3))])),
+      cnn: {
+        architecture: 'conv3×3 16-32-64-64 (ReLU, 2×2 max-pool each) → dense 128 → dense 32 → Linear(32,5) → softmax',
+        input: `grey ${P.cnnSize}×${P.cnnSize} (sharp Lanczos downsampling of the whole photo)`,
+        training: `${P.epochs} epochs, batch ${P.batchSize}, Adam lr ${P.lr}, a random rotation/flip per batch, seed ${P.seed}, last epoch kept`,
+        seconds: Object.fromEntries(cnn.map((c) => [c.loss, c.seconds])),
+        finalTrainingLoss: Object.fromEntries(cnn.map((c) => [c.loss, c.lossCurve.at(-1)])),
+        trainingImagesRmse: cnnTrainFit,
+      },
+      segmenter: { model: 'models/default (trained on real photos and other synthetic sets; never on these images)', backend: seg.default.backend, roi: 'circle', seconds: Number(seg.default.seconds.toFixed(1)) },
+      calibration: { default: calib.default.factors.map((f) => Number(f.toFixed(4))), classical: calib.classical.factors.map((f) => Number(f.toFixed(4))) },
+      constant: constant.map((v) => Number(v.toFixed(4))),
+    },
+    results: methods,
+    seconds: Number(((performance.now() - t0) / 1000).toFixed(0)),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.versions.node },
+  };
+  const name = quick ? 'generalization-quick' : 'generalization';
+  // A quick run is a smoke test of the pipeline, not a result: it stays in the cache.
+  await writeJsonAtomic(join(quick ? CACHE : join(ROOT, 'bench', 'results'), `${name}.json`), result);
+  const svg = renderChart(methods, { title: `RMSE of the 5-bin mass vector on seen vs unseen distributions (${P.groups} training, ${P.holdout} held-out groups)` });
+  await writeFile(join(quick ? CACHE : join(ROOT, 'docs', 'img'), `${name}.svg`), svg);
+  const pad = (t: string, n: number): string => t.padEnd(n);
+  process.stdout.write(`${pad('method', 44)} ${pad('seen RMSE', 10)} ${pad('unseen RMSE', 12)} unseen skill\n`);
+  for (const m of methods) process.stdout.write(`${pad(m.method, 44)} ${pad(m.seen.rmse.toFixed(4), 10)} ${pad(m.unseen.rmse.toFixed(4), 12)} ${m.unseen.skill.toFixed(3)}\n`);
+  process.stdout.write(quick ? `written ${CACHE}/${name}.json and .svg\n` : `written bench/results/${name}.json and docs/img/generalization.svg\n`);
+}
+
+main().catch((err: unknown) => {
+  process.stderr.write(`bench:generalization: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exitCode = 1;
+});
