@@ -61,37 +61,42 @@ function holeFreePieces(mp: MultiPolygon): Polygon[] {
   return mp.flatMap(splitHoles);
 }
 
-export function toCoco(images: readonly ExportImage[]): CocoExport {
+/** COCO's parts, with the annotations as a lazy sequence: a writer can stream them (synth sets reach GBs). */
+export function cocoParts(images: readonly ExportImage[]): Omit<CocoExport, 'annotations'> & { annotations: () => Generator<CocoExport['annotations'][number]> } {
   const labels = [...new Set(images.flatMap((im) => im.instances.map((inst) => inst.label)))].sort();
   const categoryId = new Map(labels.map((name, k) => [name, k + 1]));
-  const out: CocoExport = {
-    info: { description: 'written by photosieve', version: '1.0' },
-    images: [],
-    annotations: [],
-    categories: labels.map((name, k) => ({ id: k + 1, name, supercategory: 'particle' })),
-  };
-  let annId = 0;
-  images.forEach((im, k) => {
-    const imageId = k + 1;
-    out.images.push({ id: imageId, file_name: im.fileName, width: im.width, height: im.height });
-    for (const inst of im.instances) {
-      const pieces = holeFreePieces(inst.geometry);
-      if (pieces.length === 0) continue;
-      const b = multiPolygonBBox(inst.geometry);
-      annId += 1;
-      out.annotations.push({
-        id: annId,
-        image_id: imageId,
-        category_id: categoryId.get(inst.label)!,
-        segmentation: pieces.map((p) => p[0]!.flatMap(([x, y]) => [x, y])),
-        area: pixelArea(inst.geometry, im.width, im.height),
-        bbox: [b.minX, b.minY, b.maxX - b.minX, b.maxY - b.minY],
-        iscrowd: 0,
-        instance_id: inst.id,
-      });
+  function* annotations(): Generator<CocoExport['annotations'][number]> {
+    let annId = 0;
+    for (const [k, im] of images.entries()) {
+      for (const inst of im.instances) {
+        const pieces = holeFreePieces(inst.geometry);
+        if (pieces.length === 0) continue;
+        const b = multiPolygonBBox(inst.geometry);
+        annId += 1;
+        yield {
+          id: annId,
+          image_id: k + 1,
+          category_id: categoryId.get(inst.label)!,
+          segmentation: pieces.map((p) => p[0]!.flatMap(([x, y]) => [x, y])),
+          area: pixelArea(inst.geometry, im.width, im.height),
+          bbox: [b.minX, b.minY, b.maxX - b.minX, b.maxY - b.minY],
+          iscrowd: 0,
+          instance_id: inst.id,
+        };
+      }
     }
-  });
-  return out;
+  }
+  return {
+    info: { description: 'written by photosieve', version: '1.0' },
+    images: images.map((im, k) => ({ id: k + 1, file_name: im.fileName, width: im.width, height: im.height })),
+    categories: labels.map((name, k) => ({ id: k + 1, name, supercategory: 'particle' })),
+    annotations,
+  };
+}
+
+export function toCoco(images: readonly ExportImage[]): CocoExport {
+  const parts = cocoParts(images);
+  return { info: parts.info, images: parts.images, annotations: [...parts.annotations()], categories: parts.categories };
 }
 
 export function toLabelme(image: ExportImage, labelmeVersion = '5.5.0'): LabelmeExport {

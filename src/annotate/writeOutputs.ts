@@ -4,11 +4,12 @@
 //   DIR/masks/NAME.png         8-bit target: 0 background, 1 body, 2 boundary, 255 ignore
 //   DIR/labels/NAME.json       LabelMe polygons of the visible particles
 //   DIR/annotations.json       COCO for all images
+import { open } from 'node:fs/promises';
 import { posix, join } from 'node:path';
 import type { InstanceMap } from '../core/index.js';
-import { writeClassMaskPng, writeInstancePng, writeJsonAtomic } from '../io/index.js';
+import { writeClassMaskPng, writeInstancePng, writeJsonAtomic, writeViaTemp } from '../io/index.js';
 import type { ExportImage } from './export.js';
-import { toCoco, toLabelme } from './export.js';
+import { cocoParts, toLabelme } from './export.js';
 import { rasterizeInstances } from './rasterize.js';
 import { makeClassMask } from './target.js';
 
@@ -70,6 +71,30 @@ export async function writeAnnotatedImage(
 }
 
 /** Writes DIR/annotations.json (COCO) for all images of a run. */
+/**
+ * annotations.json for all images. Streamed, one annotation per line, through a temporary file: a single
+ * JSON.stringify of a few hundred synthetic 1500² images (~700 MB) is past V8's longest string.
+ */
 export async function writeCocoIndex(outDir: string, images: readonly ExportImage[]): Promise<void> {
-  await writeJsonAtomic(join(outDir, 'annotations.json'), toCoco(images));
+  const parts = cocoParts(images);
+  await writeViaTemp(join(outDir, 'annotations.json'), async (tmp) => {
+    const file = await open(tmp, 'w');
+    try {
+      const head = { info: parts.info, images: parts.images, categories: parts.categories };
+      await file.write(`${JSON.stringify(head, null, 2).replace(/\n}$/, ',\n  "annotations": [')}\n`);
+      let chunk: string[] = [];
+      let first = true;
+      for (const ann of parts.annotations()) {
+        chunk.push(`${first ? '' : ',\n'}    ${JSON.stringify(ann)}`);
+        first = false;
+        if (chunk.length >= 2000) {
+          await file.write(chunk.join(''));
+          chunk = [];
+        }
+      }
+      await file.write(`${chunk.join('')}\n  ]\n}\n`);
+    } finally {
+      await file.close();
+    }
+  });
 }

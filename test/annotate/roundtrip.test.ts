@@ -2,7 +2,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { rasterizeInstances, runAnnotate, runFromInstances, traceInstances } from '../../src/annotate/index.js';
+import { rasterizeInstances, runAnnotate, runFromInstances, toCoco, traceInstances, writeCocoIndex } from '../../src/annotate/index.js';
+import type { ExportImage } from '../../src/annotate/index.js';
 import { liveMatCount, loadOpenCV, withMats } from '../../src/cv/index.js';
 import { readInstancePng } from '../../src/io/index.js';
 import { canonicalIds, rows } from '../helpers/grid.js';
@@ -95,5 +96,24 @@ describe('--pixel-origin center (outlines through boundary-pixel centres)', () =
     const again = join(tmp.dir, 'centre-again');
     await runAnnotate({ labels: [join(out, 'labels', 'tricky.json')], out: again });
     expect(rows(await readInstancePng(join(again, 'instances', 'tricky.png')))).toEqual(rows(got));
+  });
+});
+
+describe('annotations.json is streamed', () => {
+  it('parses to exactly the in-memory COCO export, for several images and for none', async () => {
+    const square = (x: number, y: number, s: number): [number, number][][][] => [[[[x, y], [x + s, y], [x + s, y + s], [x, y + s], [x, y]]]];
+    const images: ExportImage[] = Array.from({ length: 3 }, (_, k) => ({
+      name: `im${k}`,
+      fileName: `images/im${k}.png`,
+      width: 40,
+      height: 30,
+      // Enough instances to cross the writer's 2,000-annotation chunk.
+      instances: Array.from({ length: 900 }, (_, j) => ({ id: j + 1, label: j % 2 ? 'stone' : 'pebble', geometry: square((j % 30) + 0.5, Math.floor(j / 30) + 0.25, 0.5) })),
+    }));
+    const tmp = await tempDir();
+    for (const set of [images, []]) {
+      await writeCocoIndex(tmp.dir, set);
+      expect(JSON.parse(await readFile(join(tmp.dir, 'annotations.json'), 'utf8'))).toEqual(toCoco(set));
+    }
   });
 });
