@@ -62,7 +62,7 @@ export function barChart(bins: readonly string[], vector: readonly (number | nul
   const legendY = H - 8;
   series.forEach((s, j) => {
     const lx = left + j * 110;
-    parts.push(`<rect class="${s.cls}" x="${lx}" y="${legendY - 9}" width="10" height="10"/><text class="legend" x="${lx + 14}" y="${legendY}">${s.label}</text>`);
+    parts.push(`<rect class="${s.cls} key" x="${lx}" y="${legendY - 9}" width="10" height="10"/><text class="legend" x="${lx + 14}" y="${legendY}">${escapeHtml(s.label)}</text>`);
   });
   parts.push('</svg>');
   return parts.join('');
