@@ -151,8 +151,11 @@ export const CLIENT_SCRIPT = String.raw`
       // Centres the view on an image point (a particle's centroid) and rings it.
       focus: function (px, py) {
         st.s = Math.max(st.s, 2);
-        st.x = box.clientWidth / 2 - px * st.s;
-        st.y = box.clientHeight / 2 - py * st.s;
+        var w = img.naturalWidth * st.s, h = img.naturalHeight * st.s;
+        var bw = box.clientWidth, bh = box.clientHeight;
+        // Centred on the point, but no empty band beside an image larger than the view.
+        st.x = w > bw ? clamp(bw / 2 - px * st.s, bw - w, 0) : (bw - w) / 2;
+        st.y = h > bh ? clamp(bh / 2 - py * st.s, bh - h, 0) : (bh - h) / 2;
         st.mark = [px, py];
         apply();
         box.scrollIntoView({ block: 'nearest' });
