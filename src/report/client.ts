@@ -1,9 +1,6 @@
 // The report's inline CSS and JavaScript. Kept as text (not as a compiled function's source: transpilers add
 // helpers to those that do not exist in a browser). Plain ES2020, no library, no network: zoom/pan for overlays
-// and sortable, lazily grown particle tables. The browser test (test/report/browser.test.ts) runs it.
-
-/** Rows a particle table shows before its "show all" button. */
-export const TABLE_ROWS_SHOWN = 100;
+// and sortable particle tables that put only the rows in view into the page. The browser test (test/report/browser.test.ts) runs it.
 
 export const REPORT_CSS = `
 :root { --ink: #1d2330; --muted: #5b6474; --line: #d9dee7; --bg: #f6f7f9; --pred: #2f6fb3; --truth: #e39b2d; --bad: #b3261e; --warn: #8a5a00; }
@@ -51,6 +48,8 @@ svg.bars rect.truth { fill: var(--truth); }
 ul.warnings { margin: 6px 0; padding-left: 20px; }
 ul.warnings li { color: var(--warn); }
 ul.warnings li.error { color: var(--bad); }
+table.particles td, table.particles th { overflow: hidden; text-overflow: ellipsis; font-variant-numeric: tabular-nums; }
+table.particles tr.spacer td { padding: 0; border: 0; }
 table.particles th button { border: 0; background: none; padding: 0; font-weight: 600; cursor: pointer; }
 table.particles th[aria-sort="ascending"] button::after { content: " \\25B2"; }
 table.particles th[aria-sort="descending"] button::after { content: " \\25BC"; }
@@ -65,7 +64,6 @@ footer { max-width: 1280px; margin: 20px auto; padding: 0 20px; color: var(--mut
 export const CLIENT_SCRIPT = String.raw`
 (function () {
   'use strict';
-  var LIMIT = ${TABLE_ROWS_SHOWN};
   var viewers = {};
 
   function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
@@ -163,39 +161,80 @@ export const CLIENT_SCRIPT = String.raw`
     };
   }
 
-  // Particle table: data from a JSON block; a header click sorts (again: reverses); rows grow on demand.
+  // Particle table: rows come from a JSON block, and only those in or near the scrolled view are in the page, so
+  // thousands of rows sort and scroll at once. A header click sorts (again: reverses); a row click finds the particle.
   function setupTable(t) {
     var src = document.getElementById(t.getAttribute('data-src'));
     if (!src) return;
     var data = JSON.parse(src.textContent);
     var cols = data.columns;
     var order = data.rows.slice();
-    var shown = Math.min(LIMIT, order.length);
     var tbody = t.tBodies[0];
-    var foot = t.closest('.particles-box').querySelector('.table-foot');
-    var more = foot.querySelector('button.show-all');
-    var count = foot.querySelector('.row-count');
+    var box = t.closest('.table-box');
+    var count = t.closest('.particles-box').querySelector('.row-count');
     var xCol = cols.indexOf('x_px'), yCol = cols.indexOf('y_px');
     var image = t.getAttribute('data-image');
-    var sortCol = -1, dir = 1;
+    var sortCol = -1, dir = 1, selected = null;
+    var rowH = 0, from = -1, to = -1, pending = false;
     function cell(v) { return v === null ? '–' : String(v); }
-    function render() {
-      var frag = document.createDocumentFragment();
-      for (var i = 0; i < shown; i++) {
-        var row = order[i];
-        var tr = document.createElement('tr');
-        for (var c = 0; c < cols.length; c++) {
-          var td = document.createElement('td');
-          td.textContent = cell(row[c]);
-          tr.appendChild(td);
-        }
-        tr.rowData = row;
-        frag.appendChild(tr);
-      }
-      tbody.replaceChildren(frag);
-      count.textContent = 'showing ' + shown + ' of ' + order.length + ' particles';
-      more.hidden = shown >= order.length;
+    // Column widths from the longest text, fixed, so columns do not jump as rows come and go.
+    var group = document.createElement('colgroup');
+    var total = 0;
+    cols.forEach(function (name, c) {
+      var n = name.length + 2; // room for the sort arrow
+      for (var i = 0; i < order.length; i++) n = Math.max(n, cell(order[i][c]).length + 1);
+      var col = document.createElement('col');
+      col.style.width = 'calc(' + n + 'ch + 16px)';
+      group.appendChild(col);
+      total += n;
+    });
+    t.insertBefore(group, t.firstChild);
+    t.style.tableLayout = 'fixed';
+    t.style.width = 'calc(' + total + 'ch + ' + cols.length * 16 + 'px)';
+    function spacer(h) {
+      var tr = document.createElement('tr');
+      tr.className = 'spacer';
+      var td = document.createElement('td');
+      td.colSpan = cols.length;
+      td.style.height = h + 'px';
+      tr.appendChild(td);
+      return tr;
     }
+    function rowOf(row) {
+      var tr = document.createElement('tr');
+      for (var c = 0; c < cols.length; c++) {
+        var td = document.createElement('td');
+        td.textContent = cell(row[c]);
+        tr.appendChild(td);
+      }
+      tr.rowData = row;
+      if (row === selected) tr.className = 'selected';
+      return tr;
+    }
+    function render(force) {
+      var n = order.length;
+      if (!rowH && n > 0) {
+        tbody.replaceChildren(rowOf(order[0]));
+        rowH = tbody.rows[0].getBoundingClientRect().height || 24;
+      }
+      var view = box.clientHeight || 460;
+      var first = Math.max(0, Math.floor(box.scrollTop / (rowH || 24)) - 20);
+      var last = Math.min(n, first + Math.ceil(view / (rowH || 24)) + 40);
+      if (!force && first === from && last === to) return;
+      from = first;
+      to = last;
+      var frag = document.createDocumentFragment();
+      if (first > 0) frag.appendChild(spacer(first * rowH));
+      for (var i = first; i < last; i++) frag.appendChild(rowOf(order[i]));
+      if (last < n) frag.appendChild(spacer((n - last) * rowH));
+      tbody.replaceChildren(frag);
+      count.textContent = n + ' particles' + (sortCol >= 0 ? ', sorted by ' + cols[sortCol] + (dir === 1 ? ' (ascending)' : ' (descending)') : ', in file order');
+    }
+    box.addEventListener('scroll', function () {
+      if (pending) return;
+      pending = true;
+      requestAnimationFrame(function () { pending = false; render(false); });
+    });
     t.tHead.querySelectorAll('th').forEach(function (th, c) {
       var b = th.querySelector('button');
       if (!b) return;
@@ -210,19 +249,20 @@ export const CLIENT_SCRIPT = String.raw`
         });
         t.tHead.querySelectorAll('th').forEach(function (h) { h.removeAttribute('aria-sort'); });
         th.setAttribute('aria-sort', dir === 1 ? 'ascending' : 'descending');
-        render();
+        box.scrollTop = 0;
+        render(true);
       });
     });
-    more.addEventListener('click', function () { shown = order.length; render(); });
     tbody.addEventListener('click', function (e) {
       var tr = e.target.closest('tr');
-      if (!tr || !tr.rowData || xCol < 0 || yCol < 0) return;
+      if (!tr || !tr.rowData) return;
+      selected = tr.rowData;
       tbody.querySelectorAll('tr.selected').forEach(function (r) { r.classList.remove('selected'); });
       tr.classList.add('selected');
       var v = viewers[image];
-      if (v) v.focus(tr.rowData[xCol], tr.rowData[yCol]);
+      if (v && xCol >= 0 && yCol >= 0) v.focus(selected[xCol], selected[yCol]);
     });
-    render();
+    render(true);
   }
 
   document.querySelectorAll('.viewer').forEach(setupViewer);

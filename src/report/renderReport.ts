@@ -225,7 +225,7 @@ function particlesBlock(im: ReportImage, k: number, href: string | null): string
   const link = href ? `<a href="${e(href)}" download>${e(`${im.name}.csv`)}</a>` : '';
   return (
     `<h3>Particles (${t.rows.length})</h3><div class="particles-box"><div class="table-box"><table class="particles" data-src="particles-${k}" data-image="${k}"><thead><tr>${head}</tr></thead><tbody></tbody></table></div>` +
-    `<div class="table-foot"><span class="row-count muted"></span><button type="button" class="show-all" hidden>show all ${t.rows.length}</button>${link}</div></div>` +
+    `<div class="table-foot"><span class="row-count muted"></span>${link}</div></div>` +
     `<script type="application/json" id="particles-${k}">${jsonForScript(t)}</script>`
   );
 }
