@@ -105,6 +105,8 @@ export const CLIENT_SCRIPT = String.raw`
     }
     function centre() { return [box.clientWidth / 2, box.clientHeight / 2]; }
     if (img.complete && img.naturalWidth) fit(); else img.addEventListener('load', fit);
+    // A view left at "fit" follows the window's size; a zoomed one stays where the user put it.
+    window.addEventListener('resize', function () { if (st.s === st.fit) fit(); });
     img.addEventListener('error', function () {
       var p = document.createElement('p');
       p.className = 'missing';
