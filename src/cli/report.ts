@@ -4,10 +4,12 @@ import { Command } from 'commander';
 export function reportCommand(): Command {
   return new Command('report')
     .description(
-      'Write a self-contained HTML report of a photosieve segment run: summary, warnings, and per image the zoomable\n' +
-        'overlay, the size vector beside the truth, D10/D50/D90, scores, and a sortable particle table.\n' +
-        'Default: DIR/report/index.html, with the overlays and particle tables copied into DIR/report/overlays and\n' +
-        'DIR/report/particles; zip that folder to send it. It opens offline and makes no network request.',
+      'Write a self-contained HTML report of a photosieve segment run: summary,\n' +
+        'warnings, and per image the zoomable overlay, the size vector beside the\n' +
+        'truth, D10/D50/D90, scores, and a sortable particle table.\n' +
+        'Default: DIR/report/index.html, the overlays and particle tables copied into\n' +
+        'DIR/report/overlays and DIR/report/particles; zip that folder to send it.\n' +
+        'The page opens offline and makes no network request.',
     )
     .argument('<dir>', 'the --out folder of photosieve segment (with run.json)')
     .option('-o, --out <file>', 'the HTML file; overlays/ and particles/ are written beside it (default DIR/report/index.html)')
