@@ -2,6 +2,7 @@
 // particle picked in the table, size vector beside the truth, the table sorted by area) in headless Chromium.
 // Run: npm run demo && npm run demo:report && npx tsx scripts/report-screenshot.ts
 import { existsSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import sharp from 'sharp';
@@ -28,7 +29,7 @@ try {
   // and small enough for the README.
   const small = await sharp(shot).extract({ left: 0, top: 0, width, height: Math.min(height, 1000) }).png({ palette: true, colours: 256, compressionLevel: 9, effort: 10 }).toBuffer();
   if (small.length > MAX_BYTES) throw new Error(`${OUT} would be ${small.length} bytes, over ${MAX_BYTES}`);
-  await sharp(small).toFile(OUT);
+  await writeFile(OUT, small);
   console.log(`wrote ${OUT} (${small.length} bytes)`);
 } finally {
   await browser.close();
