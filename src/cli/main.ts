@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { annotateCommand } from './annotate.js';
 import { calibrateCommand, evaluateCommand, measureCommand } from './measure.js';
+import { reportCommand } from './report.js';
 import { segmentCommand } from './segment.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
@@ -12,7 +13,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [synthCommand(), annotateCommand(), trainCommand(), segmentCommand(), measureCommand(), evaluateCommand(), calibrateCommand()];
+  const commands = [synthCommand(), annotateCommand(), trainCommand(), segmentCommand(), measureCommand(), evaluateCommand(), calibrateCommand(), reportCommand()];
   const summaries: Record<string, string> = {
     synth: 'render synthetic gravel with exact outlines and true size vectors',
     annotate: 'import LabelMe/COCO/CVAT polygons (or instance PNGs) into training targets',
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
     measure: 'measure particles of instance PNGs and bin them into size vectors',
     evaluate: 'score size vectors (and instances) against ground truth',
     calibrate: 'fit a small photo-to-sieve correction on training groups',
+    report: 'write a self-contained HTML report of a segment run',
   };
   for (const cmd of commands) program.addCommand(cmd.summary(summaries[cmd.name()] ?? '').exitOverride());
   return program;

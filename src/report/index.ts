@@ -1,0 +1,8 @@
+// report: the HTML report of a segment run (overlays, size vectors, percentiles, scores, particle tables). It shows
+// what the run's files say and never measures or scores anything again.
+export * from './barChart.js';
+export * from './client.js';
+export * from './html.js';
+export * from './loadRun.js';
+export * from './renderReport.js';
+export * from './writeReport.js';

@@ -1,0 +1,353 @@
+// Reads the output folder of `photosieve segment` (run.json, histograms.csv, evaluation.json, particles/,
+// overlays/) into one plain object for the report. Values are taken from the files as written; nothing is measured
+// or scored again here.
+import { existsSync } from 'node:fs';
+import { readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { PhotosieveError } from '../core/index.js';
+import type { CsvTable } from '../io/index.js';
+import { readCsv } from '../io/index.js';
+
+/** JSON.stringify writes NaN as null, so every number a run writes may come back as null. */
+const num = z.number().nullable();
+
+const imageMeasureSchema = z.object({
+  fractions: z.array(num),
+  n: z.number(),
+  d10: num.optional(),
+  d50: num.optional(),
+  d90: num.optional(),
+  warnings: z.array(z.string()).default([]),
+  unmeasuredAreaFraction: num.optional(),
+});
+
+/** An image name is a file stem: it becomes part of output paths, so it may not climb out of its folder. */
+const imageName = z
+  .string()
+  .min(1)
+  .refine((s) => !/[/\\\0]/.test(s) && s !== '.' && s !== '..', { message: 'must be a file stem without / or \\' });
+
+const runSchema = z.object({
+  tool: z.string(),
+  startedAt: z.string().optional(),
+  finishedAt: z.string().optional(),
+  model: z.object({ kind: z.string().optional(), id: z.string().optional(), note: z.string().optional(), meta: z.record(z.string(), z.unknown()).nullish() }),
+  backend: z.object({ name: z.string(), simd: z.boolean().optional(), warning: z.string().optional() }).nullish(),
+  options: z
+    .object({
+      roi: z.string().optional(),
+      measure: z
+        .object({
+          scale: z.number().optional(),
+          spec: z.object({ edges: z.array(z.number()), unit: z.string(), measure: z.string(), weight: z.string(), edgePolicy: z.string(), minSizePx: z.number() }).optional(),
+          truth: z.string().optional(),
+        })
+        .optional(),
+    })
+    .optional(),
+  workers: z.number().optional(),
+  wallSeconds: z.number().optional(),
+  images: z.array(
+    z.object({
+      name: imageName,
+      path: z.string().optional(),
+      status: z.string(),
+      error: z.string().optional(),
+      width: z.number().optional(),
+      height: z.number().optional(),
+      particles: z.number().optional(),
+      tiles: z.number().optional(),
+      timings: z.record(z.string(), z.number()).optional(),
+      measure: imageMeasureSchema.optional(),
+    }),
+  ),
+  measure: z
+    .object({
+      bins: z.array(z.string()),
+      images: z.array(z.object({ image: z.string(), n: z.number(), vector: z.array(num), truth: z.array(z.number()).optional(), rmse: num.optional() })),
+      rmse: num.optional(),
+      noTruth: z.array(z.string()).default([]),
+      warnings: z.array(z.string()).default([]),
+    })
+    .nullish(),
+  versions: z.record(z.string(), z.string()).optional(),
+});
+type RunJson = z.infer<typeof runSchema>;
+
+const evaluationSchema = z.object({
+  tool: z.literal('photosieve evaluate'),
+  bins: z.array(z.string()),
+  baseline: z.object({ kind: z.string(), file: z.string().nullable() }).optional(),
+  images: z.array(z.object({ image: z.string(), group: z.string(), pred: z.array(num), truth: z.array(z.number()), rmse: num, mae: num, maxBinError: num, kl: num, rmseConstant: num })),
+  groups: z.array(z.object({ group: z.string(), images: z.number(), meanOfImages: z.object({ rmse: num }), pooled: z.object({ rmse: num }).nullable(), rmseConstant: num })).default([]),
+  overall: z.object({ images: z.number(), rmse: num, mae: num, maxBinError: num, kl: num, rmseConstant: num, skill: num, groupRmse: num.optional(), groupRmseConstant: num.optional(), groupSkill: num.optional() }),
+  missing: z.object({ noPrediction: z.array(z.string()), noTruth: z.array(z.string()), undefinedVector: z.array(z.string()) }).optional(),
+  instances: z.object({ overall: z.object({ precision: num, recall: num, f1: num, meanMatchedIoU: num, ap: num, truth: z.number(), pred: z.number() }) }).nullish(),
+});
+export type Evaluation = z.infer<typeof evaluationSchema>;
+
+export interface BinSpecView {
+  edges: number[];
+  unit: string;
+  measure: string;
+  weight: string;
+  edgePolicy: string;
+  minSizePx: number;
+}
+
+export interface RunSummary {
+  tool: string;
+  startedAt: string | null;
+  finishedAt: string | null;
+  model: { kind: string | null; id: string | null; note: string | null; format: string | null; tileSize: number | null };
+  backend: { name: string; simd: boolean | null; warning: string | null } | null;
+  workers: number | null;
+  wallSeconds: number | null;
+  roi: string | null;
+  scale: number | null;
+  spec: BinSpecView | null;
+  truthFile: string | null;
+  /** Mean RMSE over the images with truth, as `segment --truth` wrote it. */
+  meanRmse: number | null;
+  noTruth: string[];
+  /** Batch-level warnings of the measure stage. */
+  warnings: string[];
+  versions: Record<string, string>;
+}
+
+/** A particle table as numbers (a cell that is not a number becomes null), in file order. */
+export interface ParticleTable {
+  columns: string[];
+  rows: (number | null)[][];
+}
+
+export interface ImageMetrics {
+  rmse: number | null;
+  mae: number | null;
+  maxBinError: number | null;
+  kl: number | null;
+  rmseConstant: number | null;
+  group: string | null;
+  /** Which file the numbers come from. */
+  source: 'evaluation.json' | 'run.json';
+}
+
+export interface ReportImage {
+  name: string;
+  path: string | null;
+  status: string;
+  error: string | null;
+  width: number | null;
+  height: number | null;
+  /** Particles found (rows of the particle table). */
+  particles: number | null;
+  /** Seconds spent on the image, summed over its stages. */
+  seconds: number | null;
+  overlay: string | null;
+  particlesCsv: string | null;
+  table: ParticleTable | null;
+  /** Particles in the size vector (histograms.csv n_particles). */
+  binned: number | null;
+  vector: (number | null)[] | null;
+  truth: number[] | null;
+  percentiles: { name: string; value: number | null }[];
+  metrics: ImageMetrics | null;
+  warnings: string[];
+  unmeasuredAreaFraction: number | null;
+  /** Rows of the particle table with touches_edge = 1. */
+  edgeTouching: number | null;
+}
+
+export interface RunData {
+  dir: string;
+  summary: RunSummary;
+  /** Bin column names, when the run binned sizes. */
+  bins: string[] | null;
+  images: ReportImage[];
+  evaluation: (Evaluation & { file: string }) | null;
+  /** Per-image files that could not be read: one line each (file, what, fix); the report shows the rest. */
+  problems: string[];
+}
+
+export const RUN_FILE = 'run.json';
+
+function rewriteFix(dir: string): string {
+  return `run photosieve segment IMAGES... --out ${dir} --force again to rewrite it`;
+}
+
+async function readJson(file: string, fix: string): Promise<unknown> {
+  const text = await readFile(file, 'utf8').catch((cause: unknown) => {
+    throw new PhotosieveError('E_INPUT', 'file not readable.', { file, fix: 'check its permissions', cause });
+  });
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    throw new PhotosieveError('E_INPUT', `not valid JSON (${(cause as Error).message}).`, { file, fix, cause });
+  }
+}
+
+function parseWith<T>(schema: z.ZodType<T>, value: unknown, file: string, what: string, fix: string): T {
+  const r = schema.safeParse(value);
+  if (r.success) return r.data;
+  const issue = r.error.issues[0]!;
+  const path = issue.path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
+  throw new PhotosieveError('E_INPUT', `not a ${what}: ${path || '(root)'}: ${issue.message}.`, { file, fix });
+}
+
+/** Reads a CSV the run wrote; a damaged one is named with the way to rewrite it. */
+async function readRunCsv(file: string, fix: string): Promise<CsvTable> {
+  try {
+    return await readCsv(file);
+  } catch (err) {
+    if (err instanceof PhotosieveError) throw new PhotosieveError('E_INPUT', err.message, { file, fix, cause: err });
+    throw err;
+  }
+}
+
+interface HistogramRow {
+  n: number;
+  vector: (number | null)[];
+  percentiles: { name: string; value: number | null }[];
+}
+
+const cellNumber = (s: string | undefined): number | null => {
+  if (s === undefined || s.trim() === '') return null;
+  const v = Number(s);
+  return Number.isFinite(v) ? v : null;
+};
+
+function parseHistogramTable(t: CsvTable, fix: string): { bins: string[]; rows: Map<string, HistogramRow> } {
+  const firstD = t.header.findIndex((h, k) => k >= 2 && /^d\d+$/.test(h));
+  if (t.header[0] !== 'image' || t.header[1] !== 'n_particles' || firstD < 3) {
+    throw new PhotosieveError('E_INPUT', `not a photosieve histograms.csv: the header is ${t.header.join(',')}, expected image,n_particles,<bins>,d10,d50,d90.`, { file: t.file, fix });
+  }
+  const bins = t.header.slice(2, firstD);
+  const rows = new Map<string, HistogramRow>();
+  for (const r of t.rows) {
+    rows.set(r[0]!, {
+      n: Number(r[1]),
+      vector: r.slice(2, firstD).map(cellNumber),
+      percentiles: t.header.slice(firstD).flatMap((h, k) => (/^d\d+$/.test(h) ? [{ name: h.toUpperCase(), value: cellNumber(r[firstD + k]) }] : [])),
+    });
+  }
+  return { bins, rows };
+}
+
+async function readParticleTable(file: string): Promise<ParticleTable> {
+  const t = await readCsv(file);
+  for (const needed of ['id', 'x_px', 'y_px', 'touches_edge']) {
+    if (!t.header.includes(needed)) {
+      throw new PhotosieveError('E_INPUT', `not a photosieve particle table: no column ${needed}.`, { file, fix: 'rewrite it with photosieve segment --force (or photosieve measure)' });
+    }
+  }
+  return { columns: t.header, rows: t.rows.map((r) => r.map(cellNumber)) };
+}
+
+function sumTimings(t: Record<string, number> | undefined): number | null {
+  if (!t) return null;
+  const ms = Object.entries(t).reduce((a, [k, v]) => (k.endsWith('Ms') ? a + v : a), 0);
+  return ms / 1000;
+}
+
+function summaryOf(run: RunJson): RunSummary {
+  const meta = run.model.meta ?? null;
+  const m = run.options?.measure;
+  return {
+    tool: run.tool,
+    startedAt: run.startedAt ?? null,
+    finishedAt: run.finishedAt ?? null,
+    model: {
+      kind: run.model.kind ?? null,
+      id: run.model.id ?? null,
+      note: run.model.note ?? null,
+      format: typeof meta?.format === 'string' ? meta.format : null,
+      tileSize: typeof meta?.tileSize === 'number' ? meta.tileSize : null,
+    },
+    backend: run.backend ? { name: run.backend.name, simd: run.backend.simd ?? null, warning: run.backend.warning ?? null } : null,
+    workers: run.workers ?? null,
+    wallSeconds: run.wallSeconds ?? null,
+    roi: run.options?.roi ?? null,
+    scale: m?.scale ?? null,
+    spec: m?.spec ?? null,
+    truthFile: m?.truth ?? null,
+    meanRmse: run.measure?.rmse ?? null,
+    noTruth: run.measure?.noTruth ?? [],
+    warnings: run.measure?.warnings ?? [],
+    versions: run.versions ?? {},
+  };
+}
+
+/**
+ * Loads a segment run folder. Batch files (run.json, histograms.csv, evaluation.json) that are damaged stop the
+ * report with an error naming the file and the fix; a damaged per-image file is listed in `problems`.
+ */
+export async function loadRun(dir: string): Promise<RunData> {
+  const st = await stat(dir).catch(() => null);
+  if (!st?.isDirectory()) {
+    throw new PhotosieveError('E_INPUT', 'not a folder.', { file: dir, fix: 'pass the --out folder of a photosieve segment run' });
+  }
+  const runFile = join(dir, RUN_FILE);
+  if (!existsSync(runFile)) {
+    throw new PhotosieveError('E_INPUT', `no ${RUN_FILE} in ${dir}.`, { fix: `run photosieve segment IMAGES... --out ${dir} first` });
+  }
+  const fix = rewriteFix(dir);
+  const run = parseWith(runSchema, await readJson(runFile, fix), runFile, 'run.json written by photosieve segment', fix);
+  const summary = summaryOf(run);
+
+  const histFile = join(dir, 'histograms.csv');
+  const hist = existsSync(histFile) ? parseHistogramTable(await readRunCsv(histFile, fix), fix) : null;
+
+  const evalFile = join(dir, 'evaluation.json');
+  const evalFix = `run photosieve evaluate --pred ${dir} --truth TRUTH.csv again, or delete it`;
+  const evaluation = existsSync(evalFile) ? { ...parseWith(evaluationSchema, await readJson(evalFile, evalFix), evalFile, 'evaluation.json written by photosieve evaluate', evalFix), file: evalFile } : null;
+  const evalBy = new Map(evaluation?.images.map((e) => [e.image, e]));
+  const measureBy = new Map(run.measure?.images.map((m) => [m.image, m]));
+
+  const problems: string[] = [];
+  const images: ReportImage[] = [];
+  for (const im of run.images) {
+    const overlay = join(dir, 'overlays', `${im.name}.png`);
+    const csv = join(dir, 'particles', `${im.name}.csv`);
+    const hasOutputs = im.status !== 'failed';
+    let table: ParticleTable | null = null;
+    if (hasOutputs && existsSync(csv)) {
+      try {
+        table = await readParticleTable(csv);
+      } catch (err) {
+        problems.push(err instanceof PhotosieveError ? err.toLine() : `${csv}: ${String(err)}`);
+      }
+    } else if (hasOutputs) problems.push(`${csv}: missing. Fix: ${fix}`);
+    if (hasOutputs && !existsSync(overlay)) problems.push(`${overlay}: missing. Fix: ${fix}`);
+    const h = hist?.rows.get(im.name);
+    const m = measureBy.get(im.name);
+    const e = evalBy.get(im.name);
+    const edgeCol = table ? table.columns.indexOf('touches_edge') : -1;
+    images.push({
+      name: im.name,
+      path: im.path ?? null,
+      status: im.status,
+      error: im.error ?? null,
+      width: im.width ?? null,
+      height: im.height ?? null,
+      particles: table ? table.rows.length : (im.particles ?? null),
+      seconds: sumTimings(im.timings),
+      overlay: hasOutputs && existsSync(overlay) ? overlay : null,
+      particlesCsv: table ? csv : null,
+      table,
+      binned: h?.n ?? im.measure?.n ?? null,
+      vector: h?.vector ?? im.measure?.fractions ?? null,
+      truth: m?.truth ?? e?.truth ?? null,
+      percentiles: h?.percentiles ?? (im.measure ? (['d10', 'd50', 'd90'] as const).map((k) => ({ name: k.toUpperCase(), value: im.measure![k] ?? null })) : []),
+      metrics: e
+        ? { rmse: e.rmse, mae: e.mae, maxBinError: e.maxBinError, kl: e.kl, rmseConstant: e.rmseConstant, group: e.group, source: 'evaluation.json' }
+        : m?.rmse !== undefined
+          ? { rmse: m.rmse, mae: null, maxBinError: null, kl: null, rmseConstant: null, group: null, source: 'run.json' }
+          : null,
+      warnings: im.measure?.warnings ?? [],
+      unmeasuredAreaFraction: im.measure?.unmeasuredAreaFraction ?? null,
+      edgeTouching: table && edgeCol >= 0 ? table.rows.filter((r) => r[edgeCol] === 1).length : null,
+    });
+  }
+  return { dir, summary, bins: hist?.bins ?? run.measure?.bins ?? null, images, evaluation, problems };
+}

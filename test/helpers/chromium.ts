@@ -1,0 +1,18 @@
+// Headless Chromium for the report's browser test and its screenshot script: the system's Debian build driven by
+// playwright-core, which never downloads a browser of its own.
+import { existsSync } from 'node:fs';
+import type { Browser } from 'playwright-core';
+import { chromium } from 'playwright-core';
+
+/** PHOTOSIEVE_CHROMIUM, else Debian's /usr/bin/chromium. */
+export const CHROMIUM_PATH = process.env.PHOTOSIEVE_CHROMIUM ?? '/usr/bin/chromium';
+export const hasChromium = existsSync(CHROMIUM_PATH);
+export const NO_CHROMIUM_MESSAGE = `[skip] report browser test: no Chromium at ${CHROMIUM_PATH}. Install it with \`apt-get install chromium\` (Debian), or point PHOTOSIEVE_CHROMIUM at a Chromium binary.`;
+
+/** Flags that keep Chromium off the network (no updates, sync, QUIC or prefetching) and working as root in CI. */
+const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
+
+/** A fresh browser with its own temporary profile; close it when done. */
+export function launchChromium(): Promise<Browser> {
+  return chromium.launch({ executablePath: CHROMIUM_PATH, args: ARGS });
+}
