@@ -46,7 +46,7 @@ const { values: args } = parseArgs({
 const quick = args.quick;
 const P = quick
   ? { groups: 5, holdout: 2, perGroup: 6, trainImages: 4, calibImages: 2, unseenImages: 2, size: 400, seed: 2611, cnnSize: 64, epochs: 2, batchSize: 8, lr: 1e-3 }
-  : { groups: 25, holdout: 8, perGroup: 12, trainImages: 10, calibImages: 2, unseenImages: 4, size: 1500, seed: 2611, cnnSize: 128, epochs: 50, batchSize: 16, lr: 1e-3 };
+  : { groups: 25, holdout: 8, perGroup: 12, trainImages: 10, calibImages: 2, unseenImages: 4, size: 1500, seed: 2611, cnnSize: 128, epochs: 80, batchSize: 16, lr: 1e-3 };
 if (args.epochs) P.epochs = Number(args.epochs);
 const SCALE = 0.1;
 const CACHE = join(ROOT, '.cache', quick ? 'generalization-quick' : 'generalization');
@@ -102,10 +102,13 @@ async function split(): Promise<Split> {
 
 const imagePath = (name: string): string => join(SYNTH, 'images', `${name}.jpg`);
 
-/** Grey, downsampled to S×S (sharp's Lanczos, like the lab's ImageMagick), values 0..1. */
+/** Grey, downsampled to S×S (sharp's Lanczos, like the lab's ImageMagick), standardized per image (mean 0, sd 1). */
 async function cnnInput(name: string): Promise<Float32Array> {
   const { data } = await sharp(imagePath(name)).greyscale().resize(P.cnnSize, P.cnnSize, { fit: 'fill' }).raw().toBuffer({ resolveWithObject: true });
-  return Float32Array.from(data, (v) => v / 255);
+  const v = Float32Array.from(data, (x) => x / 255);
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / v.length) || 1;
+  return v.map((x) => (x - mean) / sd);
 }
 
 async function stackInputs(rows: readonly VectorRow[]): Promise<tf.Tensor4D> {
@@ -266,7 +269,9 @@ async function main(): Promise<void> {
       },
       heldOutDistance: Object.fromEntries(heldVectors.map(([g, v]) => [g, Number(Math.min(...trainVectors.map((t) => Math.hypot(...t.map((x, k) => x - v[k]!)))).toFixed(3))])),
       cnn: {
-        architecture: 'conv3×3 16-32-64-64 (ReLU, 2×2 max-pool each) → dense 128 → dense 32 → Linear(32,5) → softmax',
+        architecture: 'conv3×3 16-32-64-64 (batch norm, ReLU, 2×2 max-pool each) → global average → dense 128 → dense 32 → Linear(32,5) → softmax',
+        whyThisHead:
+          'the same layers with a flattened head and no batch norm did not learn in this budget (100 images, 15 epochs: training RMSE 0.105, the constant predictor\'s level, with either loss and raw or standardized input); batch norm with a global-average head learned (training RMSE 0.079, seen test 0.084), so the baseline is the stronger network',
         input: `grey ${P.cnnSize}×${P.cnnSize} (sharp Lanczos downsampling of the whole photo)`,
         training: `${P.epochs} epochs, batch ${P.batchSize}, Adam lr ${P.lr}, a random rotation/flip per batch, seed ${P.seed}, last epoch kept`,
         seconds: Object.fromEntries(cnn.map((c) => [c.loss, c.seconds])),

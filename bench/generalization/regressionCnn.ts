@@ -14,12 +14,22 @@ export interface CnnOptions {
   batchSize: number;
   learningRate: number;
   seed: number;
+  architecture?: CnnArchitecture;
   /** Called after each epoch with the mean training loss. */
   onEpoch?: (epoch: number, loss: number, seconds: number) => void;
 }
 
+export interface CnnArchitecture {
+  /** Batch normalization after each convolution. */
+  batchNorm: boolean;
+  /** How the feature map reaches the dense layers: flattened, or averaged over the image (texture statistics). */
+  head: 'flatten' | 'average';
+}
+
+export const DEFAULT_CNN_ARCHITECTURE: CnnArchitecture = { batchNorm: true, head: 'average' };
+
 /** conv 16-32-64-64 (3×3, ReLU, 2×2 max-pool after each), then dense 128 → 32 → Linear(32, 5): logits. */
-export function buildRegressionCnn(inputSize: number, bins: number, seed: number): tf.LayersModel {
+export function buildRegressionCnn(inputSize: number, bins: number, seed: number, arch: CnnArchitecture = DEFAULT_CNN_ARCHITECTURE): tf.LayersModel {
   const init = (k: number) => tf.initializers.heNormal({ seed: seed * 100 + k });
   const m = tf.sequential();
   const filters = [16, 32, 64, 64];
@@ -30,13 +40,18 @@ export function buildRegressionCnn(inputSize: number, bins: number, seed: number
         filters: f,
         kernelSize: 3,
         padding: 'same',
-        activation: 'relu',
+        activation: arch.batchNorm ? 'linear' : 'relu',
+        useBias: !arch.batchNorm,
         kernelInitializer: init(k),
       }),
     );
+    if (arch.batchNorm) {
+      m.add(tf.layers.batchNormalization({ momentum: 0.9 }));
+      m.add(tf.layers.reLU());
+    }
     m.add(tf.layers.maxPooling2d({ poolSize: 2, strides: 2 }));
   });
-  m.add(tf.layers.flatten());
+  m.add(arch.head === 'flatten' ? tf.layers.flatten() : tf.layers.globalAveragePooling2d({}));
   m.add(tf.layers.dense({ units: 128, activation: 'relu', kernelInitializer: init(10) }));
   m.add(tf.layers.dense({ units: 32, activation: 'relu', kernelInitializer: init(11) }));
   m.add(tf.layers.dense({ units: bins, kernelInitializer: tf.initializers.glorotUniform({ seed: seed * 100 + 12 }) }));
@@ -67,7 +82,7 @@ function dihedral(x: tf.Tensor4D, k: number): tf.Tensor4D {
  */
 export async function trainRegressionCnn(images: tf.Tensor4D, targets: tf.Tensor2D, o: CnnOptions): Promise<tf.LayersModel> {
   const n = images.shape[0];
-  const model = buildRegressionCnn(o.inputSize, targets.shape[1], o.seed);
+  const model = buildRegressionCnn(o.inputSize, targets.shape[1], o.seed, o.architecture);
   const optimizer = tf.train.adam(o.learningRate);
   const rand = createRandom(o.seed);
   for (let epoch = 1; epoch <= o.epochs; epoch++) {
