@@ -11,8 +11,8 @@ export interface ChartRow {
 const esc = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function renderChart(rows: readonly ChartRow[], o: { title: string }): string {
-  const left = 300;
-  const width = 900;
+  const left = 350;
+  const width = 950;
   const plotW = width - left - 80;
   const rowH = 46;
   const top = 56;
