@@ -3,16 +3,18 @@
 //   1. synth: 25 training groups and 8 held-out groups (every held-out vector ≥ 0.15 from every training vector),
 //      12 circle-cropped 1500² photos each, fixed light. Truth = the prescribed mass fractions (what a sieve says).
 //      Training group images 1–10 are for training, 11–12 are the "seen" test; held-out images 1–4 are "unseen".
-//   2. the lab's CNN (bench/generalization/regressionCnn.ts), trained on the 250 training images, downsampled to
-//      grey 128², with RMSE loss, and again with soft-label cross-entropy; seeded, fixed epochs.
+//   2. the lab's CNN (bench/generalization/regressionCnn.ts: 4 conv + 3 dense, Linear(32,5), global-average head),
+//      trained on the 250 training images downsampled to grey 128², with RMSE loss and with soft-label
+//      cross-entropy, each with and without batch norm; seeded, 80 epochs, the last kept.
 //   3. photosieve segment with the default model, mass-weighted b-axis bins; calibration (per-bin factors) fitted
 //      on images 1–2 of each training group only, applied to the test images.
 //   4. photosieve segment --model classical, calibrated the same way.
 //   5. the constant predictor: the mean truth of the training images.
 // RMSE per image → per group (mean) → seen / unseen (mean over images), and skill = 1 − RMSE / RMSE(constant).
 // Writes bench/results/generalization.json and docs/img/generalization.svg. Stages are cached in
-// .cache/generalization (synth, CNN inputs and predictions, segment runs), so a rerun only redoes what is missing.
-//   npm run bench:generalization                 the full benchmark (~40 min on 2 cores)
+// .cache/generalization (synth, CNN predictions, segment runs), so a rerun only redoes what is missing; the cache
+// is not keyed by options: delete it (or cnn-*.json) after changing them.
+//   npm run bench:generalization                 the full benchmark (about 1 h on 2 cores from scratch)
 //   npm run bench:generalization -- --quick      a small smoke run (5+2 groups, 400² px, 2 epochs), not for results
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
