@@ -9,10 +9,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { applyCalibration, fitCalibration, meanOf, meanVector, parseHistograms, parseTruth, rmse, runMeasure } from '../src/aggregate/index.js';
-import { DEFAULT_BIN_EDGES_MM } from '../src/core/index.js';
 import { readCsv, writeJsonAtomic } from '../src/io/index.js';
 import { runSynth } from '../src/synth/index.js';
 import fg from 'fast-glob';
+import { SIEVE_MASS_SPEC } from './sieveSpec.js';
 
 const arg = (name: string, fallback: number): number => {
   const k = process.argv.indexOf(`--${name}`);
@@ -31,8 +31,7 @@ try {
   await runSynth({ outDir: join(dir, 'synth'), groups, perGroup, holdout, width: size, height: size, seed, scaleMmPerPx: scale });
   const tSynth = (performance.now() - t0) / 1000;
   const instances = (await fg('*.png', { cwd: join(dir, 'synth', 'instances') })).sort().map((f) => join(dir, 'synth', 'instances', f));
-  const spec = { edges: [...DEFAULT_BIN_EDGES_MM], unit: 'mm' as const, measure: 'minor' as const, weight: 'mass' as const, edgePolicy: 'exclude' as const, minSizePx: 0 };
-  await runMeasure({ instances, out: join(dir, 'measure'), spec, scale });
+  await runMeasure({ instances, out: join(dir, 'measure'), spec: SIEVE_MASS_SPEC, scale });
   const truth = parseTruth(await readCsv(join(dir, 'synth', 'truth.csv')));
   const pred = parseHistograms(await readCsv(join(dir, 'measure', 'histograms.csv')));
   const predBy = new Map(pred.rows.map((r) => [r.image, r.vector]));

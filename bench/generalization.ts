@@ -26,7 +26,6 @@ import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import { applyCalibration, fitCalibration, meanOf, meanVector, parseHistograms, parseTruth, rmse, skill } from '../src/aggregate/index.js';
 import type { VectorRow } from '../src/aggregate/index.js';
-import { DEFAULT_BIN_EDGES_MM } from '../src/core/index.js';
 import { readCsv, writeJsonAtomic } from '../src/io/index.js';
 import { initBackend, runSegmentBatch } from '../src/segment/index.js';
 import { runSynth } from '../src/synth/index.js';
@@ -34,6 +33,7 @@ import { registerWasmTrainingKernels } from '../src/train/index.js';
 import { predictVectors, trainRegressionCnn } from './generalization/regressionCnn.js';
 import type { CnnArchitecture, CnnLoss } from './generalization/regressionCnn.js';
 import { renderChart } from './generalization/chart.js';
+import { SIEVE_MASS_SPEC } from './sieveSpec.js';
 
 const ROOT = join(import.meta.dirname, '..');
 
@@ -211,7 +211,7 @@ async function segment(model: 'default' | 'classical', s: Split): Promise<{ vect
     out,
     segmenter: { model },
     roi: { kind: 'circle' },
-    measure: { scale: SCALE, spec: { edges: [...DEFAULT_BIN_EDGES_MM], unit: 'mm', measure: 'minor', weight: 'mass', edgePolicy: 'exclude', minSizePx: 0 } },
+    measure: { scale: SCALE, spec: SIEVE_MASS_SPEC },
     onProgress: (e) => {
       if (e.kind === 'image' && (e.done % 10 === 0 || e.done === e.total)) process.stderr.write(`segment ${model}: ${e.done}/${e.total}\n`);
     },

@@ -13,10 +13,11 @@ import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs, promisify } from 'node:util';
-import { DEFAULT_BIN_EDGES_MM } from '../src/core/index.js';
+import fg from 'fast-glob';
 import { writeJsonAtomic } from '../src/io/index.js';
 import { runSegmentBatch } from '../src/segment/index.js';
 import { runSynth } from '../src/synth/index.js';
+import { SIEVE_MASS_SPEC } from './sieveSpec.js';
 
 const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..');
@@ -40,7 +41,7 @@ async function makePhotos(w: number, h: number, count: number): Promise<void> {
     const dir = join(WORK, `synth-${w}x${h}`);
     await rm(dir, { recursive: true, force: true });
     await runSynth({ outDir: dir, vector: [0.2, 0.2, 0.2, 0.2, 0.2], width: w, height: h, seed: 5, format: 'jpg', scaleMmPerPx: SCALE });
-    const [name] = (await import('fast-glob')).default.sync('*.jpg', { cwd: join(dir, 'images') });
+    const [name] = await fg('*.jpg', { cwd: join(dir, 'images') });
     await rename(join(dir, 'images', name!), photo(w, h, 0));
     await rm(dir, { recursive: true, force: true });
   }
@@ -59,7 +60,7 @@ async function runCase(c: Case): Promise<Record<string, unknown>> {
     segmenter: { model: c.model },
     workers: c.workers,
     force: true,
-    measure: { scale: SCALE, spec: { edges: [...DEFAULT_BIN_EDGES_MM], unit: 'mm', measure: 'minor', weight: 'mass', edgePolicy: 'exclude', minSizePx: 0 } },
+    measure: { scale: SCALE, spec: SIEVE_MASS_SPEC },
   });
   if (report.failed > 0) throw new Error(report.results.map((r) => r.error).join('\n'));
   const mp = (c.width * c.height * c.workers) / 1e6;

@@ -1,5 +1,6 @@
 // The generalization benchmark's chart as a self-contained SVG: per method, mean RMSE on seen and on unseen groups
 // (bars) with each group's own RMSE as a dot, on one shared axis. No chart library: a few rectangles and labels.
+import { escapeHtml as esc } from '../../src/report/html.js';
 
 export interface ChartRow {
   method: string;
@@ -7,8 +8,6 @@ export interface ChartRow {
   unseen: { rmse: number };
   perGroup: Record<string, number>;
 }
-
-const esc = (t: string): string => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
 export function renderChart(rows: readonly ChartRow[], o: { title: string }): string {
   const left = 350;
