@@ -8,7 +8,7 @@ import { parseArgs } from 'node:util';
 import { SegmentationScorer } from '../src/aggregate/index.js';
 import { readImage, readInstancePng, writeJsonAtomic } from '../src/io/index.js';
 import type { InstanceOptions } from '../src/segment/index.js';
-import { initBackend, loadModelFolder, predictProbabilities, probabilitiesToInstances } from '../src/segment/index.js';
+import { initBackend, loadModelFolder, predictProbabilities, probabilitiesToInstances, tfjsEngine } from '../src/segment/index.js';
 import { registerWasmTrainingKernels } from '../src/train/index.js';
 
 const { values, positionals } = parseArgs({
@@ -29,7 +29,7 @@ for (const name of values.images.split(',')) {
   const file = (await import('node:fs')).readdirSync(join(values.data, 'images')).find((f) => f.replace(/\.[^.]+$/, '') === name);
   if (!file) throw new Error(`no image ${name}`);
   const raster = await readImage(join(values.data, 'images', file));
-  photos.push({ name, probs: await predictProbabilities(model, meta, raster), truth: await readInstancePng(join(values.data, 'instances_full', `${name}.png`)) });
+  photos.push({ name, probs: await predictProbabilities(tfjsEngine(model, backend, meta.inputChannels, false), meta, raster), truth: await readInstancePng(join(values.data, 'instances_full', `${name}.png`)) });
 }
 model.dispose();
 const grid: Partial<InstanceOptions>[] = [];

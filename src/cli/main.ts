@@ -1,6 +1,7 @@
 // The `photosieve` command: one subcommand per module, each in its own file under src/cli.
 import { Command } from 'commander';
 import { annotateCommand } from './annotate.js';
+import { exportCommand } from './export.js';
 import { calibrateCommand, evaluateCommand, measureCommand } from './measure.js';
 import { reportCommand } from './report.js';
 import { segmentCommand } from './segment.js';
@@ -13,11 +14,12 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [synthCommand(), annotateCommand(), trainCommand(), segmentCommand(), measureCommand(), evaluateCommand(), calibrateCommand(), reportCommand()];
+  const commands = [synthCommand(), annotateCommand(), trainCommand(), exportCommand(), segmentCommand(), measureCommand(), evaluateCommand(), calibrateCommand(), reportCommand()];
   const summaries: Record<string, string> = {
     synth: 'render synthetic gravel with exact outlines and true size vectors',
     annotate: 'import LabelMe/COCO/CVAT polygons (or instance PNGs) into training targets',
     train: 'train the U-Net on annotate/synth folders',
+    export: 'write a model folder\'s model.onnx for onnxruntime (the default CPU engine)',
     segment: 'segment photos into particles, measure them, bin them into size vectors',
     measure: 'measure particles of instance PNGs and bin them into size vectors',
     evaluate: 'score size vectors (and instances) against ground truth',

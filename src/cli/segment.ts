@@ -3,6 +3,8 @@ import { availableParallelism } from 'node:os';
 import { Command } from 'commander';
 import { parseRoi } from '../annotate/index.js';
 import { PhotosieveError } from '../core/index.js';
+import type { BackendName } from '../segment/backendNames.js';
+import { BACKENDS, describeBackend, parseBackendName } from '../segment/backendNames.js';
 import { DEFAULT_MAX_PIXELS } from '../io/index.js';
 import type { BatchReport, MeasureOptions } from '../segment/batch/index.js';
 import { expandInputs, formatTable, parseIntOption, parsePositive, progressBar } from './common.js';
@@ -21,6 +23,9 @@ interface SegmentFlags extends BinFlags {
   resize?: number;
   overlap?: number;
   batch?: number;
+  backend?: BackendName;
+  tile?: number;
+  threads?: number;
   minArea?: number;
   maxPixels: number;
 }
@@ -39,7 +44,7 @@ export function formatSegmentSummary(report: BatchReport, out: string): string[]
   const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c]!.length)));
   const line = (cells: string[]): string => cells.map((s, c) => (c >= 2 && c <= 4 ? s.padStart(widths[c]!) : s.padEnd(widths[c]!))).join('  ').trimEnd();
   const count = (s: string): number => report.results.filter((r) => r.status === s).length;
-  const backend = report.info?.kind === 'classical' ? 'classical (no U-Net)' : report.info?.backend ? `${report.info.backend.name}${report.info.backend.name === 'wasm' ? (report.info.backend.simd ? ' (SIMD)' : ' (no SIMD)') : ''}` : 'none (nothing was segmented)';
+  const backend = report.info?.kind === 'classical' ? 'classical (no U-Net)' : report.info?.backend ? describeBackend(report.info.backend) : 'none (nothing was segmented)';
   const s = report.stages;
   const lines = [line(header), ...rows.map(line)];
   lines.push(
@@ -47,6 +52,11 @@ export function formatSegmentSummary(report: BatchReport, out: string): string[]
     `  MP/s per stage: decode ${s.decode.mpPerS.toFixed(2)}, U-Net ${s.semantic.mpPerS.toFixed(2)}, instances ${s.instances.mpPerS.toFixed(2)}, write ${s.write.mpPerS.toFixed(2)}`,
   );
   if (report.info?.backend?.warning) lines.push(`  warning: ${report.info.backend.warning}`);
+  // A fall-back below onnxruntime is slower: say why each faster engine was passed over (no model.onnx, …).
+  const b = report.info?.backend;
+  if (b && b.name !== 'onnxruntime' && b.name !== 'onnxruntime-cuda' && b.name !== 'tensorflow-gpu') {
+    for (const s of b.skipped) lines.push(`  note: ${s}`);
+  }
   for (const r of report.results) if (r.status === 'failed') lines.push(`  failed: ${r.error ?? r.path}`);
   const m = report.measure;
   if (m) {
@@ -81,8 +91,11 @@ export function segmentCommand(): Command {
     .option('--force', 'redo images whose outputs already exist', false)
     .option('--roi <spec>', 'region of interest: none | circle | circle:CX,CY,R | polygon:X1,Y1,...', 'none')
     .option('--resize <factor>', 'shrink photos by this factor (0-1] first; only if particles are far larger than needed', parsePositive('--resize', 1))
-    .option('--overlap <px>', 'tile overlap in px (default tile/4, at least tile/8)', parseIntOption('--overlap', 1))
-    .option('--batch <tiles>', 'tiles per U-Net call (default 4 for 256² tiles)', parseIntOption('--batch', 1, 64))
+    .option('--backend <name>', `inference engine: auto or ${BACKENDS.join(', ')} (default auto, or PHOTOSIEVE_BACKEND)`, (v: string) => parseBackendName(v, '--backend'))
+    .option('--tile <px>', 'inference tile side in px, a multiple of the model\'s size multiple (default 256)', parseIntOption('--tile', 16, 4096))
+    .option('--overlap <px>', 'tile overlap in px (default a quarter of the model\'s training tile, at least tile/8)', parseIntOption('--overlap', 1))
+    .option('--batch <tiles>', 'tiles per U-Net call (default 1)', parseIntOption('--batch', 1, 64))
+    .option('--threads <n>', 'onnxruntime threads per worker (default cores / workers)', parseIntOption('--threads', 1, 256))
     .option('--min-area <px>', 'drop particles smaller than this (default 20 with a model, 30 classical)', parseIntOption('--min-area', 0))
     .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', parseIntOption('--max-pixels', 1), DEFAULT_MAX_PIXELS)
     .addHelpText(
@@ -90,7 +103,9 @@ export function segmentCommand(): Command {
       '\nExamples:\n' +
         '  photosieve segment photos/*.jpg --out results --model classical\n' +
         '  photosieve segment photos --out results --model models/my-unet --workers 2\n' +
-        '\nBackend: tfjs-node-gpu, tfjs-node, wasm (SIMD) or cpu, first that works; PHOTOSIEVE_BACKEND forces one.\n' +
+        '\nEngine (auto): tfjs-node-gpu where installed, else onnxruntime on the CPU (needs MODEL/model.onnx:\n' +
+        '`photosieve export MODEL` writes it), else tfjs-node, wasm (SIMD), cpu. --backend or PHOTOSIEVE_BACKEND\n' +
+        'forces one; run.json says which ran and why faster ones were skipped.\n' +
         'Images whose outputs exist are skipped (an interrupted run resumes); --force redoes them.\n' +
         'Exit code 1 when any image failed (each is reported in one line); the others are still written.',
     )
@@ -124,6 +139,9 @@ export function segmentCommand(): Command {
             ...(flags.resize !== undefined ? { resize: flags.resize } : {}),
             ...(flags.overlap !== undefined ? { overlap: flags.overlap } : {}),
             ...(flags.batch !== undefined ? { batchSize: flags.batch } : {}),
+            ...(flags.backend !== undefined ? { backend: flags.backend } : {}),
+            ...(flags.tile !== undefined ? { tileSize: flags.tile } : {}),
+            ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
           },
           workers: flags.workers,
           force: flags.force,

@@ -1,38 +1,15 @@
 // The TensorFlow.js backend ladder: tfjs-node-gpu, tfjs-node, wasm (SIMD), cpu. Chosen once per process (each
-// worker thread runs its own ladder) and reported so run.json says what actually computed the probabilities.
+// worker thread runs its own ladder). Training uses it directly; inference reaches it through engine.ts, which
+// puts onnxruntime ahead of the CPU rungs.
 import * as tf from '@tensorflow/tfjs';
 import { PhotosieveError } from '../core/index.js';
-
-export const BACKENDS = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKENDS)[number];
-
-export interface BackendInfo {
-  /** Which rung of the ladder won. `tensorflow-gpu` and `tensorflow` are both tfjs's 'tensorflow' backend. */
-  name: BackendName;
-  /** Whether wasm runs with SIMD (undefined for other backends). */
-  simd?: boolean;
-  /** Why higher rungs were skipped, one line each (empty when the first choice worked). */
-  skipped: string[];
-  /** Set when the result is slow enough that the user should know (the cpu backend). */
-  warning?: string;
-}
-
-const ENV_VAR = 'PHOTOSIEVE_BACKEND';
-const NODE_PACKAGES = { 'tensorflow-gpu': '@tensorflow/tfjs-node-gpu', tensorflow: '@tensorflow/tfjs-node' } as const;
+import type { BackendInfo, TfjsBackendName } from './backendNames.js';
+import { NODE_PACKAGES, TFJS_BACKENDS, forcedBackend, isInstalled, isTfjsBackend, reason, unavailableBackend } from './backendNames.js';
 
 let chosen: Promise<BackendInfo> | undefined;
 
-/** Reads PHOTOSIEVE_BACKEND; undefined when unset, an error line when it names no backend. */
-export function forcedBackend(env: NodeJS.ProcessEnv = process.env): BackendName | undefined {
-  const raw = env[ENV_VAR]?.trim();
-  if (raw === undefined || raw === '' || raw === 'auto') return undefined;
-  if ((BACKENDS as readonly string[]).includes(raw)) return raw as BackendName;
-  throw new PhotosieveError('E_PARAM', `${ENV_VAR}=${JSON.stringify(raw)} is not a backend.`, {
-    fix: `set ${ENV_VAR} to one of ${BACKENDS.join(', ')} or auto (or unset it)`,
-  });
-}
-
 async function tryNode(name: 'tensorflow-gpu' | 'tensorflow'): Promise<void> {
+  if (!isInstalled(NODE_PACKAGES[name])) throw new Error(`${NODE_PACKAGES[name]} is not installed`);
   // libtensorflow logs CPU feature notes to stderr on load; keep them out of the user's terminal.
   process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
   // A variable specifier keeps TypeScript from requiring the optional packages' typings at build time.
@@ -47,7 +24,10 @@ async function tryWasm(): Promise<boolean> {
   return tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as Promise<boolean>;
 }
 
-async function tryBackend(name: BackendName): Promise<BackendInfo> {
+/** Activates one tfjs backend or throws why it cannot. */
+export async function tryTfjsBackend(name: TfjsBackendName): Promise<BackendInfo> {
+  // Prod mode silences tfjs's "you are running TensorFlow.js in Node.js" banner and its debug-only checks.
+  tf.enableProdMode();
   switch (name) {
     case 'tensorflow-gpu':
     case 'tensorflow':
@@ -65,31 +45,18 @@ async function tryBackend(name: BackendName): Promise<BackendInfo> {
   }
 }
 
-function reason(err: unknown): string {
-  const text = err instanceof Error ? err.message : String(err);
-  return text.split('\n')[0] ?? text;
-}
-
-async function choose(force: BackendName | undefined): Promise<BackendInfo> {
-  // Prod mode silences tfjs's "you are running TensorFlow.js in Node.js" banner and its debug-only checks.
-  tf.enableProdMode();
+async function choose(force: TfjsBackendName | undefined): Promise<BackendInfo> {
   if (force !== undefined) {
     try {
-      return await tryBackend(force);
+      return await tryTfjsBackend(force);
     } catch (cause) {
-      throw new PhotosieveError('E_PARAM', `${ENV_VAR}=${force} is not available here (${reason(cause)}).`, {
-        fix:
-          force === 'wasm' || force === 'cpu'
-            ? 'reinstall dependencies with `npm ci`'
-            : `install ${NODE_PACKAGES[force]}@4.22.0 (see docs/segment.md) or unset ${ENV_VAR}`,
-        cause,
-      });
+      throw unavailableBackend(force, cause);
     }
   }
   const skipped: string[] = [];
-  for (const name of BACKENDS) {
+  for (const name of TFJS_BACKENDS) {
     try {
-      const info = await tryBackend(name);
+      const info = await tryTfjsBackend(name);
       return { ...info, skipped };
     } catch (err) {
       skipped.push(`${name}: ${reason(err)}`);
@@ -101,16 +68,14 @@ async function choose(force: BackendName | undefined): Promise<BackendInfo> {
 }
 
 /**
- * Picks and activates the backend once; later calls return the same answer. `PHOTOSIEVE_BACKEND` forces one
- * (an unavailable forced backend is an error, not a silent fallback, so benchmarks measure what they claim).
+ * Picks and activates the TensorFlow.js backend once; later calls return the same answer. `force`, else
+ * PHOTOSIEVE_BACKEND, forces one (an unavailable forced backend is an error, not a silent fallback, so benchmarks
+ * measure what they claim). An onnxruntime name leaves tfjs on its own ladder: ORT cannot train.
  */
-export function initBackend(env: NodeJS.ProcessEnv = process.env): Promise<BackendInfo> {
-  chosen ??= (async () => choose(forcedBackend(env)))();
+export function initBackend(env: NodeJS.ProcessEnv = process.env, force?: TfjsBackendName): Promise<BackendInfo> {
+  chosen ??= (async () => {
+    const named = force ?? forcedBackend(env);
+    return choose(named !== undefined && isTfjsBackend(named) ? named : undefined);
+  })();
   return chosen;
-}
-
-/** One line for logs: `wasm (SIMD)`, `tensorflow-gpu`, … */
-export function describeBackend(info: BackendInfo): string {
-  if (info.name === 'wasm') return `wasm (${info.simd === true ? 'SIMD' : 'no SIMD'})`;
-  return info.name;
 }

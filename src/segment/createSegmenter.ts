@@ -2,22 +2,22 @@
 // segment(raster) → instances and dispose(). Config is validated here once, before any photo is read.
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
-import * as tf from '@tensorflow/tfjs';
 import type { InstanceMap, Raster } from '../core/index.js';
 import { PhotosieveError, invalidParameter } from '../core/index.js';
 import { loadOpenCV } from '../cv/index.js';
-import type { BackendInfo } from './backend.js';
-import { initBackend } from './backend.js';
+import type { BackendInfo, BackendName } from './backendNames.js';
 import type { ClassicalOptions } from './classical.js';
 import { classicalInstances, resolveClassicalOptions } from './classical.js';
 import type { InstanceOptions } from './instances.js';
 import { probabilitiesToInstances, resolveInstanceOptions } from './instances.js';
+import { openEngine } from './engine.js';
 import type { ModelMeta } from './modelMeta.js';
-import { MODEL_FILES, loadModelFolder } from './modelFolder.js';
+import { MODEL_FILES, readModelMeta } from './modelMeta.js';
 import { checkResize, growInstances, scaleNearest, shrinkRaster } from './resize.js';
 import type { Probabilities } from './semantic.js';
-import { MAX_BATCH_PIXELS, defaultBatchSize, predictProbabilities } from './semantic.js';
+import { DEFAULT_BATCH, checkTileSize, defaultOverlap, inferenceTileSize, predictProbabilities } from './semantic.js';
 import { minOverlap } from './tiling.js';
 
 export const CLASSICAL = 'classical';
@@ -30,9 +30,15 @@ export interface SegmenterOptions {
   instance?: Partial<InstanceOptions>;
   /** Knobs of classical mode. @default DEFAULT_CLASSICAL_OPTIONS */
   classical?: Partial<ClassicalOptions>;
-  /** Tiles per model call. @default 4 for 256² tiles (at most 8 × 256² pixels per call) */
+  /** Inference engine; else PHOTOSIEVE_BACKEND; else the auto ladder (see engine.ts). */
+  backend?: BackendName;
+  /** onnxruntime intra-op threads. @default the machine's cores (the batch runner passes cores / workers) */
+  threads?: number;
+  /** Inference tile side, px (a multiple of the model's size multiple). @default inferenceTileSize(meta), 256 */
+  tileSize?: number;
+  /** Tiles per engine call. @default 1 */
   batchSize?: number;
-  /** Tile overlap, px, ≥ tile/8. @default tile/4 */
+  /** Tile overlap, px, from tile/8 to tile/2. @default a quarter of the model's training tile */
   overlap?: number;
   /** Shrink photos by this factor before segmenting (0, 1]; only when particles are much larger than needed. @default 1 */
   resize?: number;
@@ -68,7 +74,8 @@ export interface Segmenter {
   readonly meta: ModelMeta | undefined;
   readonly backend: BackendInfo | undefined;
   segment(raster: Raster, options?: SegmentCallOptions): Promise<SegmentResult>;
-  dispose(): void;
+  /** Releases the engine (ONNX session or tfjs model). */
+  dispose(): Promise<void>;
 }
 
 /** The package's default model folder (models/default beside src/ and dist/). */
@@ -119,33 +126,36 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
         const instances = resize < 1 ? growInstances(small, raster.width, raster.height) : small;
         return { instances, timings: { semanticMs: 0, instancesMs: now() - t0 }, tiles: 0 };
       },
-      dispose() {},
+      async dispose() {},
     };
   }
-  const backend = await initBackend();
-  const [{ model, meta }] = await Promise.all([loadModelFolder(modelId), loadOpenCV()]);
+  const meta = await readModelMeta(modelId);
   // The model's own tuned instance settings first, then whatever the caller set explicitly.
   const instance = resolveInstanceOptions({ ...(meta.instance as Partial<InstanceOptions> | undefined), ...options.instance });
-  const t = meta.tileSize;
-  const batchSize = options.batchSize ?? defaultBatchSize(t);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize * t * t > MAX_BATCH_PIXELS) {
-    model.dispose();
-    throw invalidParameter('--batch', `an integer from 1 to ${Math.max(1, Math.floor(MAX_BATCH_PIXELS / (t * t)))} for this model's ${t}² tiles`, batchSize);
+  const t = options.tileSize ?? inferenceTileSize(meta);
+  checkTileSize(meta, t, '--tile');
+  const overlap = options.overlap ?? defaultOverlap(meta, t);
+  if (!Number.isInteger(overlap) || overlap < minOverlap(t) || overlap > t / 2) {
+    throw invalidParameter('--overlap', `an integer from ${minOverlap(t)} to ${t / 2} px for ${t}² tiles`, overlap);
   }
-  if (options.overlap !== undefined && (!Number.isInteger(options.overlap) || options.overlap < minOverlap(t) || options.overlap > t / 2)) {
-    model.dispose();
-    throw invalidParameter('--overlap', `an integer from ${minOverlap(t)} to ${t / 2} px for ${t}² tiles`, options.overlap);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize < 1) throw invalidParameter('--batch', 'an integer ≥ 1', batchSize);
+  const threads = options.threads ?? availableParallelism();
+  if (!Number.isInteger(threads) || threads < 1) throw invalidParameter('--threads', 'an integer ≥ 1', threads);
+  const [engine] = await Promise.all([openEngine(modelId, meta, { backend: options.backend, threads }), loadOpenCV()]);
+  if (batchSize * t * t > engine.maxBatchPixels) {
+    await engine.dispose();
+    throw invalidParameter('--batch', `an integer from 1 to ${Math.max(1, Math.floor(engine.maxBatchPixels / (t * t)))} for ${t}² tiles on ${engine.info.name}`, batchSize);
   }
-  // Warm-up: the first call compiles kernels; doing it here keeps per-photo timings honest.
-  tf.tidy(() => {
-    (model.predict(tf.zeros([1, t, t, meta.inputChannels])) as tf.Tensor).dataSync();
-  });
+  // Warm-up at the batch and tile size used: the first call compiles kernels (tfjs) or sizes the arena (ORT);
+  // doing it here keeps per-photo timings honest.
+  await engine.run(new Float32Array(batchSize * t * t * meta.inputChannels), batchSize, t, t);
   let disposed = false;
   return {
     kind: 'unet',
     modelId,
     meta,
-    backend,
+    backend: engine.info,
     async segment(raster, call = {}) {
       if (disposed) throw new Error('segment() called after dispose()');
       const t0 = now();
@@ -155,7 +165,7 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
         tiles = total;
         call.onTile?.(done, total);
       };
-      const probabilities = await predictProbabilities(model, meta, work, { batchSize, overlap: options.overlap, onTile });
+      const probabilities = await predictProbabilities(engine, meta, work, { batchSize, tileSize: t, overlap, onTile });
       const t1 = now();
       const roi = call.roi && resize < 1 ? scaleNearest(call.roi, raster.width, raster.height, work.width, work.height, (n) => new Uint8Array(n)) : call.roi;
       const small = await probabilitiesToInstances(probabilities, { ...instance, minArea: Math.round(instance.minArea * resize * resize) }, roi);
@@ -167,8 +177,8 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
         tiles,
       };
     },
-    dispose() {
-      if (!disposed) model.dispose();
+    async dispose() {
+      if (!disposed) await engine.dispose();
       disposed = true;
     },
   };

@@ -1,5 +1,11 @@
-// segment: backend ladder, U-Net, tiled inference, instance stage, classical mode, batch runner. Never measures.
+// segment: engines (onnxruntime, tfjs ladder), U-Net and its ONNX export, tiled inference, instance stage, classical mode, batch runner. Never measures.
+export * from './backendNames.js';
 export * from './backend.js';
+export * from './engine.js';
+export * from './ortEngine.js';
+export * from './tfjsEngine.js';
+export * from './onnxExport.js';
+export * from './engineParity.js';
 export * from './unet.js';
 export * from './modelMeta.js';
 export * from './modelFolder.js';

@@ -1,15 +1,27 @@
-// Model folders (model.json + weights.bin + meta.json) read and written with fs, since tfjs's file:// handler
-// needs tfjs-node, which is optional. The layout is tfjs's own, so tfjs-node and browsers can load it too.
+// Model folders (model.json + weights.bin + model.onnx + meta.json) read and written with fs, since tfjs's file://
+// handler needs tfjs-node, which is optional. The layers part is tfjs's own layout, so tfjs-node and browsers can
+// load it too; model.onnx is its ONNX export for onnxruntime, rewritten whenever the weights are.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PhotosieveError } from '../core/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/index.js';
 import type { ModelMeta } from './modelMeta.js';
-import { parseModelMeta } from './modelMeta.js';
+import { MODEL_FILES, parseModelMeta, sourceHashOf, weightPaths } from './modelMeta.js';
+import type { ExportSummary, WeightSpec } from './onnxExport.js';
+import { layersToOnnx } from './onnxExport.js';
 import { buildUnet } from './unet.js';
 
-export const MODEL_FILES = { topology: 'model.json', weights: 'weights.bin', meta: 'meta.json' } as const;
+export { MODEL_FILES };
+
+function producerVersion(): string {
+  return `photosieve (tfjs-layers ${tf.version_layers})`;
+}
+
+/** model.json's text exactly as saveModelFolder writes it (the source hash covers these bytes). */
+function topologyText(json: unknown): string {
+  return `${JSON.stringify(json, null, 2)}\n`;
+}
 
 export interface LoadedModel {
   model: tf.LayersModel;
@@ -29,23 +41,82 @@ function concatWeights(data: tf.io.WeightData | undefined): Uint8Array {
   return out;
 }
 
-/** Writes a model folder; each file atomically, meta.json last so a folder with meta.json is complete. */
+/** What meta.json's `files` says for a folder written by saveModelFolder or exportModelFolder. */
+function filesOf(weights: string[]): NonNullable<ModelMeta['files']> {
+  return { topology: MODEL_FILES.topology, weights, onnx: MODEL_FILES.onnx };
+}
+
+/**
+ * Writes a model folder; each file atomically, meta.json last so a folder with meta.json is complete. model.onnx
+ * is written from the same weights every time, so the ONNX and tfjs engines never disagree about a folder.
+ */
 export async function saveModelFolder(dir: string, model: tf.LayersModel, meta: ModelMeta): Promise<void> {
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
       const weights = concatWeights(artifacts.weightData);
+      const specs = (artifacts.weightSpecs ?? []) as WeightSpec[];
+      const topology = new TextEncoder().encode(
+        topologyText({
+          format: 'layers-model',
+          generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
+          convertedBy: null,
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: [MODEL_FILES.weights], weights: specs }],
+        }),
+      );
+      const onnx = layersToOnnx({ modelTopology: artifacts.modelTopology, weightSpecs: specs, weightData: weights, sourceSha256: sourceHashOf(topology, [weights]), producerVersion: producerVersion() });
       await writeFileAtomic(join(dir, MODEL_FILES.weights), weights);
-      await writeJsonAtomic(join(dir, MODEL_FILES.topology), {
-        format: 'layers-model',
-        generatedBy: `TensorFlow.js tfjs-layers v${tf.version_layers}`,
-        convertedBy: null,
-        modelTopology: artifacts.modelTopology,
-        weightsManifest: [{ paths: [MODEL_FILES.weights], weights: artifacts.weightSpecs ?? [] }],
-      });
+      await writeFileAtomic(join(dir, MODEL_FILES.topology), topology);
+      await writeFileAtomic(join(dir, MODEL_FILES.onnx), onnx.bytes);
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON', weightDataBytes: weights.byteLength } };
     }),
   );
-  await writeJsonAtomic(join(dir, MODEL_FILES.meta), meta);
+  await writeJsonAtomic(join(dir, MODEL_FILES.meta), { ...meta, files: filesOf([MODEL_FILES.weights]) });
+}
+
+export interface ExportResult extends Omit<ExportSummary, 'bytes'> {
+  file: string;
+  bytes: number;
+}
+
+/**
+ * Writes DIR/model.onnx from DIR's model.json and weights (no tfjs model is built) and records it in meta.json.
+ * The ONNX file carries the SHA-256 of its sources, so a later retrain without export is detected at load.
+ */
+export async function exportModelFolder(dir: string): Promise<ExportResult> {
+  const metaFile = join(dir, MODEL_FILES.meta);
+  const meta = parseModelMeta((await readIn(dir, MODEL_FILES.meta)).toString('utf8'), metaFile);
+  const topologyFile = join(dir, MODEL_FILES.topology);
+  const topologyBytes = await readIn(dir, MODEL_FILES.topology);
+  let json: unknown;
+  try {
+    json = JSON.parse(topologyBytes.toString('utf8'));
+  } catch (cause) {
+    throw new PhotosieveError('E_INPUT', 'model.json is not valid JSON.', { file: topologyFile, fix: 'restore the model folder', cause });
+  }
+  if (!topologySchemaCheck(json)) {
+    throw new PhotosieveError('E_INPUT', 'model.json is not a TensorFlow.js layers model.', { file: topologyFile, fix: 'restore the model folder' });
+  }
+  const paths = weightPaths(json);
+  const weights = await Promise.all(paths.map((p) => readIn(dir, p)));
+  let summary: ExportSummary;
+  try {
+    summary = layersToOnnx({
+      modelTopology: json.modelTopology,
+      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
+      weightData: Buffer.concat(weights),
+      sourceSha256: sourceHashOf(topologyBytes, weights),
+      producerVersion: producerVersion(),
+    });
+  } catch (err) {
+    if (err instanceof PhotosieveError) throw new PhotosieveError(err.code, err.message, { file: topologyFile, fix: err.fix, cause: err });
+    throw err;
+  }
+  const file = join(dir, MODEL_FILES.onnx);
+  await writeFileAtomic(file, summary.bytes);
+  await writeJsonAtomic(metaFile, { ...meta, files: filesOf(paths) });
+  const { bytes, ...rest } = summary;
+  return { ...rest, file, bytes: bytes.byteLength };
 }
 
 async function readIn(dir: string, name: string): Promise<Buffer> {

@@ -1,8 +1,14 @@
 // meta.json of a model folder: what the weights expect (channels, normalization, tile size) and what they were
 // trained to output. Validated on load so a wrong folder fails with one line, not with garbage probabilities.
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import { z } from 'zod';
 import { PhotosieveError } from '../core/index.js';
-import { UPSAMPLING_KINDS } from './unet.js';
+import { UPSAMPLING_KINDS } from './unetKinds.js';
+
+/** The files of a model folder (tfjs's layers format, plus the ONNX export for onnxruntime). */
+export const MODEL_FILES = { topology: 'model.json', weights: 'weights.bin', meta: 'meta.json', onnx: 'model.onnx' } as const;
 
 export const MODEL_CLASSES = ['background', 'body', 'boundary'] as const;
 
@@ -36,6 +42,17 @@ export const modelMetaSchema = z
      */
     instance: z.record(z.string(), z.union([z.number(), z.boolean(), z.string()])).optional(),
     createdAt: z.string().optional(),
+    /**
+     * Which files the folder has: the tfjs layers model (any engine of the tfjs ladder) and, when exported, the
+     * ONNX graph onnxruntime runs. Absent in folders older than the ONNX export; the engines look for the files.
+     */
+    files: z
+      .object({
+        topology: z.string(),
+        weights: z.array(z.string()),
+        onnx: z.string().optional(),
+      })
+      .optional(),
   })
   .superRefine((m, ctx) => {
     if (typeof m.normalization !== 'string') {
@@ -76,4 +93,46 @@ export function parseModelMeta(text: string, file: string): ModelMeta {
     });
   }
   return result.data;
+}
+
+/** Reads and validates a folder's meta.json (no TensorFlow.js needed). */
+export async function readModelMeta(dir: string): Promise<ModelMeta> {
+  const file = join(dir, MODEL_FILES.meta);
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (cause) {
+    throw new PhotosieveError('E_INPUT', `the model folder has no readable ${MODEL_FILES.meta}.`, {
+      file,
+      fix: 'pass --model DIR with a folder holding model.json, weights.bin and meta.json (or --model classical)',
+      cause,
+    });
+  }
+  return parseModelMeta(text, file);
+}
+
+/** The weight files model.json lists (tfjs's weightsManifest paths), in order. */
+export function weightPaths(topologyJson: unknown): string[] {
+  const manifest = (topologyJson as { weightsManifest?: { paths?: unknown }[] } | null)?.weightsManifest;
+  if (!Array.isArray(manifest)) return [];
+  return manifest.flatMap((g) => (Array.isArray(g.paths) ? g.paths.filter((p): p is string => typeof p === 'string') : []));
+}
+
+/** SHA-256 over model.json and its weight files: what ties a model.onnx to the weights it was exported from. */
+export function sourceHashOf(topologyBytes: Uint8Array, weights: Uint8Array[]): string {
+  const h = createHash('sha256');
+  h.update(topologyBytes);
+  for (const w of weights) h.update(w);
+  return h.digest('hex');
+}
+
+/** The source hash of a folder's current model.json and weights (undefined when they cannot be read). */
+export async function modelSourceHash(dir: string): Promise<string | undefined> {
+  try {
+    const topology = await readFile(join(dir, MODEL_FILES.topology));
+    const weights = await Promise.all(weightPaths(JSON.parse(topology.toString('utf8'))).map((p) => readFile(join(dir, p))));
+    return sourceHashOf(topology, weights);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,13 +1,13 @@
 // Tiled U-Net inference at full resolution: tiles are read (reflected at the borders) straight from the raster,
-// run in small batches, and blended into per-pixel class probabilities. Tensors live for one batch only, so
-// memory on the tensor side is bounded by the batch, whatever the photo's size.
-import * as tf from '@tensorflow/tfjs';
+// run in small batches by an engine (onnxruntime or tfjs), and blended into per-pixel class probabilities. The
+// engine holds one batch at a time, so its memory is bounded by the batch, whatever the photo's size.
 import type { Raster } from '../core/index.js';
 import { PixelClass, invalidParameter } from '../core/index.js';
+import type { TileEngine } from './engine.js';
 import type { ModelMeta, Normalization } from './modelMeta.js';
 import type { TilePlan } from './tiling.js';
 import { blendProfile, planTiles, reflectedRange } from './tiling.js';
-import { unetSizeMultiple } from './unet.js';
+import { unetSizeMultiple } from './unetKinds.js';
 
 /** The three model classes in channel order; a channel index is always one of these, never a bare number. */
 export const PROBABILITY_CLASSES = [PixelClass.background, PixelClass.body, PixelClass.boundary] as const;
@@ -21,20 +21,38 @@ export interface Probabilities {
 }
 
 export interface SemanticOptions {
-  /** Tiles per model call. Keep batch × tile² ≤ 8 × 256²: past that, wasm's XNNPACK fails silently. @default 4 */
+  /** Tiles per engine call; batch × tile² must stay within the engine's maxBatchPixels. @default DEFAULT_BATCH */
   batchSize?: number;
-  /** Overlap between tiles, px. @default tileSize / 4 */
+  /**
+   * Side of the tiles the photo is cut into, px: any multiple of the model's size multiple from its training tile
+   * up (the U-Net is fully convolutional). Larger tiles waste less on overlaps. @default inferenceTileSize(meta)
+   */
+  tileSize?: number;
+  /** Overlap between tiles, px. @default defaultOverlap(meta), a quarter of the training tile */
   overlap?: number;
   /** Called after each batch with tiles done and the total. */
   onTile?: (done: number, total: number) => void;
 }
 
-/** The largest batch × pixels wasm's XNNPACK handles reliably (measured: 16 × 256² fails without an exception). */
-export const MAX_BATCH_PIXELS = 8 * 256 * 256;
+/**
+ * Inference tiles of 256² px (or the training tile, if larger): on 2 cores ORT took 0.36 s per MP of tile pixels
+ * at 256² against 0.38 at 128² and 0.40 at 512², and 256² tiles with a 32 px overlap run 1.31× the photo's pixels
+ * where 128² tiles run 1.78× (bench/results/engine-tuning.json).
+ */
+export const DEFAULT_INFERENCE_TILE = 256;
 
-export function defaultBatchSize(tileSize: number): number {
-  return Math.max(1, Math.min(4, Math.floor(MAX_BATCH_PIXELS / (tileSize * tileSize))));
+export function inferenceTileSize(meta: ModelMeta): number {
+  const m = unetSizeMultiple(meta.architecture);
+  return Math.max(meta.tileSize, m * Math.ceil(DEFAULT_INFERENCE_TILE / m));
 }
+
+/** Overlap: a quarter of the training tile, the context the model was trained to need, whatever the tile size. */
+export function defaultOverlap(meta: ModelMeta, tileSize: number): number {
+  return Math.min(Math.floor(tileSize / 2), Math.max(Math.ceil(tileSize / 8), Math.round(meta.tileSize / 4)));
+}
+
+/** Tiles per engine call by default: batching gave nothing per image on CPU (ORT), and one tile keeps memory smallest. */
+export const DEFAULT_BATCH = 1;
 
 /**
  * Per-channel lookup of normalized input values: the model sees (value/max − mean)/std, or value/max for 'unit'.
@@ -98,14 +116,23 @@ function fillTile(raster: Raster, mapper: InputMapper, plan: TilePlan, x0: numbe
   }
 }
 
-/** Runs the model over the raster in blended tiles; returns probabilities of the raster's exact size. */
-export async function predictProbabilities(model: tf.LayersModel, meta: ModelMeta, raster: Raster, options: SemanticOptions = {}): Promise<Probabilities> {
-  const t = meta.tileSize;
-  const batchSize = options.batchSize ?? defaultBatchSize(t);
-  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize * t * t > MAX_BATCH_PIXELS) {
-    throw invalidParameter('batchSize', `an integer from 1 to ${Math.floor(MAX_BATCH_PIXELS / (t * t))} for ${t}² tiles`, batchSize);
+/** Checks an inference tile size against the model: a multiple of its size multiple, at least 32 px. */
+export function checkTileSize(meta: ModelMeta, tileSize: number, name = 'tileSize'): void {
+  const m = unetSizeMultiple(meta.architecture);
+  if (!Number.isInteger(tileSize) || tileSize < Math.max(32, m) || tileSize > 4096 || tileSize % m !== 0) {
+    throw invalidParameter(name, `a multiple of ${m} from ${Math.max(32, m)} to 4096 px for this model`, tileSize);
   }
-  const plan = planTiles(raster.width, raster.height, { tileSize: t, overlap: options.overlap, align: unetSizeMultiple(meta.architecture) });
+}
+
+/** Runs the model over the raster in blended tiles; returns probabilities of the raster's exact size. */
+export async function predictProbabilities(engine: TileEngine, meta: ModelMeta, raster: Raster, options: SemanticOptions = {}): Promise<Probabilities> {
+  const t = options.tileSize ?? inferenceTileSize(meta);
+  checkTileSize(meta, t);
+  const batchSize = options.batchSize ?? DEFAULT_BATCH;
+  if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize * t * t > engine.maxBatchPixels) {
+    throw invalidParameter('batchSize', `an integer from 1 to ${Math.max(1, Math.floor(engine.maxBatchPixels / (t * t)))} for ${t}² tiles on ${engine.info.name}`, batchSize);
+  }
+  const plan = planTiles(raster.width, raster.height, { tileSize: t, overlap: options.overlap ?? defaultOverlap(meta, t), align: unetSizeMultiple(meta.architecture) });
   const mapper = inputMapper(raster, meta.inputChannels, meta.normalization);
   const { width: w, height: h } = raster;
   const K = PROBABILITY_CHANNELS;
@@ -118,16 +145,7 @@ export async function predictProbabilities(model: tf.LayersModel, meta: ModelMet
   for (let start = 0; start < total; start += batchSize) {
     const batch = plan.tiles.slice(start, start + batchSize);
     batch.forEach((tile, b) => fillTile(raster, mapper, plan, tile.x, tile.y, input, b * t * t * c));
-    const x = tf.tensor4d(input.subarray(0, batch.length * t * t * c), [batch.length, t, t, c]);
-    let y: tf.Tensor | undefined;
-    let out: Float32Array;
-    try {
-      y = model.predict(x) as tf.Tensor;
-      out = (await y.data()) as Float32Array;
-    } finally {
-      x.dispose();
-      y?.dispose();
-    }
+    const out = await engine.run(input.subarray(0, batch.length * t * t * c), batch.length, t, t);
     batch.forEach((tile, b) => {
       const base = b * t * t * K;
       // Only the part of the tile that lands inside the image is kept; the reflected margin was context.

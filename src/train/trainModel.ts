@@ -10,7 +10,7 @@ import { writeJsonAtomic } from '../io/index.js';
 import type { SegmentationScore } from '../aggregate/index.js';
 import { SegmentationScorer } from '../aggregate/index.js';
 import type { BackendInfo, ModelMeta, UnetArchitecture } from '../segment/index.js';
-import { DEFAULT_UNET_ARCHITECTURE, buildUnet, initBackend, loadModelFolder, predictProbabilities, probabilitiesToInstances, saveModelFolder, unetSizeMultiple } from '../segment/index.js';
+import { DEFAULT_UNET_ARCHITECTURE, buildUnet, initBackend, loadModelFolder, predictProbabilities, probabilitiesToInstances, saveModelFolder, tfjsEngine, unetSizeMultiple } from '../segment/index.js';
 import { createRandom } from '../synth/random.js';
 import type { AugmentOptions } from './augment.js';
 import { DEFAULT_AUGMENT, NO_AUGMENT, sampleTile } from './augment.js';
@@ -143,7 +143,7 @@ export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, imag
   const scorer = new SegmentationScorer();
   for (const im of images) {
     const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };
-    const probs = await predictProbabilities(model, meta, raster);
+    const probs = await predictProbabilities(tfjsEngine(model, await initBackend(), meta.inputChannels, false), meta, raster);
     const pred = await probabilitiesToInstances(probs, {}, im.valid);
     scorer.add({ truth: { width: im.width, height: im.height, data: im.instances }, pred, valid: im.valid });
   }

@@ -23,7 +23,7 @@ async function score(model: string): Promise<ReturnType<SegmentationScorer['resu
       scorer.add({ truth: await readInstancePng(join(DATA, 'instances_full', `${name}.png`)), pred: instances });
     }
   } finally {
-    segmenter.dispose();
+    await segmenter.dispose();
   }
   return scorer.result();
 }

@@ -11,13 +11,15 @@ const run = promisify(execFile);
 const ROOT = join(import.meta.dirname, '..', '..');
 
 describe('PHOTOSIEVE_BACKEND', () => {
-  it('accepts the four backends and auto, and rejects anything else with the list', async () => {
+  it('accepts the six engine names and auto, and rejects anything else with the list', async () => {
     expect(forcedBackend({})).toBeUndefined();
     expect(forcedBackend({ PHOTOSIEVE_BACKEND: 'auto' })).toBeUndefined();
     expect(forcedBackend({ PHOTOSIEVE_BACKEND: 'wasm' })).toBe('wasm');
     expect(forcedBackend({ PHOTOSIEVE_BACKEND: 'tensorflow-gpu' })).toBe('tensorflow-gpu');
+    expect(forcedBackend({ PHOTOSIEVE_BACKEND: 'onnxruntime' })).toBe('onnxruntime');
+    expect(forcedBackend({ PHOTOSIEVE_BACKEND: ' onnxruntime-cuda ' })).toBe('onnxruntime-cuda');
     expect(await errorLineOf(() => forcedBackend({ PHOTOSIEVE_BACKEND: 'webgpu' }))).toBe(
-      'PHOTOSIEVE_BACKEND="webgpu" is not a backend. Fix: set PHOTOSIEVE_BACKEND to one of tensorflow-gpu, tensorflow, wasm, cpu or auto (or unset it)',
+      'PHOTOSIEVE_BACKEND="webgpu" is not a backend. Fix: set PHOTOSIEVE_BACKEND to one of onnxruntime, onnxruntime-cuda, tensorflow-gpu, tensorflow, wasm, cpu or auto (or unset it)',
     );
   });
 

@@ -2,7 +2,8 @@
 // and synthetic rasters of discs.
 import { join } from 'node:path';
 import type { Raster } from '../../src/core/index.js';
-import { initBackend, writeRandomModel } from '../../src/segment/index.js';
+import type { LoadedModel, TileEngine } from '../../src/segment/index.js';
+import { initBackend, tfjsEngine, writeRandomModel } from '../../src/segment/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** depth 3, 4-8-16 channels, 64² tiles: ~20 KB of weights, milliseconds per tile. */
@@ -71,4 +72,9 @@ export function discGrid(width: number, height: number, rMin: number, rMax: numb
     }
   }
   return discs;
+}
+
+/** The tfjs engine over an already loaded model (not disposed with the engine). */
+export function engineOf(loaded: LoadedModel): TileEngine {
+  return tfjsEngine(loaded.model, { name: 'wasm', skipped: [] }, loaded.meta.inputChannels, false);
 }

@@ -9,7 +9,7 @@ import type { LoadedModel, Probabilities } from '../../src/segment/index.js';
 import { PROBABILITY_CHANNELS, initBackend, inputMapper, loadModelFolder, predictProbabilities, probabilityPlane } from '../../src/segment/index.js';
 import { errorLineOf } from '../helpers/errors.js';
 import { tempDir } from '../helpers/tmp.js';
-import { constantRaster, discGrid, discRaster, tinyModelDir } from './helpers.js';
+import { constantRaster, discGrid, discRaster, engineOf, tinyModelDir } from './helpers.js';
 
 let dir: string;
 let loaded: LoadedModel;
@@ -32,7 +32,7 @@ describe('backend', () => {
 describe('tiled inference', () => {
   it('probabilities sum to 1 and have the input size, for images smaller and larger than a tile', async () => {
     for (const [w, h] of [[10, 7], [64, 64], [150, 97]] as const) {
-      const p = await predictProbabilities(loaded.model, loaded.meta, constantRaster(w, h, 100));
+      const p = await predictProbabilities(engineOf(loaded), loaded.meta, constantRaster(w, h, 100));
       expect(p.data).toHaveLength(w * h * K);
       for (let q = 0; q < w * h; q += 7) expect(p.data[q * K]! + p.data[q * K + 1]! + p.data[q * K + 2]!).toBeCloseTo(1, 5);
     }
@@ -41,7 +41,7 @@ describe('tiled inference', () => {
   it('no seams on a constant image: away from the edges the map repeats with the network period at every tile border', async () => {
     const w = 300;
     const h = 200;
-    const p = await predictProbabilities(loaded.model, loaded.meta, constantRaster(w, h, 128));
+    const p = await predictProbabilities(engineOf(loaded), loaded.meta, constantRaster(w, h, 128));
     // The random net paints a texture of period 2^(depth−1) = 4 even on a flat input; a seam would break it.
     const period = 4;
     let texture = 0;
@@ -63,7 +63,7 @@ describe('tiled inference', () => {
     const w = 192;
     const h = 160;
     const raster = discRaster(w, h, discGrid(w, h, 6, 12));
-    const tiled = await predictProbabilities(loaded.model, loaded.meta, raster);
+    const tiled = await predictProbabilities(engineOf(loaded), loaded.meta, raster);
     const mapper = inputMapper(raster, 3, 'unit');
     const input = new Float32Array(w * h * 3);
     for (let q = 0; q < w * h; q++) mapper.write(q, input, q * 3);
@@ -81,7 +81,7 @@ describe('tiled inference', () => {
   it('keeps tensors bounded: none left after inference, whatever the image size', async () => {
     const before = tf.memory().numTensors;
     let peak = 0;
-    await predictProbabilities(loaded.model, loaded.meta, constantRaster(400, 300, 90), {
+    await predictProbabilities(engineOf(loaded), loaded.meta, constantRaster(400, 300, 90), {
       onTile: () => {
         peak = Math.max(peak, tf.memory().numTensors - before);
       },
@@ -102,8 +102,8 @@ describe('model folders', () => {
     const again = await loadModelFolder(dir);
     try {
       const raster = discRaster(80, 70, [{ cx: 40, cy: 35, r: 20 }]);
-      const a = await predictProbabilities(loaded.model, loaded.meta, raster);
-      const b = await predictProbabilities(again.model, again.meta, raster);
+      const a = await predictProbabilities(engineOf(loaded), loaded.meta, raster);
+      const b = await predictProbabilities(engineOf(again), again.meta, raster);
       expect(Array.from(b.data)).toEqual(Array.from(a.data));
       expect(again.meta).toEqual(loaded.meta);
     } finally {

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { PhotosieveError } from '../../core/index.js';
-import type { FromWorker, SegmenterInfo, ToWorker, WorkerInit } from './protocol.js';
+import type { FromWorker, Leftovers, SegmenterInfo, ToWorker, WorkerInit } from './protocol.js';
 import type { ImageJob, ImageResult } from './types.js';
 
 export function defaultWorkers(): number {
@@ -45,16 +45,20 @@ export interface PoolCallbacks {
 export interface PoolOutcome {
   results: ImageResult[];
   info: SegmenterInfo;
-  /** Tensors and Mats alive in each worker after its last image (a leak shows up here). */
-  leftovers: { tensors: number; mats: number }[];
+  /** Tensors, Mats and ONNX sessions alive in each worker after it released its engine (a leak shows up here). */
+  leftovers: Leftovers[];
 }
 
 interface Slot {
   worker: Worker;
   job: ImageJob | undefined;
   ready: boolean;
-  last: { tensors: number; mats: number };
+  last: Leftovers;
+  closed: boolean;
 }
+
+/** How long a closing worker may take to release its engine before it is terminated anyway. */
+const CLOSE_TIMEOUT_MS = 10_000;
 
 export function runPool(jobs: ImageJob[], init: WorkerInit, workers: number, callbacks: PoolCallbacks = {}): Promise<PoolOutcome> {
   const queue = [...jobs];
@@ -72,11 +76,23 @@ export function runPool(jobs: ImageJob[], init: WorkerInit, workers: number, cal
       else if (info === undefined) reject(new Error('no worker started'));
       else resolve({ results: jobs.map((j) => results.get(j.index)!), info, leftovers: slots.map((s) => s.last) });
     };
+    let closing = false;
     const checkDone = (): void => {
-      if (queue.length > 0 || results.size < jobs.length) return;
+      if (queue.length > 0 || results.size < jobs.length || closing) return;
+      closing = true;
+      // Each worker releases its engine (the ONNX session, the tfjs model) and reports; then the pool ends.
       for (const s of slots) s.worker.postMessage({ type: 'close' } satisfies ToWorker);
-      finish();
+      const timer = setTimeout(finish, CLOSE_TIMEOUT_MS);
+      const wait = (): void => {
+        if (slots.every((s) => s.closed)) {
+          clearTimeout(timer);
+          finish();
+        }
+      };
+      closedListener = wait;
+      wait();
     };
+    let closedListener: (() => void) | undefined;
     const next = (slot: Slot): void => {
       const job = queue.shift();
       slot.job = job;
@@ -85,7 +101,7 @@ export function runPool(jobs: ImageJob[], init: WorkerInit, workers: number, cal
     };
     const spawn = (): void => {
       const worker = startWorker(init);
-      const slot: Slot = { worker, job: undefined, ready: false, last: { tensors: 0, mats: 0 } };
+      const slot: Slot = { worker, job: undefined, ready: false, last: { tensors: 0, mats: 0, sessions: 0 }, closed: false };
       slots.push(slot);
       worker.on('message', (message: FromWorker) => {
         switch (message.type) {
@@ -100,8 +116,13 @@ export function runPool(jobs: ImageJob[], init: WorkerInit, workers: number, cal
           case 'tile':
             if (slot.job) callbacks.onTile?.(slot.job, message.done, message.total);
             break;
+          case 'closed':
+            slot.last = { tensors: message.tensors, mats: message.mats, sessions: message.sessions };
+            slot.closed = true;
+            closedListener?.();
+            break;
           case 'result':
-            slot.last = { tensors: message.tensors, mats: message.mats };
+            slot.last = { tensors: message.tensors, mats: message.mats, sessions: message.sessions };
             results.set(message.index, message.result);
             if (slot.job) callbacks.onResult?.(slot.job, message.result);
             next(slot);

@@ -1,5 +1,5 @@
 // Messages between the pool and its worker threads (plain data only).
-import type { BackendInfo } from '../backend.js';
+import type { BackendInfo } from '../backendNames.js';
 import type { SegmenterOptions } from '../createSegmenter.js';
 import type { ModelMeta } from '../modelMeta.js';
 import type { ImageJob, ImageResult, JobContext } from './types.js';
@@ -22,4 +22,13 @@ export type FromWorker =
   | { type: 'ready'; info: SegmenterInfo }
   | { type: 'fatal'; error: string }
   | { type: 'tile'; index: number; done: number; total: number }
-  | { type: 'result'; index: number; result: ImageResult; tensors: number; mats: number };
+  | { type: 'result'; index: number; result: ImageResult } & Leftovers
+  /** After close: the engine was released; what the thread still holds (a leak shows up here). */
+  | ({ type: 'closed' } & Leftovers);
+
+/** tfjs tensors, OpenCV Mats and ONNX sessions alive in a thread. */
+export interface Leftovers {
+  tensors: number;
+  mats: number;
+  sessions: number;
+}

@@ -3,8 +3,8 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
-import * as tf from '@tensorflow/tfjs';
 import sharp from 'sharp';
 import type { RoiSpec } from '../../annotate/index.js';
 import { describeRoi } from '../../annotate/index.js';
@@ -12,9 +12,11 @@ import { PhotosieveError, invalidParameter } from '../../core/index.js';
 import { liveMatCount } from '../../cv/index.js';
 import { DEFAULT_MAX_PIXELS, writeJsonAtomic } from '../../io/index.js';
 import { createSegmenter, resolveModelOption } from '../createSegmenter.js';
+import { liveTensorCount } from '../engine.js';
+import { liveSessionCount } from '../ortEngine.js';
 import { processImage } from './processImage.js';
 import { defaultWorkers, runPool } from './pool.js';
-import type { SegmenterInfo } from './protocol.js';
+import type { Leftovers, SegmenterInfo } from './protocol.js';
 import type { BatchOptions, ImageJob, ImageResult, JobContext, StageTimings } from './types.js';
 import { STAGES } from './types.js';
 import type { BatchMeasureSummary } from './writeBatchOutputs.js';
@@ -36,8 +38,8 @@ export interface BatchReport {
   workers: number;
   wallMs: number;
   stages: Record<(typeof STAGES)[number], StageTotals>;
-  /** Tensors and Mats alive after the batch, per worker (or this thread): all zero unless something leaks. */
-  leftovers: { tensors: number; mats: number }[];
+  /** Tensors, Mats and ONNX sessions alive after the batch, per worker (or this thread): all zero unless something leaks. */
+  leftovers: Leftovers[];
   runJsonPath: string;
   /** Size distributions and --truth RMSE (when a bin spec was given). */
   measure: BatchMeasureSummary | undefined;
@@ -60,7 +62,8 @@ function readVersions(): Record<string, string> {
   return {
     photosieve: version('../../../package.json'),
     node: process.versions.node,
-    tfjs: tf.version.tfjs,
+    tfjs: version('@tensorflow/tfjs/package.json'),
+    onnxruntime: version('onnxruntime-node/package.json'),
     opencv: version('@techstark/opencv-js/package.json'),
     sharp: sharp.versions.sharp,
     libvips: sharp.versions.vips,
@@ -147,7 +150,10 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
   let usedWorkers = 0;
   if (jobs.length > 0 && workers > 0) {
     usedWorkers = Math.min(workers, jobs.length);
-    const outcome = await runPool(jobs, { segmenter: options.segmenter, context }, usedWorkers, { onTile, onResult: (job) => onResult(job) });
+    // ORT threads share the cores among workers: N workers on N cores run one thread each (measured as fast as one
+    // worker with N threads for the U-Net, and the other stages only scale with workers).
+    const threads = options.segmenter.threads ?? Math.max(1, Math.floor(availableParallelism() / usedWorkers));
+    const outcome = await runPool(jobs, { segmenter: { ...options.segmenter, threads }, context }, usedWorkers, { onTile, onResult: (job) => onResult(job) });
     ({ info, leftovers } = outcome);
     processed = outcome.results;
   } else if (jobs.length > 0) {
@@ -159,9 +165,9 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
         onResult(job);
       }
     } finally {
-      segmenter.dispose();
+      await segmenter.dispose();
     }
-    leftovers = [{ tensors: tf.memory().numTensors, mats: liveMatCount() }];
+    leftovers = [{ tensors: liveTensorCount(), mats: liveMatCount(), sessions: liveSessionCount() }];
   }
   const byIndex = new Map<number, ImageResult>(early);
   jobs.forEach((job, k) => byIndex.set(job.index, processed[k]!));

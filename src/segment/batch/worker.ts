@@ -1,10 +1,12 @@
-// Worker thread entry: one segmenter per worker (its own wasm backend and OpenCV heap), images one at a time.
+// Worker thread entry: one segmenter per worker (its own engine and OpenCV heap), images one at a time. On close
+// the engine is released before the thread ends, and the worker says what it still holds (all zero unless leaking).
 import { parentPort, workerData } from 'node:worker_threads';
-import * as tf from '@tensorflow/tfjs';
 import { errorLine } from '../../core/index.js';
 import { liveMatCount } from '../../cv/index.js';
 import type { Segmenter } from '../createSegmenter.js';
 import { createSegmenter } from '../createSegmenter.js';
+import { liveTensorCount } from '../engine.js';
+import { liveSessionCount } from '../ortEngine.js';
 import { processImage } from './processImage.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 
@@ -12,6 +14,7 @@ const port = parentPort;
 if (port === null) throw new Error('worker.ts must run as a worker thread');
 const init = workerData as WorkerInit;
 const send = (message: FromWorker): void => port.postMessage(message);
+const held = (): { tensors: number; mats: number; sessions: number } => ({ tensors: liveTensorCount(), mats: liveMatCount(), sessions: liveSessionCount() });
 
 let segmenter: Segmenter | undefined;
 try {
@@ -23,13 +26,19 @@ try {
 
 port.on('message', (message: ToWorker) => {
   if (message.type === 'close' || segmenter === undefined) {
-    segmenter?.dispose();
-    port.close();
+    void (async () => {
+      try {
+        await segmenter?.dispose();
+      } finally {
+        send({ type: 'closed', ...held() });
+        port.close();
+      }
+    })();
     return;
   }
   const { job } = message;
   const active = segmenter;
   void processImage(active, job, init.context, (done, total) => send({ type: 'tile', index: job.index, done, total })).then((result) =>
-    send({ type: 'result', index: job.index, result, tensors: tf.memory().numTensors, mats: liveMatCount() }),
+    send({ type: 'result', index: job.index, result, ...held() }),
   );
 });
