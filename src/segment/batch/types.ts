@@ -17,6 +17,16 @@ export interface MeasureOptions {
   truth?: string;
 }
 
+/**
+ * What overlays/NAME.* holds: nothing, a PNG, or a JPEG. JPEG is the default: at full resolution the PNG costs
+ * several times the encoding time of a JPEG and most of the write stage, and the overlay is for looking at.
+ */
+export const OVERLAY_KINDS = ['none', 'png', 'jpg'] as const;
+export type OverlayKind = (typeof OVERLAY_KINDS)[number];
+export const DEFAULT_OVERLAYS: OverlayKind = 'jpg';
+/** Outlines are one colour on a photo: 85 keeps them crisp at a fraction of the PNG's size. */
+export const OVERLAY_JPEG_QUALITY = 85;
+
 export interface BatchOptions {
   images: string[];
   out: string;
@@ -30,6 +40,8 @@ export interface BatchOptions {
   /** Refuse images with more pixels. @default DEFAULT_MAX_PIXELS */
   maxPixels?: number;
   measure?: MeasureOptions;
+  /** The overlay written per image (overlays/NAME.png or .jpg), or none. @default 'jpg' */
+  overlays?: OverlayKind;
   onProgress?: (event: ProgressEvent) => void;
 }
 
@@ -49,6 +61,7 @@ export interface JobContext {
   roi: RoiSpec;
   maxPixels: number;
   measure: MeasureOptions;
+  overlays: OverlayKind;
 }
 
 /** Milliseconds per stage for one image. */
@@ -58,7 +71,7 @@ export interface StageTimings {
   instancesMs: number;
   /** Particle measures and the size vector (src/aggregate). */
   measureMs: number;
-  /** Instance PNG, overlay and particle table. */
+  /** Instance PNG, overlay (unless --overlays none) and particle table. */
   writeMs: number;
 }
 export const STAGES = ['decode', 'semantic', 'instances', 'measure', 'write'] as const;
