@@ -1,12 +1,14 @@
 // `photosieve segment`: thin layer over runSegmentBatch — parse and validate flags, show progress, print the summary.
 import { availableParallelism } from 'node:os';
-import { Command } from 'commander';
+import { Command, Option } from 'commander';
 import { parseRoi } from '../annotate/index.js';
 import { PhotosieveError } from '../core/index.js';
 import type { BackendName } from '../segment/backendNames.js';
 import { BACKENDS, describeBackend, parseBackendName } from '../segment/backendNames.js';
 import { DEFAULT_MAX_PIXELS } from '../io/index.js';
-import type { BatchReport, MeasureOptions } from '../segment/batch/index.js';
+import type { BatchReport, MeasureOptions, OverlayKind } from '../segment/batch/index.js';
+// types.ts only: the batch runner itself (TensorFlow.js, OpenCV.js) is imported when the command runs.
+import { DEFAULT_OVERLAYS, OVERLAY_KINDS } from '../segment/batch/types.js';
 import { expandInputs, formatTable, parseIntOption, parsePositive, progressBar } from './common.js';
 import type { BinFlags } from './measure.js';
 import { addBinOptions, binSpecFromFlags } from './measure.js';
@@ -28,6 +30,7 @@ interface SegmentFlags extends BinFlags {
   threads?: number;
   minArea?: number;
   maxPixels: number;
+  overlays: OverlayKind;
 }
 
 /** The summary table (one row per image) and the totals, as lines. */
@@ -72,7 +75,8 @@ export function formatSegmentSummary(report: BatchReport, out: string): string[]
     if (m.noTruth.length) lines.push(`  no truth row for: ${m.noTruth.join(', ')}`);
     for (const w of m.warnings) lines.push(`  warning: ${w}`);
   } else lines.push('  no --scale or --bins: particle tables written, no histograms.csv');
-  lines.push(`  outputs: ${out}/instances, ${out}/particles, ${out}/overlays${m ? `, ${out}/histograms.csv` : ''}, ${out}/run.json`);
+  const overlays = report.overlays === 'none' ? '' : `, ${out}/overlays (${report.overlays})`;
+  lines.push(`  outputs: ${out}/instances, ${out}/particles${overlays}${m ? `, ${out}/histograms.csv` : ''}, ${out}/run.json`);
   return lines;
 }
 
@@ -80,8 +84,8 @@ export function segmentCommand(): Command {
   const cmd = new Command('segment')
     .description(
       'Segment photos into particles at full resolution: DIR/instances/NAME.png (16-bit ids, input size),\n' +
-        'DIR/particles/NAME.csv (one row per particle), DIR/overlays/NAME.png (outlines and ids), DIR/histograms.csv\n' +
-        '(with --scale or --bins), DIR/run.json (model, backend, options, timings, versions).',
+        'DIR/particles/NAME.csv (one row per particle), DIR/overlays/NAME.jpg (outlines and ids; see --overlays),\n' +
+        'DIR/histograms.csv (with --scale or --bins), DIR/run.json (model, backend, options, timings, versions).',
     )
     .argument('[images...]', 'image files, folders of them, or glob patterns')
     .requiredOption('-o, --out <dir>', 'output folder')
@@ -98,6 +102,7 @@ export function segmentCommand(): Command {
     .option('--threads <n>', 'onnxruntime threads per worker (default cores / workers)', parseIntOption('--threads', 1, 256))
     .option('--min-area <px>', 'drop particles smaller than this (default 20 with a model, 30 classical)', parseIntOption('--min-area', 0))
     .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', parseIntOption('--max-pixels', 1), DEFAULT_MAX_PIXELS)
+    .addOption(new Option('--overlays <kind>', 'overlays/NAME.jpg (quick to write), .png (lossless, slow at full size) or none').choices(OVERLAY_KINDS).default(DEFAULT_OVERLAYS))
     .addHelpText(
       'after',
       '\nExamples:\n' +
@@ -148,6 +153,7 @@ export function segmentCommand(): Command {
           roi,
           maxPixels: flags.maxPixels,
           measure,
+          overlays: flags.overlays,
           onProgress: (e) => {
             if (e.kind === 'image') {
               current = { done: e.done, total: e.total };

@@ -37,6 +37,8 @@ const runSchema = z.object({
   options: z
     .object({
       roi: z.string().optional(),
+      /** none | png | jpg; absent in runs from before --overlays, which all wrote PNG. */
+      overlays: z.string().optional(),
       measure: z
         .object({
           scale: z.number().optional(),
@@ -105,6 +107,8 @@ export interface RunSummary {
   workers: number | null;
   wallSeconds: number | null;
   roi: string | null;
+  /** The overlay kind the run wrote (png for runs from before --overlays); 'none': no overlays by request. */
+  overlays: string;
   scale: number | null;
   spec: BinSpecView | null;
   truthFile: string | null;
@@ -268,6 +272,7 @@ function summaryOf(run: RunJson): RunSummary {
     workers: run.workers ?? null,
     wallSeconds: run.wallSeconds ?? null,
     roi: run.options?.roi ?? null,
+    overlays: run.options?.overlays ?? 'png',
     scale: m?.scale ?? null,
     spec: m?.spec ?? null,
     truthFile: m?.truth ?? null,
@@ -306,8 +311,11 @@ export async function loadRun(dir: string): Promise<RunData> {
 
   const problems: string[] = [];
   const images: ReportImage[] = [];
+  // The run's own kind first; the other one too, so images kept from an earlier run of another kind still show.
+  const kinds = summary.overlays === 'none' ? [] : [...new Set([summary.overlays, 'jpg', 'png'])];
   for (const im of run.images) {
-    const overlay = join(dir, 'overlays', `${im.name}.png`);
+    const candidates = kinds.map((ext) => join(dir, 'overlays', `${im.name}.${ext}`));
+    const overlay = candidates.find((f) => existsSync(f)) ?? null;
     const csv = join(dir, 'particles', `${im.name}.csv`);
     const hasOutputs = im.status !== 'failed';
     let table: ParticleTable | null = null;
@@ -318,7 +326,7 @@ export async function loadRun(dir: string): Promise<RunData> {
         problems.push(err instanceof PhotosieveError ? err.toLine() : `${csv}: ${String(err)}`);
       }
     } else if (hasOutputs) problems.push(`${csv}: missing. Fix: ${fix}`);
-    if (hasOutputs && !existsSync(overlay)) problems.push(`${overlay}: missing. Fix: ${fix}`);
+    if (hasOutputs && overlay === null && candidates.length > 0) problems.push(`${candidates[0]}: missing. Fix: ${fix}`);
     const h = hist?.rows.get(im.name);
     const m = measureBy.get(im.name);
     const e = evalBy.get(im.name);
@@ -332,7 +340,7 @@ export async function loadRun(dir: string): Promise<RunData> {
       height: im.height ?? null,
       particles: table ? table.rows.length : (im.particles ?? null),
       seconds: sumTimings(im.timings),
-      overlay: hasOutputs && existsSync(overlay) ? overlay : null,
+      overlay: hasOutputs ? overlay : null,
       particlesCsv: table ? csv : null,
       table,
       binned: h?.n ?? im.measure?.n ?? null,

@@ -206,8 +206,11 @@ function scoresOf(im: ReportImage): string {
   return `<h3>Scores against the truth${group}</h3><div class="metrics">${cards.join('')}</div>`;
 }
 
-function viewer(im: ReportImage, k: number, src: string | null, eager: boolean, embedded: boolean): string {
-  if (!src) return `<div class="viewer" data-image="${k}"><div class="viewport"><p class="missing">No overlay image for ${e(im.name)}.</p></div></div>`;
+function viewer(d: RunData, im: ReportImage, k: number, src: string | null, eager: boolean, embedded: boolean): string {
+  if (!src) {
+    const why = d.summary.overlays === 'none' ? `No overlay for ${e(im.name)}: the run was made with --overlays none.` : `No overlay image for ${e(im.name)}.`;
+    return `<div class="viewer" data-image="${k}"><div class="viewport"><p class="missing">${why}</p></div></div>`;
+  }
   const open = embedded ? '' : ` <a href="${e(src)}" target="_blank" rel="noopener">open full size</a>`;
   return (
     `<div class="viewer" data-image="${k}">` +
@@ -258,7 +261,7 @@ function imageSection(d: RunData, im: ReportImage, k: number, options: RenderOpt
   if (warn.length) side += `<h3>Warnings</h3><ul class="warnings">${warn.map((w) => `<li>${e(w)}</li>`).join('')}</ul>`;
   return (
     `<section class="card image" id="${imageAnchor(k)}">${head}<p class="muted">${e(facts.join(' · '))}</p>` +
-    `<div class="image-grid">${viewer(im, k, src, k < (options.eagerImages ?? 4), embedded)}<div class="side">${side}</div></div>` +
+    `<div class="image-grid">${viewer(d, im, k, src, k < (options.eagerImages ?? 4), embedded)}<div class="side">${side}</div></div>` +
     `${particlesBlock(im, k, options.assets.csvHref(im, k))}</section>`
   );
 }

@@ -37,6 +37,7 @@ export interface ReportResult {
 export const DEFAULT_REPORT_FILE = join('report', 'index.html');
 
 const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const JPEG_SIGNATURE = Buffer.from([0xff, 0xd8, 0xff]);
 
 /** Copies `from` to `to` atomically, unless they are the same file (a report written into the run folder itself). */
 async function copyAtomic(from: string, to: string): Promise<boolean> {
@@ -45,12 +46,14 @@ async function copyAtomic(from: string, to: string): Promise<boolean> {
   return true;
 }
 
-async function pngDataUri(file: string): Promise<string> {
+/** The overlay as a data URI; the type comes from the bytes, so a renamed or damaged file is caught here. */
+async function imageDataUri(file: string): Promise<string> {
   const bytes = await readFile(file);
-  if (!bytes.subarray(0, 8).equals(PNG_SIGNATURE)) {
-    throw new PhotosieveError('E_INPUT', 'not a PNG file.', { file, fix: 'rewrite the overlays with photosieve segment --force' });
+  const type = bytes.subarray(0, 8).equals(PNG_SIGNATURE) ? 'png' : bytes.subarray(0, 3).equals(JPEG_SIGNATURE) ? 'jpeg' : undefined;
+  if (type === undefined) {
+    throw new PhotosieveError('E_INPUT', 'not a PNG or JPEG file.', { file, fix: 'rewrite the overlays with photosieve segment --force' });
   }
-  return `data:image/png;base64,${bytes.toString('base64')}`;
+  return `data:image/${type};base64,${bytes.toString('base64')}`;
 }
 
 export async function writeReport(options: ReportOptions): Promise<ReportResult> {
@@ -63,11 +66,12 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   const copied: string[] = [];
   for (const [k, im] of data.images.entries()) {
     if (im.overlay) {
-      if (options.embed) overlays.set(k, await pngDataUri(im.overlay));
+      if (options.embed) overlays.set(k, await imageDataUri(im.overlay));
       else {
-        const target = join(folder, 'overlays', `${im.name}.png`);
+        const ext = extname(im.overlay);
+        const target = join(folder, 'overlays', `${im.name}${ext}`);
         if (await copyAtomic(im.overlay, target)) copied.push(target);
-        overlays.set(k, `overlays/${urlSegment(im.name)}.png`);
+        overlays.set(k, `overlays/${urlSegment(im.name)}${ext}`);
       }
     }
     if (im.particlesCsv && !options.embed) {

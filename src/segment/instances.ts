@@ -116,13 +116,17 @@ export function instancesFromMasks(cv: OpenCV, input: MaskedInput, options: Mark
   const peaks = hMaxima(dist, w, h, options.peakHeight);
   const labels = connectedLabels(cv, peaks, w, h);
   let maxId = 0;
-  for (const id of labels) if (id > maxId) maxId = id;
-  const allowed = new Uint8Array(n);
-  for (let p = 0; p < n; p++) allowed[p] = foreground[p]! && (roi === undefined || roi[p]!) ? 1 : 0;
+  for (let p = 0; p < n; p++) if (labels[p]! > maxId) maxId = labels[p]!;
+  // Neither the flooding nor labelRemaining writes `allowed`, so without an ROI the foreground serves as is.
+  let allowed = foreground;
+  if (roi !== undefined) {
+    allowed = new Uint8Array(n);
+    for (let p = 0; p < n; p++) allowed[p] = foreground[p]! && roi[p]! ? 1 : 0;
+  }
   let relief = input.relief;
   if (relief === undefined) {
     let maxDist = 0;
-    for (const d of dist) if (d > maxDist) maxDist = d;
+    for (let p = 0; p < n; p++) if (dist[p]! > maxDist) maxDist = dist[p]!;
     relief = new Uint8Array(n);
     const scale = maxDist > 0 ? 255 / maxDist : 0;
     for (let p = 0; p < n; p++) relief[p] = 255 - Math.round(dist[p]! * scale);
@@ -151,12 +155,17 @@ export async function probabilitiesToInstances(probs: Probabilities, options: Pa
   const foreground = new Uint8Array(n);
   const core = new Uint8Array(n);
   const relief = o.relief === 'probability' ? new Uint8Array(n) : undefined;
-  for (let p = 0; p < n; p++) {
-    const pb = data[p * K + body]!;
-    const pe = data[p * K + boundary]!;
-    foreground[p] = pb + pe >= o.foregroundThreshold ? 1 : 0;
-    core[p] = pb >= o.bodyThreshold && foreground[p] && (roi === undefined || roi[p]) ? 1 : 0;
-    if (relief) relief[p] = Math.round(255 * Math.min(1, Math.max(0, 1 - pb)));
+  const { foregroundThreshold, bodyThreshold } = o;
+  for (let p = 0, q = 0; p < n; p++, q += K) {
+    const pb = data[q + body]!;
+    const fg = pb + data[q + boundary]! >= foregroundThreshold;
+    foreground[p] = fg ? 1 : 0;
+    core[p] = fg && pb >= bodyThreshold && (roi === undefined || roi[p] !== 0) ? 1 : 0;
+    if (relief) {
+      // Same arithmetic as Math.round(255 · clamp(1 − pb, 0, 1)), without the calls.
+      const x = 1 - pb;
+      relief[p] = Math.round(255 * (x < 0 ? 0 : x > 1 ? 1 : x));
+    }
   }
   return instancesFromMasks(cv, { width: w, height: h, foreground, core, relief, roi }, o);
 }

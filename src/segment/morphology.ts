@@ -8,47 +8,73 @@
 export function reconstructByDilation(marker: Float32Array, mask: Float32Array, w: number, h: number): Float32Array {
   const J = marker;
   const I = mask;
+  const n = w * h;
+  // Raster scan: each pixel takes the max of itself and its four already-visited neighbours, capped by the mask.
+  // Interior pixels skip the bounds tests (most of the cost at 9 MP); results do not depend on the order of the max.
   for (let i = 0; i < h; i++) {
+    const row = i * w;
     for (let j = 0; j < w; j++) {
-      const p = i * w + j;
+      const p = row + j;
       let m = J[p]!;
       if (j > 0 && J[p - 1]! > m) m = J[p - 1]!;
       if (i > 0) {
-        if (J[p - w]! > m) m = J[p - w]!;
-        if (j > 0 && J[p - w - 1]! > m) m = J[p - w - 1]!;
-        if (j < w - 1 && J[p - w + 1]! > m) m = J[p - w + 1]!;
+        const u = p - w;
+        if (J[u]! > m) m = J[u]!;
+        if (j > 0 && J[u - 1]! > m) m = J[u - 1]!;
+        if (j < w - 1 && J[u + 1]! > m) m = J[u + 1]!;
       }
       const cap = I[p]!;
       J[p] = m < cap ? m : cap;
     }
   }
-  const n = w * h;
   const queue = new Int32Array(n);
-  let qHead = 0;
   let qTail = 0;
   const queued = new Uint8Array(n);
-  // Backward neighbours (right, and the row below) of pixel p that are still below both v and their mask.
-  const lags = (q: number, v: number): boolean => J[q]! < v && J[q]! < I[q]!;
+  // Anti-raster scan; a pixel goes into the FIFO when one of its backward neighbours (right, and the row below)
+  // is still below both its value and that neighbour's mask, i.e. could still be raised from it.
   for (let i = h - 1; i >= 0; i--) {
+    const row = i * w;
+    const below = i < h - 1;
     for (let j = w - 1; j >= 0; j--) {
-      const p = i * w + j;
+      const p = row + j;
       let m = J[p]!;
-      if (j < w - 1 && J[p + 1]! > m) m = J[p + 1]!;
-      if (i < h - 1) {
-        if (J[p + w]! > m) m = J[p + w]!;
-        if (j < w - 1 && J[p + w + 1]! > m) m = J[p + w + 1]!;
-        if (j > 0 && J[p + w - 1]! > m) m = J[p + w - 1]!;
+      const right = j < w - 1;
+      const left = j > 0;
+      if (right && J[p + 1]! > m) m = J[p + 1]!;
+      if (below) {
+        const d = p + w;
+        if (J[d]! > m) m = J[d]!;
+        if (right && J[d + 1]! > m) m = J[d + 1]!;
+        if (left && J[d - 1]! > m) m = J[d - 1]!;
       }
       const cap = I[p]!;
       const v = m < cap ? m : cap;
       J[p] = v;
-      if ((j < w - 1 && lags(p + 1, v)) || (i < h - 1 && (lags(p + w, v) || (j < w - 1 && lags(p + w + 1, v)) || (j > 0 && lags(p + w - 1, v))))) {
+      let lag = false;
+      if (right) {
+        const q = p + 1;
+        lag = J[q]! < v && J[q]! < I[q]!;
+      }
+      if (!lag && below) {
+        let q = p + w;
+        lag = J[q]! < v && J[q]! < I[q]!;
+        if (!lag && right) {
+          q = p + w + 1;
+          lag = J[q]! < v && J[q]! < I[q]!;
+        }
+        if (!lag && left) {
+          q = p + w - 1;
+          lag = J[q]! < v && J[q]! < I[q]!;
+        }
+      }
+      if (lag) {
         queue[qTail++] = p;
         queued[p] = 1;
       }
     }
   }
   // The FIFO is circular: a pixel can be queued again after it left, but never twice at once.
+  let qHead = 0;
   if (qTail === n) qTail = 0;
   let pending = qTail === 0 && queued[0] ? n : qTail;
   while (pending > 0) {
@@ -59,13 +85,13 @@ export function reconstructByDilation(marker: Float32Array, mask: Float32Array, 
     const i = (p / w) | 0;
     const j = p - i * w;
     const v = J[p]!;
-    for (let di = -1; di <= 1; di++) {
-      const ii = i + di;
-      if (ii < 0 || ii >= h) continue;
-      for (let dj = -1; dj <= 1; dj++) {
-        const jj = j + dj;
-        if ((di === 0 && dj === 0) || jj < 0 || jj >= w) continue;
-        const q = ii * w + jj;
+    const i0 = i > 0 ? -1 : 0;
+    const i1 = i < h - 1 ? 1 : 0;
+    const j0 = j > 0 ? -1 : 0;
+    const j1 = j < w - 1 ? 1 : 0;
+    for (let di = i0; di <= i1; di++) {
+      for (let dj = j0; dj <= j1; dj++) {
+        const q = p + di * w + dj;
         const jq = J[q]!;
         const iq = I[q]!;
         if (jq < v && iq !== jq) {
@@ -88,41 +114,58 @@ export function reconstructByDilation(marker: Float32Array, mask: Float32Array, 
  * Values are compared exactly, which is right for reconstruction output (it copies values, never averages them).
  */
 export function regionalMaxima(f: Float32Array, w: number, h: number, floor = 0): Uint8Array {
-  const out = new Uint8Array(w * h);
-  const seen = new Uint8Array(w * h);
-  const stack = new Int32Array(w * h);
-  const members: number[] = [];
-  for (let start = 0; start < w * h; start++) {
-    if (seen[start] || f[start]! <= floor) continue;
-    const v = f[start]!;
-    let top = 0;
-    stack[top++] = start;
-    seen[start] = 1;
-    members.length = 0;
-    let isMax = true;
-    while (top > 0) {
-      const p = stack[--top]!;
-      members.push(p);
-      const i = (p / w) | 0;
-      const j = p - i * w;
-      for (let di = -1; di <= 1; di++) {
-        const ii = i + di;
-        if (ii < 0 || ii >= h) continue;
-        for (let dj = -1; dj <= 1; dj++) {
-          const jj = j + dj;
-          if (jj < 0 || jj >= w) continue;
-          const q = ii * w + jj;
-          const fq = f[q]!;
-          if (fq > v) isMax = false;
-          else if (fq === v && !seen[q]) {
-            seen[q] = 1;
-            stack[top++] = q;
+  const n = w * h;
+  // A plateau is a maximum unless one of its pixels has a higher neighbour. Rather than flood every plateau
+  // (every pixel, with a member list), mark each pixel that has a higher neighbour and spread the mark over its
+  // equal-valued neighbours; only pixels on real plateaus are ever pushed.
+  const lower = new Uint8Array(n);
+  const stack = new Int32Array(n);
+  for (let i = 0; i < h; i++) {
+    const i0 = i > 0 ? -w : 0;
+    const i1 = i < h - 1 ? w : 0;
+    for (let j = 0; j < w; j++) {
+      const p = i * w + j;
+      const v = f[p]!;
+      if (v <= floor || lower[p]) continue;
+      const j0 = j > 0 ? -1 : 0;
+      const j1 = j < w - 1 ? 1 : 0;
+      let higher = false;
+      let equal = 0;
+      for (let di = i0; di <= i1; di += w) {
+        for (let dj = j0; dj <= j1; dj++) {
+          const fq = f[p + di + dj]!;
+          if (fq > v) higher = true;
+          else if (fq === v) equal++;
+        }
+      }
+      if (!higher) continue;
+      lower[p] = 1;
+      // `equal` counts p itself: only a neighbour of the same value needs the spread.
+      if (equal === 1) continue;
+      let top = 0;
+      stack[top++] = p;
+      while (top > 0) {
+        const r = stack[--top]!;
+        const ri = (r / w) | 0;
+        const rj = r - ri * w;
+        const r0 = ri > 0 ? -w : 0;
+        const r1 = ri < h - 1 ? w : 0;
+        const c0 = rj > 0 ? -1 : 0;
+        const c1 = rj < w - 1 ? 1 : 0;
+        for (let di = r0; di <= r1; di += w) {
+          for (let dj = c0; dj <= c1; dj++) {
+            const q = r + di + dj;
+            if (!lower[q] && f[q] === v) {
+              lower[q] = 1;
+              stack[top++] = q;
+            }
           }
         }
       }
     }
-    if (isMax) for (const p of members) out[p] = 1;
   }
+  const out = new Uint8Array(n);
+  for (let p = 0; p < n; p++) out[p] = f[p]! > floor && !lower[p] ? 1 : 0;
   return out;
 }
 
@@ -132,7 +175,10 @@ export function regionalMaxima(f: Float32Array, w: number, h: number, floor = 0)
  */
 export function hMaxima(f: Float32Array, w: number, h: number, hValue: number): Uint8Array {
   const lowered = new Float32Array(f.length);
-  for (let p = 0; p < f.length; p++) lowered[p] = Math.max(0, f[p]! - hValue);
+  for (let p = 0; p < f.length; p++) {
+    const v = f[p]! - hValue;
+    lowered[p] = v > 0 ? v : 0;
+  }
   reconstructByDilation(lowered, f, w, h);
   return regionalMaxima(lowered, w, h, 0);
 }
@@ -144,43 +190,75 @@ export function hMaxima(f: Float32Array, w: number, h: number, hValue: number): 
  */
 export function floodFromMarkers(labels: Int32Array, relief: Uint8Array, allowed: Uint8Array, w: number, h: number): Int32Array {
   const n = w * h;
-  const next = new Int32Array(n).fill(-1);
-  const head = new Int32Array(256).fill(-1);
-  const tail = new Int32Array(256).fill(-1);
-  const push = (p: number, level: number): void => {
-    if (tail[level]! === -1) head[level] = p;
-    else next[tail[level]!] = p;
-    tail[level] = p;
+  // cost[p]: p's relief while it may still be claimed (allowed and unlabelled), TAKEN once not. One 2-byte read
+  // per neighbour instead of three arrays: the flooding visits pixels in level order, scattered over the image,
+  // so at camera sizes its time is cache misses, and fewer arrays mean fewer of them.
+  const TAKEN = 0xffff;
+  const cost = new Uint16Array(n);
+  let seedCount = 0;
+  for (let p = 0; p < n; p++) {
+    if (labels[p] !== 0) {
+      seedCount++;
+      cost[p] = TAKEN;
+    } else cost[p] = allowed[p] ? relief[p]! : TAKEN;
+  }
+  // Seeds first, then spread: spreading while scanning would let newly labelled pixels spread in raster order.
+  const seeds = new Int32Array(seedCount);
+  for (let p = 0, k = 0; p < n; p++) if (labels[p] !== 0) seeds[k++] = p;
+  // One FIFO per relief level, each a growable array. Not a linked list through the pixels: following `next[p]` is
+  // a dependent cache miss per pixel (levels are scattered over the image), reading a queue in order is not.
+  const queues: Int32Array[] = Array.from({ length: 256 }, () => new Int32Array(64));
+  const sizes = new Int32Array(256);
+  // Claims q (if still free) for `id` and queues it at max(relief, level): flooding never goes back down.
+  const claim = (q: number, id: number, level: number): void => {
+    const r = cost[q]!;
+    if (r === TAKEN) return;
+    cost[q] = TAKEN;
+    labels[q] = id;
+    const l = r > level ? r : level;
+    let queue = queues[l]!;
+    const size = sizes[l]!;
+    if (size === queue.length) {
+      const grown = new Int32Array(size * 2);
+      grown.set(queue);
+      queues[l] = queue = grown;
+    }
+    queue[size] = q;
+    sizes[l] = size + 1;
   };
+  // Neighbours in the order of the original nested loops (row above, own row, row below; left to right), which
+  // decides who wins a tie: interior pixels unrolled, border pixels with bounds tests.
   const spread = (p: number, level: number): void => {
+    const id = labels[p]!;
     const i = (p / w) | 0;
     const j = p - i * w;
-    const id = labels[p]!;
+    if (i > 0 && j > 0 && i < h - 1 && j < w - 1) {
+      const up = p - w;
+      const down = p + w;
+      claim(up - 1, id, level);
+      claim(up, id, level);
+      claim(up + 1, id, level);
+      claim(p - 1, id, level);
+      claim(p + 1, id, level);
+      claim(down - 1, id, level);
+      claim(down, id, level);
+      claim(down + 1, id, level);
+      return;
+    }
     for (let di = -1; di <= 1; di++) {
       const ii = i + di;
       if (ii < 0 || ii >= h) continue;
       for (let dj = -1; dj <= 1; dj++) {
         const jj = j + dj;
-        if (jj < 0 || jj >= w) continue;
-        const q = ii * w + jj;
-        if (labels[q] !== 0 || !allowed[q]) continue;
-        labels[q] = id;
-        const r = relief[q]!;
-        push(q, r > level ? r : level);
+        if (jj >= 0 && jj < w) claim(ii * w + jj, id, level);
       }
     }
   };
-  // Seeds first, then spread: spreading while scanning would let newly labelled pixels spread in raster order.
-  const seeds: number[] = [];
-  for (let p = 0; p < n; p++) if (labels[p] !== 0) seeds.push(p);
-  for (const p of seeds) spread(p, 0);
+  for (let k = 0; k < seedCount; k++) spread(seeds[k]!, 0);
   for (let level = 0; level < 256; level++) {
-    while (head[level]! !== -1) {
-      const p = head[level]!;
-      head[level] = next[p]!;
-      if (head[level] === -1) tail[level] = -1;
-      spread(p, level);
-    }
+    // Spreading may append to this level's queue (and reallocate it), so its size and array are re-read each time.
+    for (let k = 0; k < sizes[level]!; k++) spread(queues[level]![k]!, level);
+    queues[level] = new Int32Array(0);
   }
   return labels;
 }
@@ -227,6 +305,35 @@ export function fillHoles(labels: Int32Array, w: number, h: number): Int32Array 
 
 /** Drops labels smaller than `minArea` px and renumbers the rest 1..N in raster order (deterministic ids). */
 export function relabelBySize(labels: Int32Array, minArea: number): number {
+  let maxId = 0;
+  let minId = 0;
+  for (let p = 0; p < labels.length; p++) {
+    const id = labels[p]!;
+    if (id > maxId) maxId = id;
+    else if (id < minId) minId = id;
+  }
+  // Ids index typed arrays (a Map lookup per pixel was most of this function's time); ids that cannot (negative,
+  // or far more than there are pixels) take the Map path, which gives the same numbering.
+  if (minId < 0 || maxId > labels.length) return relabelBySizeMap(labels, minArea);
+  const area = new Int32Array(maxId + 1);
+  for (let p = 0; p < labels.length; p++) area[labels[p]!]!++;
+  const to = new Int32Array(maxId + 1);
+  let count = 0;
+  for (let p = 0; p < labels.length; p++) {
+    const id = labels[p]!;
+    if (id === 0) continue;
+    if (area[id]! < minArea) {
+      labels[p] = 0;
+      continue;
+    }
+    let t = to[id]!;
+    if (t === 0) to[id] = t = ++count;
+    labels[p] = t;
+  }
+  return count;
+}
+
+function relabelBySizeMap(labels: Int32Array, minArea: number): number {
   const area = new Map<number, number>();
   for (const id of labels) if (id !== 0) area.set(id, (area.get(id) ?? 0) + 1);
   const map = new Map<number, number>();

@@ -15,6 +15,11 @@ export interface FakeRunOptions {
   truth?: boolean;
   /** Also write evaluation.json. @default false */
   evaluation?: boolean;
+  /**
+   * The overlay kind, written to run.json's options.overlays as `segment --overlays` does; undefined: a run from
+   * before that flag (PNG overlays, no field). @default undefined
+   */
+  overlays?: 'none' | 'png' | 'jpg';
 }
 
 const particlesCsv =
@@ -26,15 +31,19 @@ const particlesCsv =
 export async function writeFakeRun(dir: string, options: FakeRunOptions = {}): Promise<void> {
   const withBins = options.bins ?? true;
   const withTruth = withBins && (options.truth ?? true);
-  const png = await sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 90, g: 120, b: 60 } } }).png().toBuffer();
+  const photo = sharp({ create: { width: 40, height: 30, channels: 3, background: { r: 90, g: 120, b: 60 } } });
+  const kind = options.overlays ?? 'png';
+  const overlay = kind === 'jpg' ? await photo.jpeg().toBuffer() : await photo.png().toBuffer();
   const done = [
     { name: ODD_NAME, vector: [0.125, 0.5, 0.375], truth: [0.2, 0.4, 0.4], rmse: 0.0790569415, d: [2.5, 5.25, 9.75] },
     { name: 'plain', vector: [0.3, 0.3, 0.4], truth: [0.3, 0.3, 0.4], rmse: 0, d: [3.125, 6.5, 10.875] },
   ];
   for (const im of done) {
-    await mkdir(join(dir, 'overlays'), { recursive: true });
     await mkdir(join(dir, 'particles'), { recursive: true });
-    await writeFile(join(dir, 'overlays', `${im.name}.png`), png);
+    if (kind !== 'none') {
+      await mkdir(join(dir, 'overlays'), { recursive: true });
+      await writeFile(join(dir, 'overlays', `${im.name}.${kind}`), overlay);
+    }
     await writeFile(join(dir, 'particles', `${im.name}.csv`), particlesCsv);
   }
   const images = [
@@ -59,6 +68,7 @@ export async function writeFakeRun(dir: string, options: FakeRunOptions = {}): P
     backend: { name: 'wasm', simd: true },
     options: {
       roi: 'none',
+      ...(options.overlays ? { overlays: options.overlays } : {}),
       measure: withBins
         ? { scale: 0.1, spec: { edges: [4, 8], unit: 'mm', measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 3 }, ...(withTruth ? { truth: 'truth.csv' } : {}) }
         : {},

@@ -23,6 +23,8 @@ beforeAll(async () => {
   await writeFakeRun(join(tmp.dir, 'notruth'), { truth: false });
   await writeFakeRun(join(tmp.dir, 'nobins'), { bins: false });
   await writeFakeRun(join(tmp.dir, 'eval'), { evaluation: true });
+  await writeFakeRun(join(tmp.dir, 'jpg'), { overlays: 'jpg' });
+  await writeFakeRun(join(tmp.dir, 'none'), { overlays: 'none' });
 });
 resetCliAfterEach();
 
@@ -182,6 +184,32 @@ describe('writeReport', () => {
     expect(r.copied).toHaveLength(4);
     const all = [...(await readdir(join(dir, 'report'))), ...(await readdir(join(dir, 'report', 'overlays')))];
     expect(all.filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('JPEG overlays (the segment default) are found, copied under their own extension and embedded as JPEG', async () => {
+    const dir = join(tmp.dir, 'jpg');
+    const d = await loadRun(dir);
+    expect(d.problems).toEqual([]);
+    expect(d.images[1]!.overlay).toBe(join(dir, 'overlays', 'plain.jpg'));
+    const r = await writeReport({ dir, now });
+    const html = await readFile(r.file, 'utf8');
+    expect(html).toContain(`src="overlays/${encodeURIComponent(ODD_NAME)}.jpg"`);
+    expect(existsSync(join(dir, 'report', 'overlays', 'plain.jpg'))).toBe(true);
+    const embedded = await readFile((await writeReport({ dir, out: join(tmp.dir, 'jpg-embed', 'one.html'), embed: true, now })).file, 'utf8');
+    expect(embedded.match(/src="data:image\/jpeg;base64,\/9j\//g)).toHaveLength(2);
+  });
+
+  it('a run with --overlays none: no problem lines, a note instead of the viewer, nothing copied for overlays', async () => {
+    const dir = join(tmp.dir, 'none');
+    const d = await loadRun(dir);
+    expect(d.problems).toEqual([]);
+    expect(d.images.map((im) => im.overlay)).toEqual([null, null, null]);
+    const r = await writeReport({ dir, now });
+    const html = await readFile(r.file, 'utf8');
+    expect(html).toContain('No overlay for plain: the run was made with --overlays none.');
+    expect(html).not.toMatch(/<img src="overlays\//);
+    expect(existsSync(join(dir, 'report', 'overlays'))).toBe(false);
+    expect(r.copied).toHaveLength(2);
   });
 
   it('--embed puts the overlays inside the page and copies nothing', async () => {

@@ -68,8 +68,10 @@ describe('runSegmentBatch', () => {
     expect(events).toContain('tile');
     const map = await readInstancePng(join(out, 'instances', 'photo1.png'));
     expect([map.width, map.height]).toEqual([70, 150]);
-    const overlay = await sharp(join(out, 'overlays', 'photo0.png')).metadata();
-    expect([overlay.width, overlay.height, overlay.channels]).toEqual([120, 90, 3]);
+    // The default overlay is a JPEG (a full-resolution PNG costs most of the write stage).
+    const overlay = await sharp(join(out, 'overlays', 'photo0.jpg')).metadata();
+    expect([overlay.format, overlay.width, overlay.height, overlay.channels]).toEqual(['jpeg', 120, 90, 3]);
+    expect(existsSync(join(out, 'overlays', 'photo0.png'))).toBe(false);
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as Record<string, unknown>;
     expect(run).toMatchObject({ backend: { name: 'onnxruntime' }, model: { kind: 'unet' }, workers: 2 });
     expect(Object.keys(run.versions as object)).toEqual(expect.arrayContaining(['photosieve', 'tfjs', 'opencv', 'sharp']));
@@ -92,6 +94,30 @@ describe('runSegmentBatch', () => {
     expect(tf.memory().numTensors).toBe(tensors);
     expect(liveMatCount()).toBe(mats);
     expect(report.leftovers).toEqual([{ tensors, mats, sessions: 0 }]);
+  });
+
+  it('overlays none | png | jpg: writes only the asked file, records it in run.json, and resume follows the kind', async () => {
+    const out = join(tmp.dir, 'out-overlays');
+    const photo = images.slice(0, 1);
+    const run = (overlays: 'none' | 'png' | 'jpg') => runSegmentBatch({ images: photo, out, segmenter: { model: 'classical' }, workers: 0, overlays });
+    const options = async (): Promise<unknown> => (JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { options: { overlays: unknown } }).options.overlays;
+
+    expect((await run('none')).results[0]!.status).toBe('done');
+    expect(existsSync(join(out, 'instances', 'photo0.png'))).toBe(true);
+    expect(existsSync(join(out, 'overlays'))).toBe(false);
+    expect(await options()).toBe('none');
+    expect((await run('none')).results[0]!.status).toBe('skipped');
+
+    // Asking for an overlay the folder lacks redoes the image; the same kind again is skipped.
+    expect((await run('png')).results[0]!.status).toBe('done');
+    expect((await sharp(join(out, 'overlays', 'photo0.png')).metadata()).format).toBe('png');
+    expect(await options()).toBe('png');
+    expect((await run('png')).results[0]!.status).toBe('skipped');
+    expect((await run('jpg')).results[0]!.status).toBe('done');
+    expect((await sharp(join(out, 'overlays', 'photo0.jpg')).metadata()).format).toBe('jpeg');
+    expect((await run('none')).results[0]!.status).toBe('skipped');
+
+    await expect(runSegmentBatch({ images: photo, out, segmenter: { model: 'classical' }, overlays: 'gif' as 'png' })).rejects.toThrow(/--overlays must be none \| png \| jpg, received "gif"/);
   });
 
   it('a model folder that does not exist fails before any work, in one line', async () => {
@@ -125,11 +151,17 @@ describe('photosieve segment (CLI, in-process)', () => {
     const second = await capture(['segment', join(tmp.dir, 'in', 'photo*.png'), '--out', out, '--model', 'classical', '--workers', '0', '--force']);
     expect(second.exitCode).toBe(0);
     expect(second.out).toMatch(/2 done, 0 skipped/);
+    expect(second.out).toMatch(/outputs: .*overlays \(jpg\)/);
+    const third = await capture(['segment', join(tmp.dir, 'in', 'photo0.png'), '--out', join(tmp.dir, 'cli-none'), '--model', 'classical', '--workers', '0', '--overlays', 'none']);
+    expect(third.exitCode).toBe(0);
+    expect(third.out).not.toMatch(/overlays/);
+    expect(existsSync(join(tmp.dir, 'cli-none', 'overlays'))).toBe(false);
   });
 
   it('rejects bad flags with one line', async () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     await expect(capture(['segment', 'x.png', '--out', 'o', '--bins', '4,2'])).rejects.toThrow(/--bins must be strictly ascending, received "4,2"/);
     await expect(capture(['segment', 'x.png', '--out', 'o', '--resize', '2'])).rejects.toThrow(/--resize must be a number > 0 and ≤ 1/);
+    await expect(capture(['segment', 'x.png', '--out', 'o', '--overlays', 'gif'])).rejects.toThrow(/--overlays.*gif.*none, png, jpg/);
   });
 });

@@ -27,7 +27,7 @@ export async function processImage(
     const roi = roiMask(ctx.roi, raster.width, raster.height);
     const seg = await segmenter.segment(raster, { onTile, ...(roi ? { roi } : {}) });
     const t2 = performance.now();
-    const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, raster, instances: seg.instances, measure: ctx.measure, roi });
+    const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, raster, instances: seg.instances, measure: ctx.measure, roi, overlays: ctx.overlays });
     const t3 = performance.now();
     return {
       ...base,

@@ -17,8 +17,8 @@ import { liveSessionCount } from '../ortEngine.js';
 import { processImage } from './processImage.js';
 import { defaultWorkers, runPool } from './pool.js';
 import type { Leftovers, SegmenterInfo } from './protocol.js';
-import type { BatchOptions, ImageJob, ImageResult, JobContext, StageTimings } from './types.js';
-import { STAGES } from './types.js';
+import type { BatchOptions, ImageJob, ImageResult, JobContext, OverlayKind, StageTimings } from './types.js';
+import { DEFAULT_OVERLAYS, OVERLAY_KINDS, STAGES } from './types.js';
 import type { BatchMeasureSummary } from './writeBatchOutputs.js';
 import { writeBatchOutputs } from './writeBatchOutputs.js';
 import { expectedOutputs } from './writeImageOutputs.js';
@@ -40,6 +40,8 @@ export interface BatchReport {
   stages: Record<(typeof STAGES)[number], StageTotals>;
   /** Tensors, Mats and ONNX sessions alive after the batch, per worker (or this thread): all zero unless something leaks. */
   leftovers: Leftovers[];
+  /** The overlay kind written (run.json options.overlays). */
+  overlays: OverlayKind;
   runJsonPath: string;
   /** Size distributions and --truth RMSE (when a bin spec was given). */
   measure: BatchMeasureSummary | undefined;
@@ -79,7 +81,7 @@ async function previousRun(path: string): Promise<Map<string, ImageResult>> {
   }
 }
 
-function plan(images: string[], out: string, force: boolean, previous: Map<string, ImageResult>): { jobs: ImageJob[]; early: Map<number, ImageResult> } {
+function plan(images: string[], out: string, force: boolean, overlays: JobContext['overlays'], previous: Map<string, ImageResult>): { jobs: ImageJob[]; early: Map<number, ImageResult> } {
   const seen = new Map<string, string>();
   const jobs: ImageJob[] = [];
   const early = new Map<number, ImageResult>();
@@ -97,7 +99,7 @@ function plan(images: string[], out: string, force: boolean, previous: Map<strin
       return;
     }
     seen.set(name, path);
-    const outputs = expectedOutputs(out, name);
+    const outputs = expectedOutputs(out, name, overlays);
     if (outputs.some((o) => resolve(o) === resolve(path)) || resolve(path).startsWith(join(outAbs, 'instances'))) {
       early.set(index, { name, path, status: 'failed', error: `${path}: is inside the output folder and would be overwritten. Fix: choose another --out` });
       return;
@@ -132,8 +134,10 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
   // Fail on a bad --model before any thread starts or any file is read.
   resolveModelOption(options.segmenter.model);
   const runJsonPath = join(options.out, RUN_JSON);
-  const { jobs, early } = plan(options.images, options.out, options.force ?? false, await previousRun(runJsonPath));
-  const context: JobContext = { out: options.out, roi, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, measure: options.measure ?? {} };
+  const overlays = options.overlays ?? DEFAULT_OVERLAYS;
+  if (!OVERLAY_KINDS.includes(overlays)) throw invalidParameter('--overlays', OVERLAY_KINDS.join(' | '), overlays, 'pass --overlays jpg (default), png or none');
+  const { jobs, early } = plan(options.images, options.out, options.force ?? false, overlays, await previousRun(runJsonPath));
+  const context: JobContext = { out: options.out, roi, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, measure: options.measure ?? {}, overlays };
   const total = options.images.length;
   let done = early.size;
   const progress = options.onProgress;
@@ -181,7 +185,7 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
     finishedAt: new Date().toISOString(),
     model: info ? { kind: info.kind, id: info.modelId, meta: info.meta } : { id: options.segmenter.model, note: 'no image processed in this run' },
     backend: info?.backend ?? (info?.kind === 'classical' ? { name: 'none (classical mode uses no TensorFlow.js)' } : undefined),
-    options: { segmenter: options.segmenter, roi: describeRoi(roi), maxPixels: context.maxPixels, measure: context.measure, force: options.force ?? false },
+    options: { segmenter: options.segmenter, roi: describeRoi(roi), maxPixels: context.maxPixels, measure: context.measure, overlays, force: options.force ?? false },
     workers: usedWorkers,
     wallSeconds: wallMs / 1000,
     stages,
@@ -189,5 +193,5 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
     measure: measure ?? null,
     versions: readVersions(),
   });
-  return { results, info, workers: usedWorkers, wallMs, stages, leftovers, runJsonPath, measure, failed: results.filter((r) => r.status === 'failed').length };
+  return { results, info, workers: usedWorkers, wallMs, stages, leftovers, overlays, runJsonPath, measure, failed: results.filter((r) => r.status === 'failed').length };
 }

@@ -7,15 +7,21 @@ import type { SizeDistribution } from '../../aggregate/index.js';
 import { measureParticles, particleTable, sizeDistribution } from '../../aggregate/index.js';
 import { writeCsvAtomic, writeInstancePng, writeViaTemp } from '../../io/index.js';
 import { drawOverlay } from './overlay.js';
-import type { MeasureOptions } from './types.js';
+import type { MeasureOptions, OverlayKind } from './types.js';
+import { DEFAULT_OVERLAYS, OVERLAY_JPEG_QUALITY } from './types.js';
 
-/** Every file one image produces; an image whose files all exist is skipped on resume (unless --force). */
-export function expectedOutputs(out: string, name: string): string[] {
-  return [
-    join(out, 'instances', `${name}.png`),
-    join(out, 'overlays', `${name}.png`),
-    join(out, 'particles', `${name}.csv`),
-  ];
+/** overlays/NAME.png or .jpg; undefined for 'none'. */
+export function overlayPath(out: string, name: string, kind: OverlayKind): string | undefined {
+  return kind === 'none' ? undefined : join(out, 'overlays', `${name}.${kind}`);
+}
+
+/**
+ * Every file one image produces with this overlay kind; an image whose files all exist is skipped on resume
+ * (unless --force), so asking for another overlay kind redoes the images that lack it.
+ */
+export function expectedOutputs(out: string, name: string, overlays: OverlayKind = DEFAULT_OVERLAYS): string[] {
+  const overlay = overlayPath(out, name, overlays);
+  return [join(out, 'instances', `${name}.png`), ...(overlay ? [overlay] : []), join(out, 'particles', `${name}.csv`)];
 }
 
 export interface ImageOutputInput {
@@ -28,6 +34,8 @@ export interface ImageOutputInput {
   measure: MeasureOptions;
   /** 1 inside the region of interest: particles next to its outside touch the edge. */
   roi?: Uint8Array | undefined;
+  /** @default 'jpg' */
+  overlays?: OverlayKind;
 }
 
 /** What one image contributes to histograms.csv (plain data, back from the worker). */
@@ -55,7 +63,10 @@ export interface ImageOutputResult {
 
 export async function writeImageOutputs(input: ImageOutputInput): Promise<ImageOutputResult> {
   const { out, name, raster, instances } = input;
-  const [instancesPath, overlayPath, particlesPath] = expectedOutputs(out, name) as [string, string, string];
+  const overlays = input.overlays ?? DEFAULT_OVERLAYS;
+  const instancesPath = join(out, 'instances', `${name}.png`);
+  const particlesPath = join(out, 'particles', `${name}.csv`);
+  const overlayFile = overlayPath(out, name, overlays);
   const { scale, spec } = input.measure;
   const t0 = performance.now();
   const particles = measureParticles(instances, { scale, roi: input.roi });
@@ -63,13 +74,15 @@ export async function writeImageOutputs(input: ImageOutputInput): Promise<ImageO
   let measure: ImageMeasure | undefined;
   if (spec) measure = imageMeasureOf(sizeDistribution(particles, spec, scale));
   const measureMs = performance.now() - t0;
-  const overlay = drawOverlay(raster, instances);
-  await Promise.all([
-    writeInstancePng(instancesPath, instances),
-    writeCsvAtomic(particlesPath, table.header, table.rows),
-    writeViaTemp(overlayPath, (tmp) =>
-      sharp(overlay, { raw: { width: raster.width, height: raster.height, channels: 3 } }).png({ compressionLevel: 4 }).toFile(tmp),
-    ),
-  ]);
+  const writes = [writeInstancePng(instancesPath, instances), writeCsvAtomic(particlesPath, table.header, table.rows)];
+  if (overlayFile !== undefined) {
+    const overlay = sharp(drawOverlay(raster, instances), { raw: { width: raster.width, height: raster.height, channels: 3 } });
+    writes.push(
+      writeViaTemp(overlayFile, (tmp) =>
+        (overlays === 'png' ? overlay.png({ compressionLevel: 4 }) : overlay.jpeg({ quality: OVERLAY_JPEG_QUALITY, chromaSubsampling: '4:4:4' })).toFile(tmp),
+      ),
+    );
+  }
+  await Promise.all(writes);
   return { particles: particles.length, measureMs, ...(measure ? { measure } : {}) };
 }
