@@ -45,3 +45,31 @@ export function validateArchitecture(a: UnetArchitecture): void {
   }
   if (!UPSAMPLING_KINDS.includes(a.upsampling)) throw invalidParameter('architecture.upsampling', UPSAMPLING_KINDS.join(' or '), a.upsampling);
 }
+
+/**
+ * Multiply-adds ×2 of the U-Net per input pixel (convolutions only; batch norm folds away, ReLU and pooling are
+ * noise): Σ 2·k²·Cin·Cout over every convolution, divided by 4^level for the levels below full resolution.
+ */
+export function unetFlopsPerPixel(a: UnetArchitecture, inputChannels: number): number {
+  const f = (level: number): number => a.baseChannels * 2 ** level;
+  let flops = 0;
+  const conv = (k: number, cin: number, cout: number, level: number): void => {
+    flops += (2 * k * k * cin * cout) / 4 ** level;
+  };
+  for (let level = 0; level < a.depth - 1; level++) {
+    conv(3, level === 0 ? inputChannels : f(level - 1), f(level), level);
+    conv(3, f(level), f(level), level);
+  }
+  const bottom = a.depth - 1;
+  conv(3, f(bottom - 1), f(bottom), bottom);
+  conv(3, f(bottom), f(bottom), bottom);
+  for (let level = a.depth - 2; level >= 0; level--) {
+    // A 2×2 stride-2 transposed conv gives each output pixel one tap per input channel; bilinear + 3×3 conv, nine.
+    if (a.upsampling === 'transpose') conv(1, f(level + 1), f(level), level);
+    else conv(3, f(level + 1), f(level), level);
+    conv(3, 2 * f(level), f(level), level);
+    conv(3, f(level), f(level), level);
+  }
+  conv(1, f(0), UNET_CLASSES, 0);
+  return flops;
+}
