@@ -58,7 +58,7 @@ async function capture(photos: string[]): Promise<void> {
       process.stderr.write(`captured ${name} ${p.width}×${p.height}\n`);
     }
   } finally {
-    segmenter.dispose();
+    await segmenter.dispose();
   }
 }
 

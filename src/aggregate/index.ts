@@ -9,3 +9,4 @@ export * from './runMeasure.js';
 export * from './tables.js';
 export * from './runEvaluate.js';
 export * from './segmentationScore.js';
+export * from './sizeRecall.js';

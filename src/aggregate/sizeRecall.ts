@@ -1,0 +1,115 @@
+// Recall by true particle size: what the measuring principle is judged by. Every reference particle is binned by
+// its b-axis (minor axis, px) into octaves and classified against the prediction as found (IoU ≥ 0.5 with one
+// predicted particle), merged (mostly inside a predicted particle that is much more than it: fused with
+// neighbours or the sand around it), split (covered by two or more predicted fragments that lie mostly inside
+// it) or missed. A mean over all sizes hides an octave that is never found; this keeps each octave apart.
+import type { InstanceMap } from '../core/index.js';
+import { invalidParameter } from '../core/index.js';
+import { measureParticles } from './measure.js';
+
+export type SizeOutcome = 'found' | 'merged' | 'split' | 'missed';
+
+export interface OctaveRecall {
+  /** Octave [lo, hi) of the true b-axis, px. */
+  lo: number;
+  hi: number;
+  /** Reference particles in the octave (edge particles excluded). */
+  n: number;
+  found: number;
+  merged: number;
+  split: number;
+  missed: number;
+  /** found / n (NaN when n = 0). */
+  recall: number;
+}
+
+export interface SizeRecallOptions {
+  /** Octave edges of the b-axis, px, ascending. @default 8, 16, …, 512 */
+  edges?: readonly number[];
+  /** Skip reference particles touching the image edge (their size is cut). @default true */
+  excludeEdge?: boolean;
+  /** Only these pixels count (e.g. where labels exist); undefined = all. */
+  valid?: Uint8Array;
+}
+
+export const OCTAVE_EDGES_PX = [8, 16, 32, 64, 128, 256, 512] as const;
+
+export interface SizeRecallResult {
+  octaves: OctaveRecall[];
+  /** Every reference particle with its b-axis and outcome (for pooling across photos). */
+  particles: { id: number; minorPx: number; outcome: SizeOutcome; iou: number }[];
+}
+
+/** Classifies each reference particle by overlap with the prediction; see the module header for the outcomes. */
+export function sizeRecall(truth: InstanceMap, pred: InstanceMap, options: SizeRecallOptions = {}): SizeRecallResult {
+  if (truth.width !== pred.width || truth.height !== pred.height) {
+    throw invalidParameter('pred', `an instance map of ${truth.width}×${truth.height}`, `${pred.width}×${pred.height}`);
+  }
+  const edges = options.edges ?? OCTAVE_EDGES_PX;
+  const excludeEdge = options.excludeEdge ?? true;
+  const t = truth.data;
+  const p = pred.data;
+  const n = t.length;
+  const truthArea = new Map<number, number>();
+  const predArea = new Map<number, number>();
+  // Overlaps keyed by truth id and pred id; the key fits a double exactly for ids below 2^26.
+  const overlap = new Map<number, number>();
+  for (let q = 0; q < n; q++) {
+    if (options.valid && !options.valid[q]) continue;
+    const a = t[q]!;
+    const b = p[q]!;
+    if (b !== 0) predArea.set(b, (predArea.get(b) ?? 0) + 1);
+    if (a === 0) continue;
+    truthArea.set(a, (truthArea.get(a) ?? 0) + 1);
+    if (b !== 0) {
+      const key = a * 67108864 + b;
+      overlap.set(key, (overlap.get(key) ?? 0) + 1);
+    }
+  }
+  const byTruth = new Map<number, { pred: number; inter: number }[]>();
+  for (const [key, inter] of overlap) {
+    const a = Math.floor(key / 67108864);
+    const b = key - a * 67108864;
+    let list = byTruth.get(a);
+    if (!list) byTruth.set(a, (list = []));
+    list.push({ pred: b, inter });
+  }
+  const particles: SizeRecallResult['particles'] = [];
+  for (const particle of measureParticles(truth)) {
+    if (excludeEdge && particle.touchesEdge) continue;
+    const area = truthArea.get(particle.id);
+    if (area === undefined) continue;
+    const list = byTruth.get(particle.id) ?? [];
+    let outcome: SizeOutcome = 'missed';
+    let bestIou = 0;
+    let bestShare = 0;
+    let fragments = 0;
+    for (const { pred, inter } of list) {
+      const pa = predArea.get(pred)!;
+      const iou = inter / (area + pa - inter);
+      if (iou > bestIou) bestIou = iou;
+      if (inter / area > bestShare) bestShare = inter / area;
+      // A fragment: a predicted particle of which at least half lies inside this one.
+      if (inter / pa >= 0.5) fragments++;
+    }
+    if (bestIou >= 0.5) outcome = 'found';
+    else if (bestShare >= 0.5) outcome = 'merged';
+    else if (fragments >= 2) outcome = 'split';
+    particles.push({ id: particle.id, minorPx: particle.minorPx, outcome, iou: bestIou });
+  }
+  return { octaves: octavesOf(particles, edges), particles };
+}
+
+/** Bins classified particles (of one photo or pooled over many) into octaves of the b-axis. */
+export function octavesOf(particles: readonly { minorPx: number; outcome: SizeOutcome }[], edges: readonly number[] = OCTAVE_EDGES_PX): OctaveRecall[] {
+  const out: OctaveRecall[] = [];
+  for (let k = 0; k + 1 < edges.length; k++) {
+    const lo = edges[k]!;
+    const hi = edges[k + 1]!;
+    const inside = particles.filter((x) => x.minorPx >= lo && x.minorPx < hi);
+    const count = (o: SizeOutcome): number => inside.filter((x) => x.outcome === o).length;
+    const found = count('found');
+    out.push({ lo, hi, n: inside.length, found, merged: count('merged'), split: count('split'), missed: count('missed'), recall: inside.length ? found / inside.length : NaN });
+  }
+  return out;
+}
