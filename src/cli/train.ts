@@ -27,8 +27,9 @@ interface TrainFlags {
   patience: number;
   resume: boolean;
   maxMinutes?: number;
-  classWeights: number[];
+  classWeights?: number[];
   diceWeight: number;
+  sizeBand?: number;
 }
 
 export function trainCommand(): Command {
@@ -58,7 +59,8 @@ export function trainCommand(): Command {
     .option('--patience <n>', 'pipeline evaluations without improvement before stopping', parseIntOption('--patience', 1), 6)
     .option('--resume', 'continue from OUT/checkpoints/last', false)
     .option('--max-minutes <m>', 'stop after this many minutes (the epoch finishes)', parsePositive('--max-minutes'))
-    .option('--class-weights <w>', 'cross-entropy weights: background,body,boundary', parseNumberList('--class-weights'), DEFAULT_LOSS.classWeights)
+    .option('--class-weights <w>', `cross-entropy weights: background,body,boundary[,large] (default ${DEFAULT_LOSS.classWeights.join(',')}, with --size-band 1,1,3,1)`, parseNumberList('--class-weights'))
+    .option('--size-band <px>', 'train a scale-band model: particles with a b-axis above PX tile px are labelled "large" (4th class), for segment\'s image pyramid', parsePositive('--size-band'))
     .option('--dice-weight <x>', 'weight of the soft Dice term', (v) => Number(v), DEFAULT_LOSS.diceWeight)
     .addHelpText('after', '\nExample:\n  photosieve train --data data/real:2 --data data/synth --out models/mine --epochs 40 --val-images IMG_1,IMG_2')
     .action(async (f: TrainFlags) => {
@@ -82,7 +84,8 @@ export function trainCommand(): Command {
         patience: f.patience,
         resume: f.resume,
         maxSeconds: f.maxMinutes === undefined ? undefined : f.maxMinutes * 60,
-        loss: { classWeights: f.classWeights as [number, number, number], diceWeight: f.diceWeight },
+        loss: { ...(f.classWeights ? { classWeights: f.classWeights } : {}), diceWeight: f.diceWeight },
+        ...(f.sizeBand !== undefined ? { sizeBand: { maxPx: f.sizeBand } } : {}),
         onProgress: (p) => {
           if (!bar) return;
           if (!started || p.step === 1) {

@@ -32,6 +32,11 @@ export const PixelClass = {
   background: 0,
   body: 1,
   boundary: 2,
+  /**
+   * Scale-band models only: a particle larger than the band this resolution is trained for (its b-axis above
+   * meta.sizeBand.maxPx at the tile's scale). The multi-scale stage hands such pixels to a coarser level.
+   */
+  large: 3,
   /** Outside the region of interest or inside a crowd region: training must not learn from these pixels. */
   ignore: 255,
 } as const;

@@ -7,6 +7,8 @@ import type { BackendInfo, TfjsBackendName } from './backendNames.js';
 import { NODE_PACKAGES, TFJS_BACKENDS, forcedBackend, isInstalled, isTfjsBackend, reason, unavailableBackend } from './backendNames.js';
 
 let chosen: Promise<BackendInfo> | undefined;
+/** The tfjs backend this thread runs, once one started (tfjs has one active backend per thread). */
+let active: BackendInfo | undefined;
 
 async function tryNode(name: 'tensorflow-gpu' | 'tensorflow'): Promise<void> {
   if (!isInstalled(NODE_PACKAGES[name])) throw new Error(`${NODE_PACKAGES[name]} is not installed`);
@@ -24,8 +26,21 @@ async function tryWasm(): Promise<boolean> {
   return tf.env().getAsync('WASM_HAS_SIMD_SUPPORT') as Promise<boolean>;
 }
 
+/**
+ * Activates tfjs backend `name` for this thread, or throws why it cannot (the engine ladder's tfjs rungs). Once
+ * a backend runs, asking for another one fails: tfjs holds one backend per thread.
+ */
+export async function useTfjsBackend(name: TfjsBackendName): Promise<BackendInfo> {
+  if (active) {
+    if (active.name === name) return { ...active, skipped: [] };
+    throw new Error(`this thread already runs TensorFlow.js on ${active.name}`);
+  }
+  active = await tryTfjsBackend(name);
+  return { ...active, skipped: [] };
+}
+
 /** Activates one tfjs backend or throws why it cannot. */
-export async function tryTfjsBackend(name: TfjsBackendName): Promise<BackendInfo> {
+async function tryTfjsBackend(name: TfjsBackendName): Promise<BackendInfo> {
   // Prod mode silences tfjs's "you are running TensorFlow.js in Node.js" banner and its debug-only checks.
   tf.enableProdMode();
   switch (name) {
@@ -48,7 +63,7 @@ export async function tryTfjsBackend(name: TfjsBackendName): Promise<BackendInfo
 async function choose(force: TfjsBackendName | undefined): Promise<BackendInfo> {
   if (force !== undefined) {
     try {
-      return await tryTfjsBackend(force);
+      return await useTfjsBackend(force);
     } catch (cause) {
       throw unavailableBackend(force, cause);
     }
@@ -56,7 +71,7 @@ async function choose(force: TfjsBackendName | undefined): Promise<BackendInfo> 
   const skipped: string[] = [];
   for (const name of TFJS_BACKENDS) {
     try {
-      const info = await tryTfjsBackend(name);
+      const info = await useTfjsBackend(name);
       return { ...info, skipped };
     } catch (err) {
       skipped.push(`${name}: ${reason(err)}`);
@@ -77,5 +92,9 @@ export function initBackend(env: NodeJS.ProcessEnv = process.env, force?: TfjsBa
     const named = force ?? forcedBackend(env);
     return choose(named !== undefined && isTfjsBackend(named) ? named : undefined);
   })();
+  // A failure is not remembered: the next call (another rung, another force) tries again.
+  chosen.catch(() => {
+    chosen = undefined;
+  });
   return chosen;
 }

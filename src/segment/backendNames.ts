@@ -62,9 +62,9 @@ export function isInstalled(specifier: string): boolean {
   }
 }
 
-/** The first line of an error, for `skipped` lists and messages. */
-export function reason(err: unknown): string {
-  const text = err instanceof PhotosieveError ? err.message : err instanceof Error ? err.message : String(err);
+/** The first line of an error, for `skipped` lists and messages (with its fix, when it has one). */
+export function reason(err: unknown, withFix = false): string {
+  const text = err instanceof PhotosieveError ? `${err.message}${withFix && err.fix ? ` Fix: ${err.fix}` : ''}` : err instanceof Error ? err.message : String(err);
   return text.split('\n')[0] ?? text;
 }
 

@@ -17,7 +17,8 @@ import type { ModelMeta } from './modelMeta.js';
 import { MODEL_FILES, readModelMeta } from './modelMeta.js';
 import { checkResize, growInstances, scaleNearest, shrinkRaster } from './resize.js';
 import type { Probabilities } from './semantic.js';
-import { DEFAULT_BATCH, checkTileSize, defaultOverlap, inferenceTileSize, predictProbabilities } from './semantic.js';
+import { predictMultiscale } from './multiscale.js';
+import { DEFAULT_BATCH, checkTileSize, defaultOverlap, inferenceTileSize } from './semantic.js';
 import { minOverlap } from './tiling.js';
 
 export const CLASSICAL = 'classical';
@@ -42,6 +43,13 @@ export interface SegmenterOptions {
   overlap?: number;
   /** Shrink photos by this factor before segmenting (0, 1]; only when particles are much larger than needed. @default 1 */
   resize?: number;
+  /**
+   * Scale-band models (meta.json sizeBand): run the image pyramid and fuse it (multiscale.ts). false runs the
+   * full resolution only (large counted as body). Models without a band always run single-scale. @default true
+   */
+  multiscale?: boolean;
+  /** The largest particle b-axis to measure, px at full resolution: sets the pyramid's depth. @default half the shorter side */
+  maxSizePx?: number;
 }
 
 export interface SegmentCallOptions {
@@ -65,6 +73,8 @@ export interface SegmentResult {
   probabilities?: Probabilities;
   timings: SegmentTimings;
   tiles: number;
+  /** Pyramid levels above full resolution (0 = single scale). */
+  levels: number;
 }
 
 export interface Segmenter {
@@ -124,7 +134,7 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
         const roi = call.roi && resize < 1 ? scaleNearest(call.roi, raster.width, raster.height, work.width, work.height, (n) => new Uint8Array(n)) : call.roi;
         const small = await classicalInstances(work, { ...classical, minArea: Math.round(classical.minArea * resize * resize) }, roi);
         const instances = resize < 1 ? growInstances(small, raster.width, raster.height) : small;
-        return { instances, timings: { semanticMs: 0, instancesMs: now() - t0 }, tiles: 0 };
+        return { instances, timings: { semanticMs: 0, instancesMs: now() - t0 }, tiles: 0, levels: 0 };
       },
       async dispose() {},
     };
@@ -160,12 +170,14 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
       if (disposed) throw new Error('segment() called after dispose()');
       const t0 = now();
       const work = resize < 1 ? await shrinkRaster(raster, resize) : raster;
-      let tiles = 0;
-      const onTile = (done: number, total: number): void => {
-        tiles = total;
-        call.onTile?.(done, total);
-      };
-      const probabilities = await predictProbabilities(engine, meta, work, { batchSize, tileSize: t, overlap, onTile });
+      const multiscale = options.multiscale ?? true;
+      const { probabilities, levels, tiles } = await predictMultiscale(engine, meta, work, {
+        batchSize,
+        tileSize: t,
+        overlap,
+        onTile: call.onTile,
+        ...(multiscale ? (options.maxSizePx !== undefined ? { maxSizePx: options.maxSizePx * resize } : {}) : { levels: 0 }),
+      });
       const t1 = now();
       const roi = call.roi && resize < 1 ? scaleNearest(call.roi, raster.width, raster.height, work.width, work.height, (n) => new Uint8Array(n)) : call.roi;
       const small = await probabilitiesToInstances(probabilities, { ...instance, minArea: Math.round(instance.minArea * resize * resize) }, roi);
@@ -175,6 +187,7 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
         ...(call.keepProbabilities ? { probabilities } : {}),
         timings: { semanticMs: t1 - t0, instancesMs: now() - t1 },
         tiles,
+        levels,
       };
     },
     async dispose() {

@@ -70,7 +70,7 @@ export async function openEngine(dir: string, meta: ModelMeta, options: EngineOp
       engine.info.skipped.push(...skipped);
       return engine;
     } catch (err) {
-      skipped.push(`${name}: ${reason(err)}`);
+      skipped.push(`${name}: ${reason(err, true)}`);
     }
   }
   throw unavailableBackend('wasm', new Error(skipped.join('; ')));

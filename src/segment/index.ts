@@ -11,6 +11,7 @@ export * from './modelMeta.js';
 export * from './modelFolder.js';
 export * from './tiling.js';
 export * from './semantic.js';
+export * from './multiscale.js';
 export * from './morphology.js';
 export * from './instances.js';
 export * from './classical.js';

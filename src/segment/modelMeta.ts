@@ -11,6 +11,8 @@ import { UPSAMPLING_KINDS } from './unetKinds.js';
 export const MODEL_FILES = { topology: 'model.json', weights: 'weights.bin', meta: 'meta.json', onnx: 'model.onnx' } as const;
 
 export const MODEL_CLASSES = ['background', 'body', 'boundary'] as const;
+/** A scale-band model's classes: the three, plus `large` (too large for this resolution; see PixelClass.large). */
+export const SCALE_BAND_CLASSES = ['background', 'body', 'boundary', 'large'] as const;
 
 const architectureSchema = z.object({
   depth: z.number().int().min(2).max(7),
@@ -27,8 +29,17 @@ const normalizationSchema = z.union([
 export const modelMetaSchema = z
   .object({
     format: z.literal('photosieve-unet/1'),
-    /** Output channels in order; photosieve reads them as PixelClass background, body, boundary. */
-    classes: z.tuple([z.literal('background'), z.literal('body'), z.literal('boundary')]),
+    /** Output channels in order, as PixelClass: background, body, boundary, and for scale-band models large. */
+    classes: z.union([
+      z.tuple([z.literal('background'), z.literal('body'), z.literal('boundary')]),
+      z.tuple([z.literal('background'), z.literal('body'), z.literal('boundary'), z.literal('large')]),
+    ]),
+    /**
+     * Scale-band models: particles with a b-axis up to maxPx (at the model's input resolution) are segmented;
+     * larger ones are labelled `large`, and segment hands them to a coarser level of an image pyramid.
+     * `trainedScales` is the range of tile-px-per-photo-px the training tiles were drawn at.
+     */
+    sizeBand: z.object({ maxPx: z.number().positive(), minPx: z.number().nonnegative().optional(), trainedScales: z.tuple([z.number(), z.number()]).optional() }).optional(),
     inputChannels: z.union([z.literal(1), z.literal(3)]),
     /** 'unit': pixel values scaled to [0, 1]; or per-channel mean/std applied after that scaling. */
     normalization: normalizationSchema,
@@ -61,6 +72,9 @@ export const modelMetaSchema = z
           ctx.addIssue({ code: 'custom', path: ['normalization', key], message: `needs ${m.inputChannels} value(s), one per input channel` });
         }
       }
+    }
+    if ((m.classes.length === 4) !== (m.sizeBand !== undefined)) {
+      ctx.addIssue({ code: 'custom', path: ['sizeBand'], message: 'is required exactly when classes include "large"' });
     }
     const multiple = 2 ** (m.architecture.depth - 1);
     if (m.tileSize % multiple !== 0) {

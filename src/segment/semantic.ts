@@ -124,8 +124,43 @@ export function checkTileSize(meta: ModelMeta, tileSize: number, name = 'tileSiz
   }
 }
 
-/** Runs the model over the raster in blended tiles; returns probabilities of the raster's exact size. */
+/** Output channels of a model: its classes (3, or 4 with the scale-band class `large`). */
+export function modelChannels(meta: ModelMeta): number {
+  return meta.classes.length;
+}
+
+/** Every output channel of the model, blended over tiles: `channels` interleaved values per pixel, meta.classes order. */
+export interface ClassProbabilities {
+  readonly width: number;
+  readonly height: number;
+  readonly channels: number;
+  readonly data: Float32Array;
+}
+
+/**
+ * The instance stage's three classes from a model's output: a scale-band model's `large` (a particle too large
+ * for this resolution) counts as body, which is what it is when no coarser level is asked (single-scale use).
+ */
+export function collapseToThree(p: ClassProbabilities): Probabilities {
+  if (p.channels === PROBABILITY_CHANNELS) return { width: p.width, height: p.height, data: p.data };
+  const n = p.width * p.height;
+  const out = new Float32Array(n * PROBABILITY_CHANNELS);
+  const K = p.channels;
+  for (let q = 0; q < n; q++) {
+    out[3 * q] = p.data[q * K]!;
+    out[3 * q + 1] = p.data[q * K + 1]! + p.data[q * K + 3]!;
+    out[3 * q + 2] = p.data[q * K + 2]!;
+  }
+  return { width: p.width, height: p.height, data: out };
+}
+
+/** Runs the model over the raster in blended tiles; returns 3-class probabilities of the raster's exact size. */
 export async function predictProbabilities(engine: TileEngine, meta: ModelMeta, raster: Raster, options: SemanticOptions = {}): Promise<Probabilities> {
+  return collapseToThree(await predictClassProbabilities(engine, meta, raster, options));
+}
+
+/** Runs the model over the raster in blended tiles; returns every output channel at the raster's exact size. */
+export async function predictClassProbabilities(engine: TileEngine, meta: ModelMeta, raster: Raster, options: SemanticOptions = {}): Promise<ClassProbabilities> {
   const t = options.tileSize ?? inferenceTileSize(meta);
   checkTileSize(meta, t);
   const batchSize = options.batchSize ?? DEFAULT_BATCH;
@@ -135,7 +170,7 @@ export async function predictProbabilities(engine: TileEngine, meta: ModelMeta, 
   const plan = planTiles(raster.width, raster.height, { tileSize: t, overlap: options.overlap ?? defaultOverlap(meta, t), align: unetSizeMultiple(meta.architecture) });
   const mapper = inputMapper(raster, meta.inputChannels, meta.normalization);
   const { width: w, height: h } = raster;
-  const K = PROBABILITY_CHANNELS;
+  const K = modelChannels(meta);
   const acc = new Float32Array(w * h * K);
   const weightSum = new Float32Array(w * h);
   const profile = blendProfile(t, plan.overlap);
@@ -172,7 +207,7 @@ export async function predictProbabilities(engine: TileEngine, meta: ModelMeta, 
     const inv = 1 / weightSum[p]!;
     for (let k = 0; k < K; k++) acc[p * K + k]! *= inv;
   }
-  return { width: w, height: h, data: acc };
+  return { width: w, height: h, channels: K, data: acc };
 }
 
 /** One class's probability plane (a copy), e.g. probabilityPlane(p, PixelClass.body). */

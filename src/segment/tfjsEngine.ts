@@ -2,7 +2,7 @@
 // gives. Also wraps an in-memory model, for training's validation passes.
 import * as tf from '@tensorflow/tfjs';
 import type { BackendInfo, TfjsBackendName } from './backendNames.js';
-import { initBackend } from './backend.js';
+import { initBackend, useTfjsBackend } from './backend.js';
 import type { TileEngine } from './engine.js';
 import { setTensorCounter } from './engine.js';
 import type { ModelMeta } from './modelMeta.js';
@@ -41,10 +41,7 @@ export function tfjsEngine(model: tf.LayersModel, info: BackendInfo, channels: n
 }
 
 export async function openTfjsEngine(dir: string, meta: ModelMeta, force?: TfjsBackendName): Promise<TileEngine> {
-  const info = await initBackend(process.env, force);
-  if (force !== undefined && info.name !== force) {
-    throw new Error(`this thread already runs TensorFlow.js on ${info.name}`);
-  }
+  const info = force !== undefined ? await useTfjsBackend(force) : await initBackend(process.env);
   const { model } = await loadModelFolder(dir);
   return tfjsEngine(model, { ...info, skipped: [...info.skipped] }, meta.inputChannels, true);
 }

@@ -52,7 +52,7 @@ export function buildUnet(options: BuildUnetOptions): tf.LayersModel {
     x = block(x, filters, `dec${level}`);
   }
   const output = tf.layers
-    .conv2d({ filters: UNET_CLASSES, kernelSize: 1, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }), name: 'classes' })
+    .conv2d({ filters: options.classes ?? UNET_CLASSES, kernelSize: 1, activation: 'softmax', kernelInitializer: tf.initializers.glorotUniform({ seed: seed++ }), name: 'classes' })
     .apply(x) as tf.SymbolicTensor;
   return tf.model({ inputs: input, outputs: output, name: 'photosieve_unet' });
 }

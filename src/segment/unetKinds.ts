@@ -31,6 +31,8 @@ export interface BuildUnetOptions {
   inputChannels: 1 | 3;
   /** Seed of the weight initializers, so a "random" model is the same every time. @default 1 */
   seed?: number;
+  /** Output classes: 3, or 4 for a scale-band model (PixelClass.large). @default UNET_CLASSES */
+  classes?: 3 | 4;
 }
 
 /** Tiles must shrink to whole pixels at the bottleneck. */
@@ -50,7 +52,7 @@ export function validateArchitecture(a: UnetArchitecture): void {
  * Multiply-adds ×2 of the U-Net per input pixel (convolutions only; batch norm folds away, ReLU and pooling are
  * noise): Σ 2·k²·Cin·Cout over every convolution, divided by 4^level for the levels below full resolution.
  */
-export function unetFlopsPerPixel(a: UnetArchitecture, inputChannels: number): number {
+export function unetFlopsPerPixel(a: UnetArchitecture, inputChannels: number, classes: number = UNET_CLASSES): number {
   const f = (level: number): number => a.baseChannels * 2 ** level;
   let flops = 0;
   const conv = (k: number, cin: number, cout: number, level: number): void => {
@@ -70,6 +72,6 @@ export function unetFlopsPerPixel(a: UnetArchitecture, inputChannels: number): n
     conv(3, 2 * f(level), f(level), level);
     conv(3, f(level), f(level), level);
   }
-  conv(1, f(0), UNET_CLASSES, 0);
+  conv(1, f(0), classes, 0);
   return flops;
 }

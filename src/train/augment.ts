@@ -32,6 +32,11 @@ export interface AugmentOptions {
   grey: number;
   /** Boundary band width in tile pixels. @default 2 */
   boundaryPx: number;
+  /**
+   * Scale-band targets: a particle whose b-axis at the tile's scale exceeds this many tile px is labelled
+   * PixelClass.large (body and boundary alike), so the model learns to hand it to a coarser level. @default none
+   */
+  largeAbovePx?: number;
 }
 
 export const DEFAULT_AUGMENT: Readonly<AugmentOptions> = Object.freeze({
@@ -168,6 +173,14 @@ export function sampleTile(img: TrainingImage, rng: Random, T: number, o: Augmen
     }
   }
   const target = makeClassMask({ width: T, height: T, data: ids }, { boundaryPx: o.boundaryPx, valid: anyInvalid ? valid : undefined }).data;
+  if (o.largeAbovePx !== undefined) {
+    // The b-axis in tile px is the image's b-axis times the tile scale s (tile px per image px).
+    const limit = o.largeAbovePx / s;
+    for (let q = 0; q < T * T; q++) {
+      const id = ids[q]!;
+      if (id > 0 && target[q] !== PixelClass.ignore && target[q] !== PixelClass.background && (img.minorPx[id] ?? 0) > limit) target[q] = PixelClass.large;
+    }
+  }
   photometric(x, T, C, rng, o);
   return { x, target };
 }
@@ -202,9 +215,9 @@ function photometric(x: Float32Array, T: number, C: number, rng: Random, o: Augm
   }
 }
 
-/** Pixel counts of a target per class, for logs: [background, body, boundary, ignore]. */
-export function classCounts(target: Uint8Array): [number, number, number, number] {
-  const n: [number, number, number, number] = [0, 0, 0, 0];
-  for (const v of target) n[v === PixelClass.ignore ? 3 : v]! += 1;
+/** Pixel counts of a target per class, for logs: [background, body, boundary, large, ignore]. */
+export function classCounts(target: Uint8Array): [number, number, number, number, number] {
+  const n: [number, number, number, number, number] = [0, 0, 0, 0, 0];
+  for (const v of target) n[v === PixelClass.ignore ? 4 : v]! += 1;
   return n;
 }

@@ -6,6 +6,7 @@ import { basename, extname, join } from 'node:path';
 import { PhotosieveError, PixelClass } from '../core/index.js';
 import { readCsv, readImage, readInstancePng } from '../io/index.js';
 import { makeClassMask } from '../annotate/index.js';
+import { measureParticles } from '../aggregate/index.js';
 import type { Random } from '../synth/random.js';
 
 export interface TrainingSource {
@@ -30,6 +31,8 @@ export interface TrainingImage {
   valid: Uint8Array | undefined;
   /** Indices of boundary pixels (a sample), for boundary-weighted tile sampling. */
   boundary: Int32Array;
+  /** b-axis (minor axis, px at this image's resolution) of each instance, indexed by id: scale-band targets. */
+  minorPx: Float32Array;
 }
 
 const IMAGE_EXTENSIONS = ['.png', '.jpg', '.jpeg', '.tif', '.tiff'];
@@ -104,6 +107,9 @@ export async function loadTrainingFolder(dir: string, channels: 1 | 3, boundaryP
     const cls = makeClassMask(inst, { boundaryPx, valid });
     const idx: number[] = [];
     for (let p = 0; p < cls.data.length; p += 7) if (cls.data[p] === PixelClass.boundary) idx.push(p);
+    const particles = measureParticles(inst);
+    const minorPx = new Float32Array(particles.reduce((m, q) => Math.max(m, q.id), 0) + 1);
+    for (const q of particles) minorPx[q.id] = q.minorPx;
     out.push({
       key: `${basename(dir)}/${key}`,
       source: dir,
@@ -115,6 +121,7 @@ export async function loadTrainingFolder(dir: string, channels: 1 | 3, boundaryP
       instances: inst.data,
       valid,
       boundary: Int32Array.from(idx),
+      minorPx,
     });
   }
   if (out.length === 0) throw new PhotosieveError('E_INPUT', 'no image with instances and masks found.', { file: dir, fix: 'check images/, instances/ and masks/' });

@@ -10,14 +10,14 @@ import { writeJsonAtomic } from '../io/index.js';
 import type { SegmentationScore } from '../aggregate/index.js';
 import { SegmentationScorer } from '../aggregate/index.js';
 import type { BackendInfo, ModelMeta, UnetArchitecture } from '../segment/index.js';
-import { DEFAULT_UNET_ARCHITECTURE, buildUnet, initBackend, loadModelFolder, predictProbabilities, probabilitiesToInstances, saveModelFolder, tfjsEngine, unetSizeMultiple } from '../segment/index.js';
+import { DEFAULT_UNET_ARCHITECTURE, buildUnet, initBackend, loadModelFolder, predictMultiscale, probabilitiesToInstances, saveModelFolder, tfjsEngine, unetSizeMultiple } from '../segment/index.js';
 import { createRandom } from '../synth/random.js';
 import type { AugmentOptions } from './augment.js';
 import { DEFAULT_AUGMENT, NO_AUGMENT, sampleTile } from './augment.js';
 import type { TrainingImage, TrainingSource } from './data.js';
 import { loadTrainingFolder, splitByGroup } from './data.js';
 import type { LossOptions } from './loss.js';
-import { DEFAULT_LOSS, packTarget, segmentationLoss } from './loss.js';
+import { DEFAULT_LOSS, defaultClassWeights, packTarget, segmentationLoss } from './loss.js';
 import { registerWasmTrainingKernels } from './wasmKernels.js';
 
 export interface TrainOptions {
@@ -56,6 +56,12 @@ export interface TrainOptions {
   loss?: LossOptions;
   /** Stop after this many seconds (the current epoch finishes). @default Infinity */
   maxSeconds?: number;
+  /**
+   * Train a scale-band model: particles with a b-axis above `maxPx` tile px are labelled `large` (a 4th output
+   * class) so that segment's image pyramid hands them to a coarser level (see src/segment/multiscale.ts).
+   * @default none (a 3-class model)
+   */
+  sizeBand?: { maxPx: number };
   onProgress?: (p: TrainProgress) => void;
   /** Lines for the log (epoch summaries). */
   log?: (line: string) => void;
@@ -77,7 +83,7 @@ export interface EpochRecord {
   seconds: number;
   trainLoss: number;
   valLoss: number;
-  iou: { background: number; body: number; boundary: number };
+  iou: { background: number; body: number; boundary: number; large?: number };
   pipeline?: PipelineScore;
   /** The value early stopping watches: pipeline F1 when measured this epoch, else mean body/boundary IoU. */
   selection: number;
@@ -104,20 +110,18 @@ function check(options: Required<Pick<TrainOptions, 'tileSize' | 'batchSize' | '
   if (!(options.learningRate > 0)) throw invalidParameter('--lr', 'a positive number', options.learningRate);
 }
 
-/** Mean IoU bookkeeping over valid pixels. */
-function iouOf(pred: Float32Array, targets: Uint8Array[], T: number): [number, number, number] {
-  const inter = [0, 0, 0];
-  const union = [0, 0, 0];
+/** Per-class IoU of the arg-max over valid pixels, for K classes. */
+function iouOf(pred: Float32Array, targets: Uint8Array[], T: number, K: number): number[] {
+  const inter = new Array<number>(K).fill(0);
+  const union = new Array<number>(K).fill(0);
   targets.forEach((t, b) => {
     for (let p = 0; p < T * T; p++) {
       const truth = t[p]!;
       if (truth === PixelClass.ignore) continue;
-      const o = (b * T * T + p) * 3;
-      const a = pred[o]!;
-      const bb = pred[o + 1]!;
-      const c = pred[o + 2]!;
-      const cls = a >= bb && a >= c ? 0 : bb >= c ? 1 : 2;
-      for (let k = 0; k < 3; k++) {
+      const o = (b * T * T + p) * K;
+      let cls = 0;
+      for (let k = 1; k < K; k++) if (pred[o + k]! > pred[o + cls]!) cls = k;
+      for (let k = 0; k < K; k++) {
         const inP = cls === k;
         const inT = truth === k;
         if (inP && inT) inter[k]! += 1;
@@ -125,17 +129,17 @@ function iouOf(pred: Float32Array, targets: Uint8Array[], T: number): [number, n
       }
     }
   });
-  return [0, 1, 2].map((k) => (union[k]! > 0 ? inter[k]! / union[k]! : NaN)) as [number, number, number];
+  return inter.map((v, k) => (union[k]! > 0 ? v / union[k]! : NaN));
 }
 
-function batchTensors(tiles: { x: Float32Array; target: Uint8Array }[], T: number, C: number): { x: tf.Tensor4D; y: tf.Tensor4D } {
+function batchTensors(tiles: { x: Float32Array; target: Uint8Array }[], T: number, C: number, K = 3): { x: tf.Tensor4D; y: tf.Tensor4D } {
   const xs = new Float32Array(tiles.length * T * T * C);
-  const ys = new Float32Array(tiles.length * T * T * 4);
+  const ys = new Float32Array(tiles.length * T * T * (K + 1));
   tiles.forEach((t, b) => {
     xs.set(t.x, b * T * T * C);
-    packTarget(t.target, ys, b * T * T * 4);
+    packTarget(t.target, ys, b * T * T * (K + 1), K);
   });
-  return { x: tf.tensor4d(xs, [tiles.length, T, T, C]), y: tf.tensor4d(ys, [tiles.length, T, T, 4]) };
+  return { x: tf.tensor4d(xs, [tiles.length, T, T, C]), y: tf.tensor4d(ys, [tiles.length, T, T, K + 1]) };
 }
 
 /** Whole-photo pipeline scores on validation images (probabilities → watershed → instances). */
@@ -143,7 +147,8 @@ export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, imag
   const scorer = new SegmentationScorer();
   for (const im of images) {
     const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };
-    const probs = await predictProbabilities(tfjsEngine(model, await initBackend(), meta.inputChannels, false), meta, raster);
+    // A scale-band model is scored as segment runs it: through the image pyramid.
+    const { probabilities: probs } = await predictMultiscale(tfjsEngine(model, await initBackend(), meta.inputChannels, false), meta, raster);
     const pred = await probabilitiesToInstances(probs, {}, im.valid);
     scorer.add({ truth: { width: im.width, height: im.height, data: im.instances }, pred, valid: im.valid });
   }
@@ -163,7 +168,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   check(o, arch);
   const seed = options.seed ?? 1;
   const T = o.tileSize;
-  const augment: AugmentOptions = { ...DEFAULT_AUGMENT, ...options.augment };
+  const band = options.sizeBand;
+  if (band !== undefined && !(band.maxPx > 0 && band.maxPx < o.tileSize)) {
+    throw invalidParameter('--size-band', `a b-axis in tile px between 0 and the tile size (${o.tileSize})`, band.maxPx);
+  }
+  const K = band ? 4 : 3;
+  const augment: AugmentOptions = { ...DEFAULT_AUGMENT, ...options.augment, ...(band ? { largeAbovePx: band.maxPx } : {}) };
   const log = options.log ?? (() => {});
   const backend = await initBackend();
   if (backend.name === 'wasm') registerWasmTrainingKernels();
@@ -199,8 +209,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     model = (await loadModelFolder(lastDir)).model;
     if (existsSync(logFile)) epochs = (JSON.parse(await readFile(logFile, 'utf8')) as { epochs: EpochRecord[] }).epochs;
     log(`resumed after epoch ${epochs.length} (optimizer moments restart)`);
-  } else model = buildUnet({ architecture: arch, inputChannels: channels, seed });
-  const lossFn = segmentationLoss({ ...DEFAULT_LOSS, ...options.loss });
+  } else model = buildUnet({ architecture: arch, inputChannels: channels, seed, classes: K });
+  if (model.outputs[0]?.shape[3] !== K) {
+    throw new PhotosieveError('E_INPUT', `checkpoints/last has ${String(model.outputs[0]?.shape[3])} output classes, this run needs ${K}.`, { file: lastDir, fix: 'resume with the same --size-band as the run you resume, or start a new --out' });
+  }
+  const lossOptions = { ...DEFAULT_LOSS, classWeights: defaultClassWeights(K), ...options.loss };
+  const lossFn = segmentationLoss(lossOptions);
   // A plain minimize loop (what tf.layers' fit does inside): the model runs in training mode, so batch-norm
   // statistics update, and the 4-channel target (classes + valid) needs no shape match with the 3-class output.
   const optimizer = tf.train.adam(o.learningRate);
@@ -214,7 +228,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
 
   const meta = (training: Record<string, unknown>): ModelMeta => ({
     format: 'photosieve-unet/1',
-    classes: ['background', 'body', 'boundary'],
+    classes: band ? ['background', 'body', 'boundary', 'large'] : ['background', 'body', 'boundary'],
+    ...(band ? { sizeBand: { maxPx: band.maxPx, trainedScales: [augment.scale[0], augment.scale[1]] as [number, number] } } : {}),
     inputChannels: channels,
     normalization: 'unit',
     tileSize: T,
@@ -230,7 +245,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     batchSize: o.batchSize,
     stepsPerEpoch: o.stepsPerEpoch,
     learningRate: o.learningRate,
-    loss: { ...DEFAULT_LOSS, ...options.loss, kind: 'class-weighted cross-entropy + soft Dice over non-ignored pixels' },
+    loss: { ...lossOptions, kind: 'class-weighted cross-entropy + soft Dice over non-ignored pixels' },
     augment,
     tfjs: tf.version.tfjs,
     backend: backend.name,
@@ -252,7 +267,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         const src = sources.find((s) => (r -= s.weight) < 0) ?? sources[sources.length - 1]!;
         return sampleTile(src.imgs[Math.floor(rng.uniform() * src.imgs.length)]!, rng, T, augment);
       });
-      const { x, y } = batchTensors(tiles, T, channels);
+      const { x, y } = batchTensors(tiles, T, channels, K);
       let loss: number;
       try {
         loss = trainStep(x, y);
@@ -269,13 +284,13 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     }
     // Validation tiles: loss and per-class IoU.
     let valLoss = NaN;
-    let iou: [number, number, number] = [NaN, NaN, NaN];
+    let iou: number[] = new Array<number>(K).fill(NaN);
     if (valTiles.length > 0) {
       const preds: Float32Array[] = [];
       let vl = 0;
       for (let k = 0; k < valTiles.length; k += o.batchSize) {
         const chunk = valTiles.slice(k, k + o.batchSize);
-        const { x, y } = batchTensors(chunk, T, channels);
+        const { x, y } = batchTensors(chunk, T, channels, K);
         const p = model.predict(x) as tf.Tensor;
         const l = lossFn(y, p);
         vl += (await l.data())[0]! * chunk.length;
@@ -289,15 +304,15 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
         flat.set(p, at);
         at += p.length;
       }
-      iou = iouOf(flat, valTiles.map((t) => t.target), T);
+      iou = iouOf(flat, valTiles.map((t) => t.target), T, K);
     }
     const record: EpochRecord = {
       epoch,
       seconds: (performance.now() - t0) / 1000,
       trainLoss: lossSum / o.stepsPerEpoch,
       valLoss,
-      iou: { background: iou[0], body: iou[1], boundary: iou[2] },
-      selection: (iou[1] + iou[2]) / 2,
+      iou: { background: iou[0]!, body: iou[1]!, boundary: iou[2]!, ...(K === 4 ? { large: iou[3]! } : {}) },
+      selection: (iou[1]! + iou[2]!) / 2,
       best: false,
     };
     const pipelineEvery = options.pipelineEvery ?? 2;
@@ -318,7 +333,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     await saveModelFolder(lastDir, model, meta(card({ epoch, validationMetrics: record })));
     await writeJsonAtomic(logFile, { epochs });
     const pl = record.pipeline ? `, pipeline F1 ${record.pipeline.f1.toFixed(3)} (labelled ${record.pipeline.f1Labelled.toFixed(3)}), 5-bin RMSE ${record.pipeline.rmse5.toFixed(4)}` : '';
-    log(`epoch ${epoch}: loss ${record.trainLoss.toFixed(4)}, val ${valLoss.toFixed(4)}, IoU body ${iou[1].toFixed(3)} boundary ${iou[2].toFixed(3)}${pl}${record.best ? ' *' : ''} (${record.seconds.toFixed(0)} s)`);
+    log(`epoch ${epoch}: loss ${record.trainLoss.toFixed(4)}, val ${valLoss.toFixed(4)}, IoU body ${iou[1]!.toFixed(3)} boundary ${iou[2]!.toFixed(3)}${K === 4 ? ` large ${iou[3]!.toFixed(3)}` : ''}${pl}${record.best ? ' *' : ''} (${record.seconds.toFixed(0)} s)`);
     if (sinceBest >= patience) {
       stoppedEarly = true;
       log(`early stop: no better ${record.pipeline ? 'pipeline F1' : 'IoU'} for ${patience} evaluations`);

@@ -149,7 +149,7 @@ describe('engine choice', () => {
     const engine = await openEngine(dir, meta);
     try {
       expect(engine.info.name).toBe('wasm');
-      expect(engine.info.skipped).toContain('onnxruntime: the model has no model.onnx.');
+      expect(engine.info.skipped).toContain(`onnxruntime: the model has no model.onnx. Fix: run \`photosieve export ${dir}\` to write it`);
     } finally {
       await engine.dispose();
     }
@@ -168,7 +168,7 @@ describe('engine choice', () => {
     const engine = await openEngine(dir, meta);
     try {
       expect(engine.info.name).toBe('wasm');
-      expect(engine.info.skipped).toContain('onnxruntime: model.onnx was exported from other weights than the folder now holds.');
+      expect(engine.info.skipped).toContain(`onnxruntime: model.onnx was exported from other weights than the folder now holds. Fix: run \`photosieve export ${dir}\` again`);
     } finally {
       await engine.dispose();
     }
