@@ -31,6 +31,9 @@ interface SegmentFlags extends BinFlags {
   minArea?: number;
   maxPixels: number;
   overlays: OverlayKind;
+  maxSize?: number;
+  minSize?: number;
+  multiscale: boolean;
 }
 
 /** The summary table (one row per image) and the totals, as lines. */
@@ -102,6 +105,9 @@ export function segmentCommand(): Command {
     .option('--threads <n>', 'onnxruntime threads per worker (default cores / workers)', parseIntOption('--threads', 1, 256))
     .option('--min-area <px>', 'drop particles smaller than this (default 20 with a model, 30 classical)', parseIntOption('--min-area', 0))
     .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', parseIntOption('--max-pixels', 1), DEFAULT_MAX_PIXELS)
+    .option('--max-size <size>', 'the largest particle b-axis to measure (mm with --scale, else px); sets the image pyramid of scale-band models (default half the shorter side)', parsePositive('--max-size'))
+    .option('--min-size <size>', 'detection limit in mm with --scale, else px: smaller particles are reported as unmeasured, not binned (overrides --min-size-px)', parsePositive('--min-size'))
+    .option('--no-multiscale', 'scale-band models: run full resolution only (large counted as body)')
     .addOption(new Option('--overlays <kind>', 'overlays/NAME.jpg (quick to write), .png (lossless, slow at full size) or none').choices(OVERLAY_KINDS).default(DEFAULT_OVERLAYS))
     .addHelpText(
       'after',
@@ -118,6 +124,9 @@ export function segmentCommand(): Command {
       const roi = parseRoi(flags.roi);
       const files = await expandInputs(images, IMAGE_EXTENSIONS);
       // Without --scale and --bins there are no bin edges to use: particle tables only, no histograms.csv.
+      // --min-size is in mm with a scale: the detection limit travels as px in the bin spec.
+      if (flags.minSize !== undefined) flags.minSizePx = flags.scale === undefined ? flags.minSize : flags.minSize / flags.scale;
+      const maxSizePx = flags.maxSize === undefined ? undefined : flags.scale === undefined ? flags.maxSize : flags.maxSize / flags.scale;
       const spec = flags.scale === undefined && flags.bins === undefined ? undefined : binSpecFromFlags(flags);
       if (flags.truth !== undefined && !spec) {
         throw new PhotosieveError('E_PARAM', '--truth needs size bins to compare with.', { fix: 'pass --scale MM_PER_PX (default sieve bins) or --bins E1,E2,... in px' });
@@ -147,6 +156,8 @@ export function segmentCommand(): Command {
             ...(flags.backend !== undefined ? { backend: flags.backend } : {}),
             ...(flags.tile !== undefined ? { tileSize: flags.tile } : {}),
             ...(flags.threads !== undefined ? { threads: flags.threads } : {}),
+            ...(maxSizePx !== undefined ? { maxSizePx } : {}),
+            ...(flags.multiscale ? {} : { multiscale: false }),
           },
           workers: flags.workers,
           force: flags.force,

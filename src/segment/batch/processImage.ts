@@ -36,6 +36,7 @@ export async function processImage(
       height: raster.height,
       particles: written.particles,
       tiles: seg.tiles,
+      levels: seg.levels,
       timings: { decodeMs: t1 - t0, semanticMs: seg.timings.semanticMs, instancesMs: seg.timings.instancesMs, measureMs: written.measureMs, writeMs: t3 - t2 - written.measureMs },
       ...(written.measure ? { measure: written.measure } : {}),
     };

@@ -87,6 +87,8 @@ export interface ImageResult {
   height?: number;
   particles?: number;
   tiles?: number;
+  /** Image-pyramid levels above full resolution that ran (scale-band models; 0 = single scale). */
+  levels?: number;
   timings?: StageTimings;
   /** The image's size distribution from the measure stage, when a bin spec was given. */
   measure?: ImageMeasure;
