@@ -1,0 +1,111 @@
+// Trains the scale-band model (issue 12): the default architecture with a 4th class, `large`, for particles above
+// the band, on real photos and synthetic trays in many looks, tiles drawn over a wide range of scales so every
+// stone is seen both inside the band and too large for it. `npm run train:scale` (seeded). Data:
+//   - real photos: ../shared/data/segmenteverygrain (Apache-2.0), traced into the annotate layout. Four photos are
+//     kept out of training entirely (REAL_TEST: the scale benchmark's held-out real photos), two more are the
+//     validation photos the best epoch is chosen on;
+//   - synthetic trays from `photosieve synth` in every training look (never `heldout`, the benchmark's look), at
+//     scales that put stones from ~8 to ~400 px.
+// Environment: TRAIN_MINUTES (default 60), TRAIN_RESUME=1 (continue .cache/train-scale/model), TRAIN_WORKERS
+// (data-parallel workers, default: cores), PHOTOSIEVE_DATA (the segmenteverygrain folder). The model is written to
+// .cache/train-scale/model; it replaces models/default only by hand, when `npm run bench:scale -- --model
+// .cache/train-scale/model` beats the current default (see docs/multiscale.md).
+import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import { runFromInstances } from '../src/annotate/index.js';
+import type { SynthOptions } from '../src/synth/index.js';
+import { runSynth } from '../src/synth/index.js';
+import { trainModel } from '../src/train/trainModel.js';
+
+const DATA = process.env.PHOTOSIEVE_DATA ?? join(import.meta.dirname, '..', '..', 'shared', 'data', 'segmenteverygrain');
+const CACHE = join(import.meta.dirname, '..', '.cache', 'train-scale');
+const minutes = Number(process.env.TRAIN_MINUTES ?? 60);
+/** Real photos the scale benchmark reports as held out: never trained on, never used to pick the epoch. */
+export const REAL_TEST = ['IMG_5208', '20230511_132710955', 'barton_creek', 'torrey_pines_beach'];
+/** Real photos the best epoch is chosen on. */
+const VALIDATION = ['IMG_5217', 'california_gravel_2'];
+/** b-axis (tile px) above which a particle is `large` for the level that sees it. */
+const BAND_PX = 48;
+const log = (line: string): void => {
+  process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+};
+
+if (!existsSync(join(DATA, 'instances_full'))) {
+  process.stderr.write(`train:scale needs the real photos: ${DATA} not found (set PHOTOSIEVE_DATA)\n`);
+  process.exit(1);
+}
+await mkdir(CACHE, { recursive: true });
+
+// The real photos minus the held-out test photos, as a folder of links the tracer reads.
+const realSrc = join(CACHE, 'real-src');
+if (!existsSync(join(realSrc, 'instances'))) {
+  await rm(realSrc, { recursive: true, force: true });
+  for (const sub of ['images', 'instances']) await mkdir(join(realSrc, sub), { recursive: true });
+  for (const f of await readdir(join(DATA, 'images'))) {
+    const stem = f.replace(/\.[^.]+$/, '');
+    if (REAL_TEST.includes(stem)) continue;
+    await symlink(join(DATA, 'images', f), join(realSrc, 'images', f));
+    await symlink(join(DATA, 'instances_full', `${stem}.png`), join(realSrc, 'instances', `${stem}.png`));
+  }
+}
+const real = join(CACHE, 'real');
+if (!existsSync(join(real, 'annotations.json'))) {
+  log('real photos → annotate layout');
+  await runFromInstances({ instances: join(realSrc, 'instances'), images: join(realSrc, 'images'), out: real });
+}
+
+type Look = string;
+const synthSets: { name: string; weight: number; options: Omit<SynthOptions, 'outDir'> & { look?: Look } }[] = [
+  { name: 'dry-packed', weight: 1, options: { groups: 8, perGroup: 2, width: 768, height: 768, seed: 201, scaleMmPerPx: 0.1 } },
+  { name: 'dry-wide', weight: 1, options: { groups: 6, perGroup: 2, width: 1024, height: 1024, seed: 202, scaleMmPerPx: 0.1, look: 'wide' } },
+  { name: 'matrix', weight: 1, options: { groups: 6, perGroup: 2, width: 768, height: 768, seed: 203, scaleMmPerPx: 0.15, look: 'matrix' } },
+  { name: 'wet', weight: 0.8, options: { groups: 6, perGroup: 2, width: 768, height: 768, seed: 204, scaleMmPerPx: 0.12, look: 'wet' } },
+  { name: 'angular', weight: 0.8, options: { groups: 6, perGroup: 2, width: 768, height: 768, seed: 205, scaleMmPerPx: 0.12, look: 'angular' } },
+  { name: 'textured', weight: 1, options: { groups: 6, perGroup: 2, width: 768, height: 768, seed: 206, scaleMmPerPx: 0.08, look: 'textured' } },
+  { name: 'shadowed', weight: 0.8, options: { groups: 6, perGroup: 2, width: 768, height: 768, seed: 207, scaleMmPerPx: 0.12, look: 'shadowed' } },
+  { name: 'dark-matrix', weight: 0.6, options: { groups: 4, perGroup: 2, width: 768, height: 768, seed: 208, scaleMmPerPx: 0.2, look: 'matrix,dark-matrix' } },
+  { name: 'grey-small', weight: 0.6, options: { groups: 4, perGroup: 2, width: 640, height: 640, seed: 209, scaleMmPerPx: 0.25, gray: true, format: 'jpg', jpegQuality: 75 } },
+];
+for (const s of synthSets) {
+  const dir = join(CACHE, s.name);
+  if (existsSync(join(dir, 'truth.csv'))) continue;
+  log(`synth ${s.name}`);
+  await runSynth({ outDir: dir, ...s.options });
+}
+
+const out = join(CACHE, 'model');
+const resume = process.env.TRAIN_RESUME === '1';
+if (!resume) await rm(out, { recursive: true, force: true });
+log(`training for at most ${minutes} min${resume ? ' (resumed)' : ''}`);
+const workers = Number(process.env.TRAIN_WORKERS ?? availableParallelism());
+const result = await trainModel({
+  data: [
+    { dir: real, weight: 2, license: 'Apache-2.0, segmenteverygrain (Sylvester et al. 2025), github:zsylvester/segmenteverygrain' },
+    ...synthSets.map((s) => ({ dir: join(CACHE, s.name), weight: s.weight, license: 'generated by photosieve synth (this project, Apache-2.0)' })),
+  ],
+  out,
+  architecture: { depth: 5, baseChannels: 8, batchNorm: true, upsampling: 'transpose' },
+  inputChannels: 3,
+  tileSize: 128,
+  batchSize: 8,
+  epochs: 400,
+  stepsPerEpoch: 100,
+  learningRate: 2e-3,
+  seed: 11,
+  valImages: VALIDATION,
+  valTilesPerImage: 12,
+  pipelineEvery: 2,
+  patience: 10,
+  resume,
+  maxSeconds: minutes * 60,
+  sizeBand: { maxPx: BAND_PX },
+  // Tiles from 0.12× to 1.5×: a 400 px stone lands inside the band, a 10 px one stays resolvable.
+  augment: { scale: [0.12, 1.5] },
+  ...(workers > 1 ? ({ workers } as Record<string, unknown>) : {}),
+  log,
+});
+if (!result.best) throw new Error('no checkpoint was written');
+log(`best epoch ${result.best.epoch}: ${JSON.stringify(result.best.pipeline ?? result.best.iou)}`);
+log(`model in ${out}; compare: npm run bench:scale -- --model ${out} --label scale-model`);
