@@ -21,7 +21,7 @@ try {
     const wide = look === 'wide';
     await runSynth({
       outDir: out,
-      vector: wide ? [0.25, 0.15, 0.15, 0.15, 0.3] : [0.1, 0.2, 0.3, 0.25, 0.15],
+      vector: wide ? [0.1, 0.1, 0.15, 0.25, 0.4] : [0.1, 0.2, 0.3, 0.25, 0.15],
       width: wide ? 768 : SIZE,
       height: wide ? 768 : SIZE,
       scaleMmPerPx: wide ? 0.1 : 0.12,
