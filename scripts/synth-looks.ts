@@ -1,6 +1,7 @@
-// Renders one small example photo per look of `photosieve synth` into docs/img/synth-looks/ (LOOK.jpg), plus
-// the same photo with its visible outlines (LOOK-outlines.jpg), so the docs show what each look trains on and
-// that the labels follow the visible stone. Run: npx tsx scripts/synth-looks.ts
+// Renders one small example photo per look of `photosieve synth` into docs/img/synth-looks/ (LOOK.jpg), and for
+// the looks whose labels are the point (burial, fracture, texture, size range) the same photo with its visible
+// outlines (LOOK-outlines.jpg), so the docs show what each look trains on and that the label is the visible
+// stone. Run: npx tsx scripts/synth-looks.ts
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { LOOK_NAMES, runSynth } from '../src/synth/index.js';
 const OUT = 'docs/img/synth-looks';
 const SIZE = 384;
 const QUALITY = 82;
+const WITH_OUTLINES: readonly string[] = ['matrix', 'angular', 'textured', 'wide', 'heldout'];
 
 await mkdir(OUT, { recursive: true });
 const dir = await mkdtemp(join(tmpdir(), 'photosieve-looks-'));
@@ -37,10 +39,12 @@ try {
       .join('');
     const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${SIZE}" height="${SIZE}"><g fill="none" stroke="#ffe600" stroke-width="1">${paths}</g></svg>`;
     await sharp(photo).jpeg({ quality: QUALITY }).toFile(join(OUT, `${look}.jpg`));
-    await sharp(photo)
+    if (WITH_OUTLINES.includes(look)) {
+      await sharp(photo)
       .composite([{ input: Buffer.from(svg), top: 0, left: 0 }])
       .jpeg({ quality: QUALITY })
       .toFile(join(OUT, `${look}-outlines.jpg`));
+    }
     process.stdout.write(`wrote ${OUT}/${look}.jpg (${labels.shapes.length} outlines)\n`);
   }
 } finally {
