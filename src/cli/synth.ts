@@ -2,7 +2,8 @@
 // text into numbers; every range check lives in validateSynthOptions so the library and the CLI agree.
 import { Command } from 'commander';
 import { PhotosieveError, errorLine } from '../core/index.js';
-import type { DropOrder, SynthOptions, SynthSummary } from '../synth/index.js';
+import type { DropOrder, LookName, SynthOptions, SynthSummary } from '../synth/index.js';
+import { LOOKS, LOOK_NAMES } from '../synth/looks.js';
 
 /** Commander's view of the flags: everything arrives as text (booleans for switches). */
 interface SynthFlags {
@@ -38,6 +39,7 @@ interface SynthFlags {
   vignette?: string;
   lightAzimuth?: string;
   lightElevation?: string;
+  look?: string;
 }
 
 function num(flag: string, text: string | undefined): number | undefined {
@@ -113,6 +115,8 @@ export function synthOptionsFromFlags(flags: SynthFlags): SynthOptions {
     vignette: num('vignette', flags.vignette),
     lightAzimuthDeg: num('light-azimuth', flags.lightAzimuth),
     lightElevationDeg: num('light-elevation', flags.lightElevation),
+    // Names are checked (with the list of looks in the message) by validateSynthOptions.
+    look: flags.look === undefined ? undefined : (flags.look.split(',').map((s) => s.trim()) as LookName[]),
   };
   return options;
 }
@@ -165,6 +169,8 @@ export function synthCommand(): Command {
     .option('--vignette <v>', 'corner darkening 0..1 (default 0.25)')
     .option('--light-azimuth <deg>', 'light direction, degrees clockwise from the top (default 315)')
     .option('--light-elevation <deg>', 'light elevation in degrees (default 45)')
+    .option('--look <names>', `comma-separated looks (default dry): ${LOOK_NAMES.join(', ')}; heldout is for benchmarks only`)
+    .addHelpText('after', `\nLooks (combine with commas, e.g. --look matrix,wet; explicit flags override a look's defaults):\n${LOOK_NAMES.map((n) => `  ${n.padEnd(12)} ${LOOKS[n].summary}`).join('\n')}\n`)
     .action(async (flags: SynthFlags) => {
       try {
         const options = synthOptionsFromFlags(flags);

@@ -4,6 +4,7 @@
 // the gaps instead of piling under boulders; with `random`, sizes come in random order and land anywhere.
 import type { DropOrder } from './options.js';
 import type { ParticleShape } from './particleShape.js';
+import { buryShape } from './buryShape.js';
 import { makeParticleShape } from './particleShape.js';
 import type { Random } from './random.js';
 import type { ParticleSize } from './sampleSizes.js';
@@ -25,6 +26,10 @@ export interface LayoutOptions {
   roughness?: number;
   /** Spots tried per stone with `large-first`. @default 8 */
   candidates?: number;
+  /** Flat fracture faces per stone, at most (angular looks). @default 0 */
+  fractures?: number;
+  /** Largest buried fraction of a stone's radius (matrix looks); 0 = lying on top. @default 0 */
+  burial?: number;
 }
 
 const CELL_PX = 4;
@@ -40,6 +45,10 @@ export function layoutParticles(rng: Random, sizes: readonly ParticleSize[], opt
   const candidates = order === 'large-first' ? (options.candidates ?? 8) : 1;
   const roundness = options.roundness ?? 0.5;
   const roughness = options.roughness ?? 0.3;
+  const fractures = options.fractures ?? 0;
+  const burial = options.burial ?? 0;
+  // Burial draws from its own stream, so the stones' sizes, spots and outlines are those of the unburied look.
+  const burialRng = rng.split(1);
 
   const sequence = sizes.map((_, k) => k);
   if (order === 'large-first') sequence.sort((i, j) => sizes[j]!.bPx - sizes[i]!.bPx || i - j);
@@ -89,7 +98,7 @@ export function layoutParticles(rng: Random, sizes: readonly ParticleSize[], opt
       if (score < best.score) best = { x, y, score };
       if (score === 0) break;
     }
-    const shape = makeParticleShape(rng, {
+    const drawn = makeParticleShape(rng, {
       aPx: size.aPx,
       bPx: size.bPx,
       cx: best.x,
@@ -97,7 +106,9 @@ export function layoutParticles(rng: Random, sizes: readonly ParticleSize[], opt
       angleRad: angle,
       roundness: clamp01(roundness + 0.15 * (2 * rng.uniform() - 1)),
       roughness: clamp01(roughness + 0.15 * (2 * rng.uniform() - 1)),
+      fractures,
     });
+    const shape = burial > 0 ? buryShape(burialRng, drawn, burial) : drawn;
     placed.push({ ...size, z: size.bPx, shape });
     // Mark the covered cells with the moment ellipse: close enough to the outline for choosing spots.
     const ext = Math.ceil(ra / CELL_PX) + 1;

@@ -2,6 +2,8 @@
 // library and the CLI reject the same inputs with the same messages.
 import type { ImageFormat } from '../io/index.js';
 import { DEFAULT_BIN_EDGES_MM, PhotosieveError, invalidParameter, validateBinEdges } from '../core/index.js';
+import type { LookName, LookStyle } from './looks.js';
+import { resolveLooks } from './looks.js';
 
 export type DropOrder = 'large-first' | 'random';
 
@@ -68,6 +70,12 @@ export interface SynthOptions {
   lightAzimuthDeg?: number | undefined;
   /** Light elevation above the tray, degrees. @default 45 */
   lightElevationDeg?: number | undefined;
+  /**
+   * Named looks, combinable where it makes sense (`['matrix', 'wet']`); see LOOKS. A look changes the defaults of
+   * coverage, roundness, elongation, roughness, the light and (wide) the size range: options given explicitly win.
+   * `heldout` is for benchmarks only, never for training. @default ['dry']
+   */
+  look?: LookName | readonly LookName[] | undefined;
   /** Called after each image. */
   onProgress?: ((done: number, total: number, name: string) => void) | undefined;
 }
@@ -100,7 +108,11 @@ const MAX_GROUPS = 10_000;
 const MAX_IMAGES = 100_000;
 const MAX_SIDE_PX = 20_000;
 
-export type ResolvedSynthOptions = Required<Omit<SynthOptions, 'vector' | 'groups' | 'onProgress'>> & {
+export type ResolvedSynthOptions = Required<Omit<SynthOptions, 'vector' | 'groups' | 'onProgress' | 'look'>> & {
+  /** The looks, in canonical order. */
+  look: LookName[];
+  /** Render parameters the looks add up to. */
+  style: LookStyle;
   /** Training vectors given by the user (one), or undefined when they are drawn. */
   vector: number[] | undefined;
   /** Number of training groups. */
@@ -159,6 +171,9 @@ export function validateSynthOptions(options: SynthOptions): ResolvedSynthOption
   const dirichletAlpha = options.dirichletAlpha ?? DEFAULT_DIRICHLET_ALPHA;
   check(inRange(dirichletAlpha, 0.05, 1000), 'alpha', 'a number from 0.05 to 1000', dirichletAlpha, 'pass --alpha 2');
 
+  const look = resolveLooks(options.look);
+  const lookDefaults = look.options;
+
   const scaleMmPerPx = options.scaleMmPerPx ?? DEFAULT_SCALE_MM_PER_PX;
   check(inRange(scaleMmPerPx, 1e-6, 1e6), 'scale', 'a positive number of mm per pixel', scaleMmPerPx, 'pass --scale 0.1');
   const minParticlePx = options.minParticlePx ?? DEFAULT_MIN_PARTICLE_PX;
@@ -167,8 +182,14 @@ export function validateSynthOptions(options: SynthOptions): ResolvedSynthOption
   const last = binEdgesMm[binEdgesMm.length - 1]!;
   const geometricMin = binEdgesMm.length > 1 ? (first * first) / binEdgesMm[1]! : first / 2;
   const geometricMax = binEdgesMm.length > 1 ? (last * last) / binEdgesMm[binEdgesMm.length - 2]! : last * 2;
-  const minSizeMm = options.minSizeMm ?? Math.max(geometricMin, minParticlePx * scaleMmPerPx);
-  const maxSizeMm = options.maxSizeMm ?? geometricMax;
+  const wide = lookDefaults.sizeRangePx;
+  // wide: the range reaches past the bins at both ends (never narrower than the bins' own outer bounds).
+  const minSizeMm = options.minSizeMm ?? (wide ? Math.max(wide[0], minParticlePx) * scaleMmPerPx : Math.max(geometricMin, minParticlePx * scaleMmPerPx));
+  const maxSizeMm = options.maxSizeMm ?? (wide ? Math.max(wide[1] * scaleMmPerPx, geometricMax) : geometricMax);
+  if (wide && options.minSizeMm === undefined) {
+    check(minSizeMm < first, 'look', `a scale where the first bin edge (${first} mm) lies above ${Math.max(wide[0], minParticlePx)} px for wide`, `wide at --scale ${scaleMmPerPx}`,
+      `use a finer --scale (below ${first / Math.max(wide[0], minParticlePx)}) or larger --bins`);
+  }
   check(Number.isFinite(minSizeMm) && minSizeMm > 0 && minSizeMm < first, 'min-size', `a size in mm below the first bin edge ${first} mm`, minSizeMm,
     `at --scale ${scaleMmPerPx} the smallest stone (--min-particle-px ${minParticlePx}) is ${minParticlePx * scaleMmPerPx} mm: use a finer --scale or larger --bins`);
   check(minSizeMm / scaleMmPerPx >= minParticlePx - 1e-9, 'min-size', `at least --min-particle-px × --scale = ${minParticlePx * scaleMmPerPx} mm`, minSizeMm, 'raise --min-size or use a finer --scale');
@@ -189,17 +210,17 @@ export function validateSynthOptions(options: SynthOptions): ResolvedSynthOption
   check(isIntIn(jpegQuality, 1, 100), 'jpeg-quality', 'an integer from 1 to 100', jpegQuality, 'pass --jpeg-quality 90');
   const boundaryPx = options.boundaryPx ?? DEFAULT_SYNTH_BOUNDARY_PX;
   check(inRange(boundaryPx, 0, 64), 'boundary-px', 'a number from 0 to 64', boundaryPx, 'pass --boundary-px 2');
-  const coverage = options.coverage ?? DEFAULT_COVERAGE;
+  const coverage = options.coverage ?? lookDefaults.coverage ?? DEFAULT_COVERAGE;
   check(inRange(coverage, 0.05, 5), 'coverage', 'a number from 0.05 to 5', coverage, 'pass --coverage 1.3');
   const order = options.order ?? DEFAULT_ORDER;
   check(order === 'large-first' || order === 'random', 'order', '"large-first" or "random"', order, 'pass --order large-first');
-  const roundness = options.roundness ?? DEFAULT_ROUNDNESS;
+  const roundness = options.roundness ?? lookDefaults.roundness ?? DEFAULT_ROUNDNESS;
   check(inRange(roundness, 0, 1), 'roundness', 'a number from 0 to 1', roundness, 'pass --roundness 0.5');
-  const elongation = options.elongation ?? DEFAULT_ELONGATION;
+  const elongation = options.elongation ?? lookDefaults.elongation ?? DEFAULT_ELONGATION;
   check(inRange(elongation, 1, 4), 'elongation', 'a number from 1 to 4 (mean a/b)', elongation, 'pass --elongation 1.4');
   const flatness = options.flatness ?? DEFAULT_FLATNESS;
   check(inRange(flatness, 0.2, 1), 'flatness', 'a number from 0.2 to 1 (mean c/b)', flatness, 'pass --flatness 0.6');
-  const roughness = options.roughness ?? DEFAULT_ROUGHNESS;
+  const roughness = options.roughness ?? lookDefaults.roughness ?? DEFAULT_ROUGHNESS;
   check(inRange(roughness, 0, 1), 'roughness', 'a number from 0 to 1', roughness, 'pass --roughness 0.3');
   const blurPx = options.blurPx ?? DEFAULT_BLUR_PX;
   check(inRange(blurPx, 0, 20), 'blur', 'a number of px from 0 to 20', blurPx, 'pass --blur 0.7');
@@ -207,9 +228,9 @@ export function validateSynthOptions(options: SynthOptions): ResolvedSynthOption
   check(inRange(noise, 0, 0.5), 'noise', 'a number from 0 to 0.5', noise, 'pass --noise 0.02');
   const vignette = options.vignette ?? DEFAULT_VIGNETTE;
   check(inRange(vignette, 0, 1), 'vignette', 'a number from 0 to 1', vignette, 'pass --vignette 0.25');
-  const lightAzimuthDeg = options.lightAzimuthDeg ?? DEFAULT_LIGHT_AZIMUTH_DEG;
+  const lightAzimuthDeg = options.lightAzimuthDeg ?? lookDefaults.lightAzimuthDeg ?? DEFAULT_LIGHT_AZIMUTH_DEG;
   check(inRange(lightAzimuthDeg, -360, 360), 'light-azimuth', 'degrees from -360 to 360', lightAzimuthDeg, 'pass --light-azimuth 315');
-  const lightElevationDeg = options.lightElevationDeg ?? DEFAULT_LIGHT_ELEVATION_DEG;
+  const lightElevationDeg = options.lightElevationDeg ?? lookDefaults.lightElevationDeg ?? DEFAULT_LIGHT_ELEVATION_DEG;
   check(inRange(lightElevationDeg, 5, 90), 'light-elevation', 'degrees from 5 to 90', lightElevationDeg, 'pass --light-elevation 45');
 
   const boundsPx = [minSizeMm, ...binEdgesMm, maxSizeMm].map((mm) => mm / scaleMmPerPx);
@@ -246,6 +267,8 @@ export function validateSynthOptions(options: SynthOptions): ResolvedSynthOption
     lightAzimuthDeg,
     lightElevationDeg,
     onProgress: options.onProgress,
+    look: look.names,
+    style: look.style,
     boundsPx,
   };
 }

@@ -24,6 +24,8 @@ export interface ParticleShapeOptions {
   roundness: number;
   /** 0 = smooth … 1 = rough. */
   roughness: number;
+  /** Up to this many flat fracture faces cut through the outline (1 at least when > 0); 0 draws nothing. @default 0 */
+  fractures?: number;
 }
 
 export interface ParticleShape {
@@ -37,8 +39,10 @@ export interface ParticleShape {
   /** r(θ) at θ = 2πi / RADIAL_SAMPLES in the unit frame, without the roughness: shading domes follow the
    * stone's body, not every notch of its outline. */
   radial: Float64Array;
-  /** The outline in image pixels (vertices rounded to 1/1000 px). */
+  /** The outline in image pixels (vertices rounded to 1/1000 px): the visible outline once buried. */
   outline: Ring;
+  /** Buried stones only: the exposed fraction s(θ) of r(θ) at the same angles as `radial` (see buryShape). */
+  exposure?: Float64Array;
 }
 
 function cross(ax: number, ay: number, bx: number, by: number): number {
@@ -108,6 +112,30 @@ export function makeParticleShape(rng: Random, o: ParticleShapeOptions): Particl
   // Squared so that mid roundness still shows corners: only well-rounded stones lose them entirely.
   const half = Math.round((o.roundness * o.roundness * N) / (corners * 1.2));
   if (half > 0) radial = smoothCircular(smoothCircular(radial, half), half);
+  // Fracture faces: a half-plane at distance dist from the centre, normal at angle phi, caps r(θ) at
+  // dist / cos(θ − phi). Cut after rounding so the face stays flat (a broken pebble), and again after roughness.
+  // A half-plane through which the centre is kept leaves the outline star-shaped.
+  const cuts: [number, number][] = [];
+  const fractures = o.fractures ?? 0;
+  if (fractures > 0) {
+    const count = 1 + Math.floor(rng.uniform() * fractures);
+    for (let c = 0; c < count; c++) {
+      const phi = rng.uniform() * 2 * Math.PI;
+      cuts.push([phi, radialAt(radial, phi > Math.PI ? phi - 2 * Math.PI : phi) * (0.55 + 0.35 * rng.uniform())]);
+    }
+  }
+  const cut = (table: Float64Array): void => {
+    for (const [phi, dist] of cuts) {
+      for (let i = 0; i < N; i++) {
+        const c = COS[i]! * Math.cos(phi) + SIN[i]! * Math.sin(phi);
+        if (c > 1e-9) table[i] = Math.min(table[i]!, dist / c);
+      }
+    }
+  };
+  if (cuts.length > 0) {
+    radial = Float64Array.from(radial);
+    cut(radial);
+  }
   const body = radial;
   if (o.roughness > 0) {
     radial = Float64Array.from(body);
@@ -124,6 +152,7 @@ export function makeParticleShape(rng: Random, o: ParticleShapeOptions): Particl
       }
     }
     for (let i = 0; i < N; i++) radial[i] = Math.max(0.3, radial[i]!);
+    if (cuts.length > 0) cut(radial);
   }
 
   // The outline is the radial function sampled at n angles. Fewer vertices for small stones keep polygon

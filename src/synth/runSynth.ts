@@ -11,6 +11,7 @@ import { binColumnNames } from '../core/index.js';
 import { writeCsvAtomic, writeJsonAtomic } from '../io/index.js';
 import { makeGroupVectors } from './groupVectors.js';
 import type { SynthOptions } from './options.js';
+import { LOOKS } from './looks.js';
 import { validateSynthOptions } from './options.js';
 import { createRandom } from './random.js';
 import type { SynthImageRecord } from './synthImage.js';
@@ -140,6 +141,10 @@ export async function runSynth(options: SynthOptions): Promise<SynthSummary> {
       vignette: o.vignette,
       light_azimuth_deg: o.lightAzimuthDeg,
       light_elevation_deg: o.lightElevationDeg,
+      // Only when a look is chosen, so the default run's files stay what they were; absent means dry.
+      ...(o.look.length === 1 && o.look[0] === 'dry'
+        ? {}
+        : { look: o.look, look_for_training: o.look.every((n) => LOOKS[n].forTraining) }),
     },
     groups: groups.map((g) => ({
       name: g.name,

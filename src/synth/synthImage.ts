@@ -51,6 +51,8 @@ export async function synthImage(
     order: o.order,
     roundness: o.roundness,
     roughness: o.roughness,
+    fractures: o.style.fractures,
+    burial: o.style.burial,
   });
   const roi = o.circle ? roiMask({ kind: 'circle' }, width, height) : undefined;
   const { visible, bottomUp } = visibleGeometry(placed, width, height, roi);
@@ -70,6 +72,9 @@ export async function synthImage(
     height,
     lightAzimuthDeg: o.lightAzimuthDeg,
     lightElevationDeg: o.lightElevationDeg,
+    style: o.style,
+    // Matrix grains stay well below the smallest labelled stone, so they are texture, not particles.
+    grainPx: Math.max(1.5, Math.min(3, o.minParticlePx / 2)),
   });
   const photo = applyCamera(rng.split(4), scene, {
     blurPx: o.blurPx,
