@@ -56,8 +56,7 @@ if (!existsSync(join(real, 'annotations.json'))) {
   await runFromInstances({ instances: join(realSrc, 'instances'), images: join(realSrc, 'images'), out: real });
 }
 
-type Look = string;
-const synthSets: { name: string; weight: number; options: Omit<SynthOptions, 'outDir'> & { look?: Look } }[] = [
+const synthSets: { name: string; weight: number; options: Omit<SynthOptions, 'outDir'> }[] = [
   { name: 'dry-packed', weight: 1, options: { groups: 8, perGroup: 2, width: 768, height: 768, seed: 201, scaleMmPerPx: 0.1 } },
   { name: 'dry-wide', weight: 1, options: { groups: 6, perGroup: 2, width: 1024, height: 1024, seed: 202, scaleMmPerPx: 0.1, look: 'wide' } },
   { name: 'matrix', weight: 1, options: { groups: 6, perGroup: 2, width: 768, height: 768, seed: 203, scaleMmPerPx: 0.15, look: 'matrix' } },
@@ -65,7 +64,10 @@ const synthSets: { name: string; weight: number; options: Omit<SynthOptions, 'ou
   { name: 'angular', weight: 0.8, options: { groups: 6, perGroup: 2, width: 768, height: 768, seed: 205, scaleMmPerPx: 0.12, look: 'angular' } },
   { name: 'textured', weight: 1, options: { groups: 6, perGroup: 2, width: 768, height: 768, seed: 206, scaleMmPerPx: 0.08, look: 'textured' } },
   { name: 'shadowed', weight: 0.8, options: { groups: 6, perGroup: 2, width: 768, height: 768, seed: 207, scaleMmPerPx: 0.12, look: 'shadowed' } },
-  { name: 'dark-matrix', weight: 0.6, options: { groups: 4, perGroup: 2, width: 768, height: 768, seed: 208, scaleMmPerPx: 0.2, look: 'matrix,dark-matrix' } },
+  { name: 'dark-matrix', weight: 0.6, options: { groups: 4, perGroup: 2, width: 768, height: 768, seed: 208, scaleMmPerPx: 0.2, look: ['matrix', 'dark-matrix'] } },
+  { name: 'wet-pale', weight: 0.6, options: { groups: 4, perGroup: 2, width: 768, height: 768, seed: 210, scaleMmPerPx: 0.1, look: ['wet', 'pale-matrix', 'angular'] } },
+  { name: 'paper', weight: 0.5, options: { groups: 4, perGroup: 2, width: 768, height: 768, seed: 211, scaleMmPerPx: 0.15, look: 'paper' } },
+  { name: 'textured-shadowed', weight: 0.8, options: { groups: 4, perGroup: 2, width: 768, height: 768, seed: 212, scaleMmPerPx: 0.1, look: ['textured', 'shadowed', 'wide'] } },
   { name: 'grey-small', weight: 0.6, options: { groups: 4, perGroup: 2, width: 640, height: 640, seed: 209, scaleMmPerPx: 0.25, gray: true, format: 'jpg', jpegQuality: 75 } },
 ];
 for (const s of synthSets) {
