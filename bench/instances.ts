@@ -6,12 +6,13 @@
 //   npx tsx bench/instances.ts --capture --cache /tmp/ps/probs PHOTOS...   once (U-Net, minutes)
 //   npx tsx bench/instances.ts --cache /tmp/ps/probs                      time this tree
 //   npx tsx bench/instances.ts --cache /tmp/ps/probs --src /tmp/old/src   time another checkout's src/ (same API)
-import { createHash } from 'node:crypto';
-import { mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
+import type { Saved } from './probabilityCache.js';
+import { cachedNames, hash, median, readCached } from './probabilityCache.js';
 
 type Instances = typeof import('../src/segment/instances.js');
 type Batch = typeof import('../src/segment/batch/index.js');
@@ -34,13 +35,6 @@ if (!Number.isInteger(repeats) || repeats < 1) throw new Error(`--repeats must b
 const src = pathToFileURL(`${resolve(values.src ?? join(import.meta.dirname, '..', 'src'))}/`);
 const load = <T>(path: string): Promise<T> => import(new URL(path, src).href) as Promise<T>;
 
-interface Saved {
-  name: string;
-  photo: string;
-  width: number;
-  height: number;
-}
-
 async function capture(photos: string[]): Promise<void> {
   const { createSegmenter } = await load<typeof import('../src/segment/createSegmenter.js')>('segment/createSegmenter.ts');
   const { readImage } = await load<Io>('io/index.ts');
@@ -62,27 +56,17 @@ async function capture(photos: string[]): Promise<void> {
   }
 }
 
-const median = (xs: number[]): number => {
-  const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-};
-const hash = (bytes: Uint8Array | string): string => createHash('sha256').update(bytes).digest('hex').slice(0, 12);
-
 async function time(): Promise<void> {
   const { probabilitiesToInstances } = await load<Instances>('segment/instances.ts');
   const { writeImageOutputs } = await load<Batch>('segment/batch/index.ts');
   const { readImage } = await load<Io>('io/index.ts');
-  const names = (await readdir(cache)).filter((f) => f.endsWith('.json')).sort();
+  const names = await cachedNames(cache);
   const out = join(tmpdir(), `photosieve-bench-${process.pid}`);
   const rows: string[] = [];
   const sums = { mp: 0, instances: 0, measure: 0, write: 0 };
   try {
-    for (const file of names) {
-      const saved = JSON.parse(await readFile(join(cache, file), 'utf8')) as Saved;
-      const buf = await readFile(join(cache, `${saved.name}.f32`));
-      const data = new Float32Array(buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength));
-      const probs = { width: saved.width, height: saved.height, data };
+    for (const cached of names) {
+      const { saved, probs } = await readCached(cache, cached);
       const raster = await readImage(saved.photo);
       const mp = (saved.width * saved.height) / 1e6;
       const t = { instances: [] as number[], measure: [] as number[], write: [] as number[] };

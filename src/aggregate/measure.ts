@@ -9,7 +9,8 @@
 //   particle has Feret max √2 and solidity 1.
 import type { InstanceMap, Point } from '../core/index.js';
 import { invalidParameter } from '../core/index.js';
-import { calipers, convexHull, polygonAreaAbs } from './hull.js';
+import { calipers, polygonAreaAbs } from './hull.js';
+import { labelMoments } from './labelMoments.js';
 
 export interface MeasureOptions {
   /** Millimetres per pixel; when given, `*_mm` measures are filled. */
@@ -37,6 +38,7 @@ export class Particle {
   private perimeterCache: number | undefined;
   private hullCache: Point[] | undefined;
   private feretCache: { min: number; max: number } | undefined;
+  private shapeCache: Shape | undefined;
 
   constructor(
     readonly id: number,
@@ -107,55 +109,18 @@ export class Particle {
     return hullArea > 0 ? Math.min(1, this.m.area / hullArea) : 1;
   }
 
-  private inside(i: number, j: number): boolean {
-    return i >= 0 && j >= 0 && i < this.map.height && j < this.map.width && this.map.data[i * this.map.width + j] === this.id;
+  /** The particle's pixels in its bounding box, found once for the perimeter and the hull together. */
+  private get shape(): Shape {
+    this.shapeCache ??= computeShape(this.map, this.id, this.m);
+    return this.shapeCache;
+  }
+
+  private computePerimeter(): number {
+    return this.shape.perimeter;
   }
 
   private computeHull(): Point[] {
-    const pts: Point[] = [];
-    const { minX, minY, maxX, maxY } = this.m;
-    for (let i = minY; i <= maxY; i++) {
-      let first = -1;
-      let last = -1;
-      for (let j = minX; j <= maxX; j++) {
-        if (this.map.data[i * this.map.width + j] !== this.id) continue;
-        if (first < 0) first = j;
-        last = j;
-      }
-      if (first < 0) continue;
-      pts.push([first, i], [first, i + 1], [last + 1, i], [last + 1, i + 1]);
-    }
-    return convexHull(pts);
-  }
-
-  // skimage.measure.perimeter with 4-connectivity: border pixels (the particle minus its erosion by a cross)
-  // are coded by their 8-neighbourhood of border pixels, and each code has a length weight.
-  private computePerimeter(): number {
-    const { minX, minY, maxX, maxY } = this.m;
-    const border = (i: number, j: number): boolean =>
-      this.inside(i, j) && !(this.inside(i - 1, j) && this.inside(i + 1, j) && this.inside(i, j - 1) && this.inside(i, j + 1));
-    let total = 0;
-    const diag = Math.SQRT2;
-    const corner = (1 + Math.SQRT2) / 2;
-    for (let i = minY; i <= maxY; i++) {
-      for (let j = minX; j <= maxX; j++) {
-        if (!border(i, j)) continue;
-        // Code = 1 (centre) + 2 per edge neighbour + 10 per corner neighbour that is a border pixel.
-        let code = 1;
-        if (border(i - 1, j)) code += 2;
-        if (border(i + 1, j)) code += 2;
-        if (border(i, j - 1)) code += 2;
-        if (border(i, j + 1)) code += 2;
-        if (border(i - 1, j - 1)) code += 10;
-        if (border(i - 1, j + 1)) code += 10;
-        if (border(i + 1, j - 1)) code += 10;
-        if (border(i + 1, j + 1)) code += 10;
-        if (code === 5 || code === 7 || code === 15 || code === 17 || code === 25 || code === 27) total += 1;
-        else if (code === 21 || code === 33) total += diag;
-        else if (code === 13 || code === 23) total += corner;
-      }
-    }
-    return total;
+    return rowHull(this.shape.rows, this.m.minX, this.m.minY);
   }
 
   private mm(px: number): number {
@@ -228,36 +193,155 @@ export function validateScale(scale: number | undefined, flag = '--scale'): void
   }
 }
 
+/** What one scan of a particle's bounding box gives. */
+interface Shape {
+  /** Per bounding-box row: first and last column of the particle relative to minX, -1 for a row without it. */
+  rows: Int32Array;
+  perimeter: number;
+}
+
+/**
+ * skimage.measure.perimeter's weight of each border-pixel code (1 for the pixel + 2 per edge neighbour + 10 per
+ * corner neighbour that is a border pixel); 0 for codes that add nothing. A table instead of the comparisons, so
+ * the hot loop has no branches on the code.
+ */
+const PERIMETER_WEIGHT = (() => {
+  const w = new Float64Array(50);
+  for (const c of [5, 7, 15, 17, 25, 27]) w[c] = 1;
+  for (const c of [21, 33]) w[c] = Math.SQRT2;
+  for (const c of [13, 23]) w[c] = (1 + Math.SQRT2) / 2;
+  return w;
+})();
+
+/** Scratch for one bounding box at a time (bit 1: inside, bit 2: border), grown as needed, never shrunk. */
+let scratch = new Uint8Array(1024);
+
+// skimage.measure.perimeter with 4-connectivity: border pixels (the particle minus its erosion by a cross) are
+// coded by their 8-neighbourhood of border pixels, and each code has a length weight. The mask is the bounding box
+// with a one-pixel frame of 0 around it, so no neighbour needs a bounds check; the image outside is not the
+// particle, as before. Weights are summed in raster order, as before, so the floating-point total is the same.
+function computeShape(map: InstanceMap, id: number, m: Moments): Shape {
+  const { minX, minY, maxX, maxY } = m;
+  const { width, data } = map;
+  const bw = maxX - minX + 1;
+  const bh = maxY - minY + 1;
+  const pw = bw + 2;
+  const size = pw * (bh + 2);
+  if (scratch.length < size) scratch = new Uint8Array(Math.max(size, scratch.length * 2));
+  const s = scratch;
+  s.fill(0, 0, size);
+  const rows = new Int32Array(2 * bh);
+  for (let i = 0; i < bh; i++) {
+    const src = (minY + i) * width + minX;
+    const dst = (i + 1) * pw + 1;
+    let first = -1;
+    let last = -1;
+    for (let j = 0; j < bw; j++) {
+      if (data[src + j] !== id) continue;
+      s[dst + j] = 1;
+      if (first < 0) first = j;
+      last = j;
+    }
+    rows[2 * i] = first;
+    rows[2 * i + 1] = last;
+  }
+  for (let i = 0; i < bh; i++) {
+    const q0 = (i + 1) * pw + 1;
+    for (let q = q0; q < q0 + bw; q++) {
+      if (s[q] === 0) continue;
+      if ((s[q - pw]! & s[q + pw]! & s[q - 1]! & s[q + 1]! & 1) === 0) s[q] = 3;
+    }
+  }
+  let perimeter = 0;
+  for (let i = 0; i < bh; i++) {
+    const q0 = (i + 1) * pw + 1;
+    for (let q = q0; q < q0 + bw; q++) {
+      if (s[q] !== 3) continue;
+      // (v >> 1) is 1 for a border pixel, 0 otherwise (inside-only pixels are 1, outside 0).
+      const code =
+        1 +
+        2 * ((s[q - pw]! >> 1) + (s[q + pw]! >> 1) + (s[q - 1]! >> 1) + (s[q + 1]! >> 1)) +
+        10 * ((s[q - pw - 1]! >> 1) + (s[q - pw + 1]! >> 1) + (s[q + pw - 1]! >> 1) + (s[q + pw + 1]! >> 1));
+      perimeter += PERIMETER_WEIGHT[code]!;
+    }
+  }
+  return { rows, perimeter };
+}
+
+/** The z of (a − o) × (b − o) for candidate points o, a, b (integers: exact). */
+function cross(xs: Int32Array, ys: Int32Array, o: number, a: number, b: number): number {
+  return (xs[a]! - xs[o]!) * (ys[b]! - ys[o]!) - (ys[a]! - ys[o]!) * (xs[b]! - xs[o]!);
+}
+
+/**
+ * The convex hull of a particle's pixel squares, exactly as convexHull (hull.ts) gives it for all four corners of
+ * every pixel, but from two candidates per corner row: only the leftmost and rightmost corner on a horizontal
+ * line can be hull vertices, and the candidates come out sorted by (y, x), so no sort is needed. The monotone chain
+ * over that order yields the same vertices in the same (counter-clockwise) order; it starts at the smallest
+ * (y, x), so the result is rotated to start at the smallest (x, y), where convexHull starts.
+ */
+function rowHull(rows: Int32Array, minX: number, minY: number): Point[] {
+  const bh = rows.length >> 1;
+  const xs = new Int32Array(2 * (bh + 1));
+  const ys = new Int32Array(2 * (bh + 1));
+  let n = 0;
+  for (let k = 0; k <= bh; k++) {
+    // Corner row k touches pixel row k − 1 (its bottom corners) and pixel row k (its top corners).
+    let lx = 2147483647;
+    let rx = -1;
+    if (k > 0 && rows[2 * k - 2]! >= 0) {
+      lx = rows[2 * k - 2]!;
+      rx = rows[2 * k - 1]! + 1;
+    }
+    if (k < bh && rows[2 * k]! >= 0) {
+      lx = Math.min(lx, rows[2 * k]!);
+      rx = Math.max(rx, rows[2 * k + 1]! + 1);
+    }
+    if (rx < 0) continue;
+    xs[n] = lx + minX;
+    ys[n++] = k + minY;
+    xs[n] = rx + minX;
+    ys[n++] = k + minY;
+  }
+  // Candidate indices on the hull: the lower chain, then the upper one, as convexHull builds them.
+  const stack = new Int32Array(2 * n + 1);
+  let top = 0;
+  for (let k = 0; k < n; k++) {
+    while (top >= 2 && cross(xs, ys, stack[top - 2]!, stack[top - 1]!, k) <= 0) top--;
+    stack[top++] = k;
+  }
+  top--;
+  const lower = top;
+  for (let k = n - 1; k >= 0; k--) {
+    while (top >= lower + 2 && cross(xs, ys, stack[top - 2]!, stack[top - 1]!, k) <= 0) top--;
+    stack[top++] = k;
+  }
+  top--;
+  let start = 0;
+  for (let v = 1; v < top; v++) {
+    const a = stack[v]!;
+    const b = stack[start]!;
+    if (xs[a]! < xs[b]! || (xs[a]! === xs[b]! && ys[a]! < ys[b]!)) start = v;
+  }
+  const hull: Point[] = new Array<Point>(top);
+  for (let v = 0; v < top; v++) {
+    const c = stack[(start + v) % top]!;
+    hull[v] = [xs[c]!, ys[c]!];
+  }
+  return hull;
+}
+
 /** Measures every particle of the map (ids in ascending order). */
 export function measureParticles(map: InstanceMap, options: MeasureOptions = {}): Particle[] {
   validateScale(options.scale);
-  const { width, height, data } = map;
   const roi = options.roi;
-  if (roi && roi.length !== data.length) throw invalidParameter('roi.length', String(data.length), roi.length);
-  const moments = new Map<number, Moments>();
-  for (let i = 0; i < height; i++) {
-    for (let j = 0; j < width; j++) {
-      const p = i * width + j;
-      const id = data[p]!;
-      if (id === 0) continue;
-      let m = moments.get(id);
-      if (!m) {
-        m = { area: 0, sx: 0, sy: 0, sxx: 0, syy: 0, sxy: 0, minX: j, minY: i, maxX: j, maxY: i, edge: false };
-        moments.set(id, m);
-      }
-      m.area += 1;
-      m.sx += j;
-      m.sy += i;
-      m.sxx += j * j;
-      m.syy += i * i;
-      m.sxy += i * j;
-      if (j < m.minX) m.minX = j;
-      if (j > m.maxX) m.maxX = j;
-      if (i < m.minY) m.minY = i;
-      if (i > m.maxY) m.maxY = i;
-      if (i === 0 || j === 0 || i === height - 1 || j === width - 1) m.edge = true;
-      else if (roi && (roi[p - 1] === 0 || roi[p + 1] === 0 || roi[p - width] === 0 || roi[p + width] === 0)) m.edge = true;
-    }
-  }
-  return [...moments.entries()].sort((a, b) => a[0] - b[0]).map(([id, m]) => new Particle(id, m, map, options.scale));
+  if (roi && roi.length !== map.data.length) throw invalidParameter('roi.length', String(map.data.length), roi.length);
+  const { count, ids, area, sx, sy, sxx, syy, sxy, minX, minY, maxX, maxY, edge } = labelMoments(map, roi);
+  const order: number[] = [];
+  for (let s = 1; s < count; s++) if (area[s]! > 0) order.push(s);
+  order.sort((a, b) => ids[a]! - ids[b]!);
+  return order.map((s) => {
+    const m: Moments = { area: area[s]!, sx: sx[s]!, sy: sy[s]!, sxx: sxx[s]!, syy: syy[s]!, sxy: sxy[s]!, minX: minX[s]!, minY: minY[s]!, maxX: maxX[s]!, maxY: maxY[s]!, edge: edge[s] === 1 };
+    return new Particle(ids[s]!, m, map, options.scale);
+  });
 }

@@ -1,6 +1,7 @@
 // Overlay PNG: the photo with each particle's outline and its id (the value in the instance PNG) drawn on it, so
 // a user can check a result and find a particle's row in particles/NAME.csv. Pure JS drawing, no Mats.
 import type { InstanceMap, Raster } from '../../core/index.js';
+import { labelSlots } from '../../aggregate/labelMoments.js';
 
 /** 3×5 digit glyphs, one row per string, '#' = ink. */
 const DIGITS: readonly (readonly string[])[] = [
@@ -15,6 +16,8 @@ const DIGITS: readonly (readonly string[])[] = [
   ['###', '#.#', '###', '#.#', '###'],
   ['###', '#.#', '###', '..#', '###'],
 ];
+/** The glyphs as 15 cells each (row-major, 1 = ink), so drawing a digit walks an array instead of strings. */
+const GLYPHS = Uint8Array.from(DIGITS.flatMap((g) => [...g.join('')].map((c) => (c === '#' ? 1 : 0))));
 
 const PALETTE: readonly (readonly [number, number, number])[] = [
   [255, 220, 0],
@@ -28,81 +31,109 @@ const PALETTE: readonly (readonly [number, number, number])[] = [
 /** The photo as 8-bit RGB (grey repeated, alpha dropped, 16-bit scaled). */
 export function rgb8(raster: Raster): Uint8Array {
   const n = raster.width * raster.height;
-  const out = new Uint8Array(n * 3);
   const rc = raster.channels;
+  const src = raster.data;
+  const out = new Uint8Array(n * 3);
+  // 8-bit RGB is the common case: one typed-array copy instead of a loop.
+  if (raster.depth === 8 && rc === 3) {
+    out.set(src.subarray(0, n * 3));
+    return out;
+  }
   const k = raster.depth === 16 ? 1 / 257 : 1;
   for (let p = 0; p < n; p++) {
     const q = p * rc;
-    const r = raster.data[q]! * k;
+    const r = src[q]! * k;
     out[p * 3] = r;
-    out[p * 3 + 1] = rc >= 3 ? raster.data[q + 1]! * k : r;
-    out[p * 3 + 2] = rc >= 3 ? raster.data[q + 2]! * k : r;
+    out[p * 3 + 1] = rc >= 3 ? src[q + 1]! * k : r;
+    out[p * 3 + 2] = rc >= 3 ? src[q + 2]! * k : r;
   }
   return out;
 }
 
-/** Draws outlines (thickness grows with the photo so they stay visible) and ids at particle centroids. */
+/**
+ * Draws outlines (thickness grows with the photo so they stay visible) and ids at particle centroids. Outline
+ * pixels are painted in raster order and labels in order of first appearance, as before, because thick outlines
+ * and label boxes overlap and the last one drawn wins.
+ */
 export function drawOverlay(raster: Raster, map: InstanceMap): Uint8Array {
-  const { width: w, height: h } = map;
+  const { width: w, height: h, data } = map;
   const img = rgb8(raster);
   const scale = Math.max(1, Math.round(Math.max(w, h) / 1000));
-  const sumX = new Map<number, [number, number, number]>();
+  const half = scale >> 1;
+  const { slot, ids, count } = labelSlots(data);
+  const sumX = new Float64Array(count);
+  const sumY = new Float64Array(count);
+  const area = new Float64Array(count);
+  const firstSeen = new Int32Array(count);
+  let seen = 0;
   for (let y = 0; y < h; y++) {
+    const row = y * w;
+    const rowEdge = y === 0 || y === h - 1;
     for (let x = 0; x < w; x++) {
-      const p = y * w + x;
-      const id = map.data[p]!;
-      if (id === 0) continue;
-      const s = sumX.get(id);
-      if (s) {
-        s[0] += x;
-        s[1] += y;
-        s[2] += 1;
-      } else sumX.set(id, [x, y, 1]);
-      const edge =
-        x === 0 || y === 0 || x === w - 1 || y === h - 1 || map.data[p - 1] !== id || map.data[p + 1] !== id || map.data[p - w] !== id || map.data[p + w] !== id;
-      if (!edge) continue;
+      const p = row + x;
+      const s = slot[p]!;
+      if (s === 0) continue;
+      if (area[s] === 0) firstSeen[seen++] = s;
+      sumX[s]! += x;
+      sumY[s]! += y;
+      area[s]! += 1;
+      const id = data[p]!;
+      if (!(rowEdge || x === 0 || x === w - 1 || data[p - 1] !== id || data[p + 1] !== id || data[p - w] !== id || data[p + w] !== id)) continue;
       const c = PALETTE[id % PALETTE.length]!;
-      for (let dy = 0; dy < scale; dy++) {
-        for (let dx = 0; dx < scale; dx++) {
-          const yy = y + dy - (scale >> 1);
-          const xx = x + dx - (scale >> 1);
-          if (yy < 0 || yy >= h || xx < 0 || xx >= w) continue;
-          const q = (yy * w + xx) * 3;
-          img[q] = c[0];
-          img[q + 1] = c[1];
-          img[q + 2] = c[2];
+      const c0 = c[0];
+      const c1 = c[1];
+      const c2 = c[2];
+      if (scale === 1) {
+        img[p * 3] = c0;
+        img[p * 3 + 1] = c1;
+        img[p * 3 + 2] = c2;
+        continue;
+      }
+      const y0 = Math.max(0, y - half);
+      const y1 = Math.min(h, y - half + scale);
+      const x0 = Math.max(0, x - half);
+      const x1 = Math.min(w, x - half + scale);
+      for (let yy = y0; yy < y1; yy++) {
+        for (let q = (yy * w + x0) * 3, end = (yy * w + x1) * 3; q < end; q += 3) {
+          img[q] = c0;
+          img[q + 1] = c1;
+          img[q + 2] = c2;
         }
       }
     }
   }
-  for (const [id, [sx, sy, n]] of sumX) drawNumber(img, w, h, String(id), Math.round(sx / n), Math.round(sy / n), scale);
+  for (let k = 0; k < seen; k++) {
+    const s = firstSeen[k]!;
+    drawNumber(img, w, h, ids[s]!, Math.round(sumX[s]! / area[s]!), Math.round(sumY[s]! / area[s]!), scale);
+  }
   return img;
 }
 
+/** Sets the clipped rectangle [x0, x1) × [y0, y1) to grey v. */
+function fillRect(img: Uint8Array, w: number, h: number, x0: number, y0: number, x1: number, y1: number, v: number): void {
+  const xa = Math.max(0, x0);
+  const xb = Math.min(w, x1);
+  if (xa >= xb) return;
+  for (let y = Math.max(0, y0); y < Math.min(h, y1); y++) img.fill(v, (y * w + xa) * 3, (y * w + xb) * 3);
+}
+
 /** White digits on a black box, centred on (cx, cy). */
-function drawNumber(img: Uint8Array, w: number, h: number, text: string, cx: number, cy: number, scale: number): void {
+function drawNumber(img: Uint8Array, w: number, h: number, id: number, cx: number, cy: number, scale: number): void {
+  const text = String(id);
   const tw = (text.length * 4 + 1) * scale;
   const th = 7 * scale;
   const x0 = cx - (tw >> 1);
   const y0 = cy - (th >> 1);
-  const put = (x: number, y: number, v: number): void => {
-    if (x < 0 || y < 0 || x >= w || y >= h) return;
-    const q = (y * w + x) * 3;
-    img[q] = v;
-    img[q + 1] = v;
-    img[q + 2] = v;
-  };
-  for (let y = 0; y < th; y++) for (let x = 0; x < tw; x++) put(x0 + x, y0 + y, 0);
-  [...text].forEach((ch, k) => {
-    const glyph = DIGITS[ch.charCodeAt(0) - 48];
-    if (!glyph) return;
-    glyph.forEach((row, gy) => {
-      [...row].forEach((cell, gx) => {
-        if (cell !== '#') return;
-        for (let dy = 0; dy < scale; dy++) {
-          for (let dx = 0; dx < scale; dx++) put(x0 + (1 + k * 4 + gx) * scale + dx, y0 + (1 + gy) * scale + dy, 255);
-        }
-      });
-    });
-  });
+  fillRect(img, w, h, x0, y0, x0 + tw, y0 + th, 0);
+  for (let k = 0; k < text.length; k++) {
+    const digit = text.charCodeAt(k) - 48;
+    // A minus sign (a negative id) has no glyph: its place stays black, as before.
+    if (digit < 0 || digit > 9) continue;
+    for (let cell = 0; cell < 15; cell++) {
+      if (GLYPHS[digit * 15 + cell] === 0) continue;
+      const gx = x0 + (1 + k * 4 + (cell % 3)) * scale;
+      const gy = y0 + (1 + Math.floor(cell / 3)) * scale;
+      fillRect(img, w, h, gx, gy, gx + scale, gy + scale, 255);
+    }
+  }
 }
