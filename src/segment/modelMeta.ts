@@ -30,10 +30,10 @@ export const modelMetaSchema = z
   .object({
     format: z.literal('photosieve-unet/1'),
     /** Output channels in order, as PixelClass: background, body, boundary, and for scale-band models large. */
-    classes: z.union([
-      z.tuple([z.literal('background'), z.literal('body'), z.literal('boundary')]),
-      z.tuple([z.literal('background'), z.literal('body'), z.literal('boundary'), z.literal('large')]),
-    ]),
+    classes: z.custom<readonly ['background', 'body', 'boundary'] | readonly ['background', 'body', 'boundary', 'large']>(
+      (v) => Array.isArray(v) && [MODEL_CLASSES, SCALE_BAND_CLASSES].some((c) => c.length === v.length && c.every((name, k) => v[k] === name)),
+      { message: `must be ${JSON.stringify(MODEL_CLASSES)} or, for a scale-band model, ${JSON.stringify(SCALE_BAND_CLASSES)}` },
+    ),
     /**
      * Scale-band models: particles with a b-axis up to maxPx (at the model's input resolution) are segmented;
      * larger ones are labelled `large`, and segment hands them to a coarser level of an image pyramid.

@@ -1,7 +1,7 @@
 // Training data: folders in the layout `annotate` and `synth` write (images/, instances/, masks/), held in
 // memory as 8-bit pixels plus instance ids, so tiles can be cut, rescaled and re-labelled at any scale.
 import { existsSync } from 'node:fs';
-import { readdir } from 'node:fs/promises';
+import { readFile, readdir } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { PhotosieveError, PixelClass } from '../core/index.js';
 import { readCsv, readImage, readInstancePng } from '../io/index.js';
@@ -81,6 +81,17 @@ export async function loadTrainingFolder(dir: string, channels: 1 | 3, boundaryP
       file: dir,
       fix: 'make it with photosieve annotate or photosieve synth',
     });
+  }
+  // synth's `heldout` look exists to test on photos no model has seen: training on it would void the benchmark.
+  const groupsJson = join(dir, 'groups.json');
+  if (existsSync(groupsJson)) {
+    const g = (JSON.parse(await readFile(groupsJson, 'utf8')) as { options?: { look?: unknown; look_for_training?: unknown } }).options;
+    if (g?.look_for_training === false) {
+      throw new PhotosieveError('E_INPUT', `this folder was rendered in the benchmark-only look ${JSON.stringify(g.look)}, which no model may train on.`, {
+        file: dir,
+        fix: 'render training data with another --look (see photosieve synth --help)',
+      });
+    }
   }
   const groups = await groupsOf(dir);
   const images = await readdir(join(dir, 'images'));

@@ -7,7 +7,7 @@ import { PixelClass } from '../../src/core/index.js';
 import { openEngine, readModelMeta } from '../../src/segment/index.js';
 import { createRandom } from '../../src/synth/random.js';
 import type { TrainingImage } from '../../src/train/index.js';
-import { NO_AUGMENT, sampleTile, trainModel } from '../../src/train/index.js';
+import { NO_AUGMENT, loadTrainingFolder, sampleTile, trainModel } from '../../src/train/index.js';
 import { runSynth } from '../../src/synth/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -91,4 +91,12 @@ describe('a scale-band model', () => {
       await ort.dispose();
     }
   }, 120_000);
+});
+
+describe('the benchmark-only look', () => {
+  it('a folder rendered in synth\'s heldout look is refused as training data, naming the folder and the fix', async () => {
+    const dir = (await tempDir()).dir;
+    await runSynth({ outDir: join(dir, 'heldout'), groups: 1, perGroup: 1, width: 128, height: 128, seed: 2, scaleMmPerPx: 0.1, look: 'heldout' });
+    await expect(loadTrainingFolder(join(dir, 'heldout'), 3)).rejects.toThrow(/benchmark-only look \["heldout"\], which no model may train on/);
+  });
 });
