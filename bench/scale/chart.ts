@@ -13,7 +13,7 @@ export function renderScaleChart(sets: readonly ChartSet[], o: { title: string }
   const panelW = 440;
   const panelH = 260;
   const left = 60;
-  const top = 60;
+  const top = 78;
   const width = left + sets.length * (panelW + 40) + 20;
   const height = top + panelH + 80;
   const out: string[] = [];
