@@ -20,6 +20,7 @@ import type { InstanceMap } from '../src/core/index.js';
 import { readImage, readInstancePng, writeInstancePng, writeJsonAtomic } from '../src/io/index.js';
 import type { SegmenterOptions } from '../src/segment/index.js';
 import { runSegmentBatch } from '../src/segment/index.js';
+import type { LookName } from '../src/synth/index.js';
 import { runSynth } from '../src/synth/index.js';
 import { renderScaleChart } from './scale/chart.js';
 
@@ -39,23 +40,22 @@ interface PhotoSet {
 }
 
 async function synthSet(count: number, look: string | undefined): Promise<PhotoSet> {
-  const dir = join(WORK, `synth-${look ?? 'default'}-${count}`);
+  const dir = join(WORK, `synth-${look ?? 'default'}-wide-${count}`);
   if (!existsSync(join(dir, 'truth.csv'))) {
     await rm(dir, { recursive: true, force: true });
-    // A wide size range (1.2-40 mm at 0.12 mm/px: b-axes of ~10-330 px), every bin populated.
+    // synth's `wide` range (b-axes of 8-250 px, ~1-30 mm at 0.12 mm/px) with 40 % of the mass above 20 mm, so the
+    // top octaves hold tens of stones, not a few; the look (default `heldout`) is one no model trains on.
     await runSynth({
       outDir: dir,
-      groups: count,
-      perGroup: 1,
+      vector: [0.1, 0.15, 0.15, 0.2, 0.4],
+      perGroup: count,
       width: 1500,
       height: 1500,
       seed: 4242,
       scaleMmPerPx: SYNTH_SCALE,
-      minSizeMm: 1.2,
-      maxSizeMm: 40,
       binEdgesMm: [2.5, 5, 10, 20],
       format: 'jpg',
-      ...(look ? ({ look } as Record<string, unknown>) : {}),
+      look: look ? (look.split(',').concat('wide') as LookName[]) : 'wide',
     });
   }
   const images = (await readdir(join(dir, 'images'))).sort();
@@ -65,7 +65,7 @@ async function synthSet(count: number, look: string | undefined): Promise<PhotoS
       const stem = f.replace(/\.[^.]+$/, '');
       return { stem, image: join(dir, 'images', f), truth: join(dir, 'instances', `${stem}.png`), scale: SYNTH_SCALE };
     }),
-    note: `photosieve synth, ${count} photos of 1500², ${look ? `look "${look}" (never used for training)` : 'default look'}, ${SYNTH_SCALE} mm/px, b-axis ~10-330 px`,
+    note: `photosieve synth, ${count} photos of 1500², look ${look ? `"${look},wide" (never used for training)` : '"wide"'}, ${SYNTH_SCALE} mm/px, b-axis 8-250 px, mass vector 0.1,0.15,0.15,0.2,0.4 over 2.5/5/10/20 mm`,
   };
 }
 
