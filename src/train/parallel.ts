@@ -62,6 +62,13 @@ export interface ParallelTrainer extends AsyncDisposable {
   close(): Promise<number[]>;
 }
 
+let live = 0;
+
+/** Training worker threads started and not yet exited in this process (tests check that none is left). */
+export function liveTrainWorkers(): number {
+  return live;
+}
+
 /** How long a closing worker may take to release its model before it is terminated anyway. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
@@ -138,7 +145,7 @@ export async function startParallelTraining(options: ParallelTrainingOptions): P
   let closing: Promise<number[]> | undefined;
 
   const fail = (w: number, what: string): void => {
-    const err = new PhotosieveError('E_INPUT', `training worker ${w + 1} of ${n} failed: ${what.replace(/\s*\n\s*/g, ' ')}`, {
+    const err = new PhotosieveError('E_INPUT', `training worker ${w + 1} of ${n} failed ${what.replace(/\s*\n\s*/g, ' ')}`, {
       fix: 'run with --workers 1 to train in this thread',
     });
     failure ??= err;
@@ -151,6 +158,7 @@ export async function startParallelTraining(options: ParallelTrainingOptions): P
 
   const ready = Array.from({ length: n }, (_, w) => {
     const worker = startWorker({ ...init, index: w });
+    live++;
     const slot: Slot = { worker, pending: undefined, closed: undefined, exited: false };
     slots.push(slot);
     return new Promise<void>((resolve, reject) => {
@@ -160,7 +168,7 @@ export async function startParallelTraining(options: ParallelTrainingOptions): P
             resolve();
             break;
           case 'fatal':
-            fail(w, `could not start: ${m.error}`);
+            fail(w, `to start: ${m.error}`);
             reject(failure!);
             break;
           case 'grads': {
@@ -178,14 +186,15 @@ export async function startParallelTraining(options: ParallelTrainingOptions): P
         }
       });
       worker.on('error', (err) => {
-        fail(w, err.message);
+        fail(w, `with: ${err.message}`);
         reject(failure!);
       });
       worker.on('exit', (code) => {
+        live--;
         slot.exited = true;
         slot.closed?.(-1);
         if (closing === undefined) {
-          fail(w, `the thread exited (code ${code})`);
+          fail(w, `with an exit of its thread (code ${code})`);
           reject(failure!);
         }
       });
@@ -229,7 +238,7 @@ export async function startParallelTraining(options: ParallelTrainingOptions): P
     // Broadcast: every weight, batch-norm moving statistics included, into the shared buffer.
     let at = 0;
     for (const v of [...trainable, ...stats]) {
-      weights.set(v.dataSync() as Float32Array, at);
+      weights.set(v.dataSync(), at);
       at += v.size;
     }
     const replies = await Promise.all(

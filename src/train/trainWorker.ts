@@ -58,13 +58,13 @@ function step(m: Extract<ToTrainWorker, { type: 'step' }>, net: tf.LayersModel):
       for (const v of trainable) {
         const g = grads[v.name];
         if (g === undefined) throw new Error(`no gradient for ${v.name}`);
-        flat.set(g.dataSync() as Float32Array, at);
+        flat.set(g.dataSync(), at);
         at += v.size;
       }
       const st = new Float32Array(stats.reduce((a, v) => a + v.size, 0));
       at = 0;
       for (const v of stats) {
-        st.set(v.dataSync() as Float32Array, at);
+        st.set(v.dataSync(), at);
         at += v.size;
       }
       const loss = value.dataSync()[0]!;
