@@ -1,4 +1,5 @@
 // `photosieve train`: thin layer over trainModel.
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { DEFAULT_UNET_ARCHITECTURE, UPSAMPLING_KINDS } from '../segment/index.js';
@@ -27,6 +28,7 @@ interface TrainFlags {
   patience: number;
   resume: boolean;
   maxMinutes?: number;
+  workers: number;
   classWeights: number[];
   diceWeight: number;
 }
@@ -57,6 +59,12 @@ export function trainCommand(): Command {
     .option('--pipeline-every <n>', 'run tiled inference + watershed on the validation photos every N epochs (0 = never)', parseIntOption('--pipeline-every', 0), 2)
     .option('--patience <n>', 'pipeline evaluations without improvement before stopping', parseIntOption('--patience', 1), 6)
     .option('--resume', 'continue from OUT/checkpoints/last', false)
+    .option(
+      '--workers <n>',
+      'worker threads computing each batch in parallel (1 = train in the main thread; ~1.8x the steps per hour with 2 on 2 cores)',
+      parseIntOption('--workers', 1, 256),
+      availableParallelism(),
+    )
     .option('--max-minutes <m>', 'stop after this many minutes (the epoch finishes)', parsePositive('--max-minutes'))
     .option('--class-weights <w>', 'cross-entropy weights: background,body,boundary', parseNumberList('--class-weights'), DEFAULT_LOSS.classWeights)
     .option('--dice-weight <x>', 'weight of the soft Dice term', (v) => Number(v), DEFAULT_LOSS.diceWeight)
@@ -81,6 +89,7 @@ export function trainCommand(): Command {
         pipelineEvery: f.pipelineEvery,
         patience: f.patience,
         resume: f.resume,
+        workers: f.workers,
         maxSeconds: f.maxMinutes === undefined ? undefined : f.maxMinutes * 60,
         loss: { classWeights: f.classWeights as [number, number, number], diceWeight: f.diceWeight },
         onProgress: (p) => {

@@ -56,6 +56,11 @@ export interface ParallelTrainingOptions {
 
 export interface ParallelTrainer extends AsyncDisposable {
   readonly workers: number;
+  /**
+   * Seconds spent so far waiting for the workers (the parallel part of steps) and in this thread broadcasting,
+   * averaging and applying the optimizer (the serial part, when the workers only draw their next tiles).
+   */
+  readonly seconds: { workers: number; main: number };
   /** One optimizer step on a batch of `batchSize` tiles drawn for global step `step`; resolves to the batch loss. */
   step(step: number, batchSize: number): Promise<number>;
   /** Ends the workers (idempotent); resolves to the tensors each still held (0 unless leaking). */
@@ -232,15 +237,18 @@ export async function startParallelTraining(options: ParallelTrainingOptions): P
     throw err;
   }
 
+  const seconds = { workers: 0, main: 0 };
   const step = async (stepIndex: number, batchSize: number): Promise<number> => {
     if (failure) throw failure;
     if (closing) throw new Error('the parallel trainer is closed');
+    const t0 = performance.now();
     // Broadcast: every weight, batch-norm moving statistics included, into the shared buffer.
     let at = 0;
     for (const v of [...trainable, ...stats]) {
       weights.set(v.dataSync(), at);
       at += v.size;
     }
+    const t1 = performance.now();
     const replies = await Promise.all(
       slots.map((slot, w) => {
         const tiles = shareOf(w, Math.min(n, batchSize), batchSize);
@@ -251,6 +259,7 @@ export async function startParallelTraining(options: ParallelTrainingOptions): P
         });
       }),
     );
+    const t2 = performance.now();
     const got = replies.filter((r) => r !== undefined);
     // The loss's cross-entropy is a mean over non-ignored pixels: weighting each worker's gradient by its share of
     // those pixels makes that term exactly the full batch's. (The Dice term becomes a weighted mean of per-worker
@@ -288,11 +297,14 @@ export async function startParallelTraining(options: ParallelTrainingOptions): P
       t.dispose();
       at += v.size;
     }
+    seconds.workers += (t2 - t1) / 1000;
+    seconds.main += (performance.now() - t2 + t1 - t0) / 1000;
     return loss;
   };
 
   return {
     workers: n,
+    seconds,
     step,
     close,
     async [Symbol.asyncDispose]() {

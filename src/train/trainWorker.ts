@@ -6,6 +6,7 @@ import { PixelClass, errorLine } from '../core/index.js';
 import { initBackend } from '../segment/index.js';
 import { DEFAULT_LOSS, segmentationLoss } from './loss.js';
 import { checkShapes, drawTile, tileRandom } from './parallel.js';
+import type { Tile } from './augment.js';
 import type { FromTrainWorker, ToTrainWorker, TrainWorkerInit } from './trainProtocol.js';
 import { batchTensors } from './trainModel.js';
 import { registerWasmTrainingKernels } from './wasmKernels.js';
@@ -42,10 +43,21 @@ function loadWeights(): void {
   }
 }
 
+/** Tiles drawn ahead for the next step, keyed by step and share (tiles do not depend on the weights). */
+let ahead: { key: string; tiles: Tile[] } | undefined;
+
+function drawShare(stepIndex: number, [from, to]: [number, number]): Tile[] {
+  const key = `${stepIndex}:${from}:${to}`;
+  if (ahead?.key === key) return ahead.tiles;
+  const tiles: Tile[] = [];
+  for (let k = from; k < to; k++) tiles.push(drawTile(init.sources, tileRandom(init.seed, stepIndex, k), init.tileSize, init.augment));
+  return tiles;
+}
+
 function step(m: Extract<ToTrainWorker, { type: 'step' }>, net: tf.LayersModel): void {
   const T = init.tileSize;
-  const tiles = [];
-  for (let k = m.tiles[0]; k < m.tiles[1]; k++) tiles.push(drawTile(init.sources, tileRandom(init.seed, m.step, k), T, init.augment));
+  const tiles = drawShare(m.step, m.tiles);
+  ahead = undefined;
   let validPixels = 0;
   for (const t of tiles) for (const c of t.target) if (c !== PixelClass.ignore) validPixels++;
   loadWeights();
@@ -87,6 +99,8 @@ port.on('message', (m: ToTrainWorker) => {
   }
   try {
     step(m, model);
+    // While the main thread averages and applies the optimizer, draw the next step's tiles (the likely share).
+    ahead = { key: `${m.step + 1}:${m.tiles[0]}:${m.tiles[1]}`, tiles: drawShare(m.step + 1, m.tiles) };
   } catch (err) {
     send({ type: 'error', step: m.step, error: errorLine(err) });
   }
