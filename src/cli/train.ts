@@ -61,7 +61,7 @@ export function trainCommand(): Command {
     .option('--resume', 'continue from OUT/checkpoints/last', false)
     .option(
       '--workers <n>',
-      'worker threads computing each batch in parallel (1 = train in the main thread; ~1.8x the steps per hour with 2 on 2 cores)',
+      'worker threads computing each batch in parallel, each drawing its own tiles (1 = train in this thread as before; 2 on 2 cores: ~1.8x the steps per hour)',
       parseIntOption('--workers', 1, 256),
       availableParallelism(),
     )
