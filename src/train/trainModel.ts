@@ -168,6 +168,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     learningRate: options.learningRate ?? 2e-3,
   };
   check(o, arch);
+  const workers = Math.min(options.workers ?? availableParallelism(), o.batchSize);
+  if (!Number.isInteger(workers) || workers < 1) throw invalidParameter('--workers', 'an integer ≥ 1', options.workers);
   const seed = options.seed ?? 1;
   const T = o.tileSize;
   const augment: AugmentOptions = { ...DEFAULT_AUGMENT, ...options.augment };
@@ -212,8 +214,6 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   // statistics update, and the 4-channel target (classes + valid) needs no shape match with the 3-class output.
   const optimizer = tf.train.adam(o.learningRate);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
-  const workers = Math.min(options.workers ?? availableParallelism(), o.batchSize);
-  if (!Number.isInteger(workers) || workers < 1) throw invalidParameter('--workers', 'an integer ≥ 1', options.workers);
   // Closed (workers ended) however this function exits.
   await using parallel =
     workers > 1
