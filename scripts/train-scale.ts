@@ -105,7 +105,7 @@ const result = await trainModel({
   sizeBand: { maxPx: BAND_PX },
   // Tiles from 0.12× to 1.5×: a 400 px stone lands inside the band, a 10 px one stays resolvable.
   augment: { scale: [0.12, 1.5] },
-  ...(workers > 1 ? ({ workers } as Record<string, unknown>) : {}),
+  workers,
   log,
 });
 if (!result.best) throw new Error('no checkpoint was written');

@@ -1,4 +1,5 @@
 // `photosieve train`: thin layer over trainModel.
+import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { DEFAULT_UNET_ARCHITECTURE, UPSAMPLING_KINDS } from '../segment/index.js';
@@ -27,6 +28,7 @@ interface TrainFlags {
   patience: number;
   resume: boolean;
   maxMinutes?: number;
+  workers: number;
   classWeights?: number[];
   diceWeight: number;
   sizeBand?: number;
@@ -58,6 +60,12 @@ export function trainCommand(): Command {
     .option('--pipeline-every <n>', 'run tiled inference + watershed on the validation photos every N epochs (0 = never)', parseIntOption('--pipeline-every', 0), 2)
     .option('--patience <n>', 'pipeline evaluations without improvement before stopping', parseIntOption('--patience', 1), 6)
     .option('--resume', 'continue from OUT/checkpoints/last', false)
+    .option(
+      '--workers <n>',
+      'worker threads computing each batch in parallel, each drawing its own tiles (1 = train in this thread as before; 2 on 2 cores: ~1.8x the steps per hour)',
+      parseIntOption('--workers', 1, 256),
+      availableParallelism(),
+    )
     .option('--max-minutes <m>', 'stop after this many minutes (the epoch finishes)', parsePositive('--max-minutes'))
     .option('--class-weights <w>', `cross-entropy weights: background,body,boundary[,large] (default ${DEFAULT_LOSS.classWeights.join(',')}, with --size-band 1,1,3,1)`, parseNumberList('--class-weights'))
     .option('--size-band <px>', 'train a scale-band model: particles with a b-axis above PX tile px are labelled "large" (4th class), for segment\'s image pyramid', parsePositive('--size-band'))
@@ -83,6 +91,7 @@ export function trainCommand(): Command {
         pipelineEvery: f.pipelineEvery,
         patience: f.patience,
         resume: f.resume,
+        workers: f.workers,
         maxSeconds: f.maxMinutes === undefined ? undefined : f.maxMinutes * 60,
         loss: { ...(f.classWeights ? { classWeights: f.classWeights } : {}), diceWeight: f.diceWeight },
         ...(f.sizeBand !== undefined ? { sizeBand: { maxPx: f.sizeBand } } : {}),

@@ -87,8 +87,15 @@ function bilinear(img: TrainingImage, x: number, y: number, c: number): number {
   const y1 = Math.min(y0 + 1, H - 1);
   const ax = fx - x0;
   const ay = fy - y0;
-  const p = (xx: number, yy: number): number => pixels[(yy * W + xx) * C + c]!;
-  return ((1 - ay) * ((1 - ax) * p(x0, y0) + ax * p(x1, y0)) + ay * ((1 - ax) * p(x0, y1) + ax * p(x1, y1))) / 255;
+  // No helper closure here: this runs ~10⁶ times per tile, and tsx wraps every closure in a __name() call that
+  // cost 2/3 of the tile's time.
+  const r0 = y0 * W;
+  const r1 = y1 * W;
+  const p00 = pixels[(r0 + x0) * C + c]!;
+  const p10 = pixels[(r0 + x1) * C + c]!;
+  const p01 = pixels[(r1 + x0) * C + c]!;
+  const p11 = pixels[(r1 + x1) * C + c]!;
+  return ((1 - ay) * ((1 - ax) * p00 + ax * p10) + ay * ((1 - ax) * p01 + ax * p11)) / 255;
 }
 
 function blurPass(x: Float32Array, T: number, C: number): void {

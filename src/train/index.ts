@@ -2,5 +2,6 @@
 export * from './augment.js';
 export * from './data.js';
 export * from './loss.js';
+export * from './parallel.js';
 export * from './trainModel.js';
 export * from './wasmKernels.js';

@@ -3,6 +3,7 @@
 // few epochs, early stopping on a pipeline metric, best and last checkpoints, resume, and a JSON log.
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PhotosieveError, PixelClass, invalidParameter } from '../core/index.js';
@@ -18,6 +19,7 @@ import type { TrainingImage, TrainingSource } from './data.js';
 import { loadTrainingFolder, splitByGroup } from './data.js';
 import type { LossOptions } from './loss.js';
 import { DEFAULT_LOSS, defaultClassWeights, packTarget, segmentationLoss } from './loss.js';
+import { startParallelTraining } from './parallel.js';
 import { registerWasmTrainingKernels } from './wasmKernels.js';
 
 export interface TrainOptions {
@@ -54,6 +56,11 @@ export interface TrainOptions {
   resume?: boolean;
   augment?: Partial<AugmentOptions>;
   loss?: LossOptions;
+  /**
+   * Worker threads computing each batch's gradients in parallel (at most one per tile); 1 trains in this thread.
+   * Results are deterministic for a given seed and worker count. @default the number of cores
+   */
+  workers?: number;
   /** Stop after this many seconds (the current epoch finishes). @default Infinity */
   maxSeconds?: number;
   /**
@@ -132,7 +139,7 @@ function iouOf(pred: Float32Array, targets: Uint8Array[], T: number, K: number):
   return inter.map((v, k) => (union[k]! > 0 ? v / union[k]! : NaN));
 }
 
-function batchTensors(tiles: { x: Float32Array; target: Uint8Array }[], T: number, C: number, K = 3): { x: tf.Tensor4D; y: tf.Tensor4D } {
+export function batchTensors(tiles: { x: Float32Array; target: Uint8Array }[], T: number, C: number, K = 3): { x: tf.Tensor4D; y: tf.Tensor4D } {
   const xs = new Float32Array(tiles.length * T * T * C);
   const ys = new Float32Array(tiles.length * T * T * (K + 1));
   tiles.forEach((t, b) => {
@@ -166,6 +173,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     learningRate: options.learningRate ?? 2e-3,
   };
   check(o, arch);
+  const workers = Math.min(options.workers ?? availableParallelism(), o.batchSize);
+  if (!Number.isInteger(workers) || workers < 1) throw invalidParameter('--workers', 'an integer ≥ 1', options.workers);
   const seed = options.seed ?? 1;
   const T = o.tileSize;
   const band = options.sizeBand;
@@ -219,6 +228,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   // statistics update, and the 4-channel target (classes + valid) needs no shape match with the 3-class output.
   const optimizer = tf.train.adam(o.learningRate);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
+  // Closed (workers ended) however this function exits.
+  await using parallel =
+    workers > 1
+      ? await startParallelTraining({ model, optimizer, workers, sources, tileSize: T, inputChannels: channels, augment, loss: lossOptions, seed })
+      : undefined;
+  if (parallel) log(`data-parallel: ${parallel.workers} worker threads`);
   const trainStep = (x: tf.Tensor4D, y: tf.Tensor4D): number => {
     const l = optimizer.minimize(() => lossFn(y, model.apply(x, { training: true }) as tf.Tensor), true, variables);
     const v = l!.dataSync()[0]!;
@@ -249,6 +264,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     augment,
     tfjs: tf.version.tfjs,
     backend: backend.name,
+    workers,
     ...extra,
   });
 
@@ -262,18 +278,21 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const t0 = performance.now();
     let lossSum = 0;
     for (let step = 1; step <= o.stepsPerEpoch; step++) {
-      const tiles = Array.from({ length: o.batchSize }, () => {
-        let r = rng.uniform() * totalWeight;
-        const src = sources.find((s) => (r -= s.weight) < 0) ?? sources[sources.length - 1]!;
-        return sampleTile(src.imgs[Math.floor(rng.uniform() * src.imgs.length)]!, rng, T, augment);
-      });
-      const { x, y } = batchTensors(tiles, T, channels, K);
       let loss: number;
-      try {
-        loss = trainStep(x, y);
-      } finally {
-        x.dispose();
-        y.dispose();
+      if (parallel) loss = await parallel.step((epoch - 1) * o.stepsPerEpoch + step, o.batchSize);
+      else {
+        const tiles = Array.from({ length: o.batchSize }, () => {
+          let r = rng.uniform() * totalWeight;
+          const src = sources.find((s) => (r -= s.weight) < 0) ?? sources[sources.length - 1]!;
+          return sampleTile(src.imgs[Math.floor(rng.uniform() * src.imgs.length)]!, rng, T, augment);
+        });
+        const { x, y } = batchTensors(tiles, T, channels, K);
+        try {
+          loss = trainStep(x, y);
+        } finally {
+          x.dispose();
+          y.dispose();
+        }
       }
       if (!Number.isFinite(loss)) throw new PhotosieveError('E_INPUT', `the loss became ${loss} at epoch ${epoch}, step ${step}.`, { fix: 'lower --lr' });
       lossSum += loss;

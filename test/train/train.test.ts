@@ -62,6 +62,8 @@ describe('trainModel', () => {
       valFraction: 0.34,
       pipelineEvery: 2,
       seed: 5,
+      // The single-thread path; test/train/parallel.test.ts covers workers > 1.
+      workers: 1,
     };
     const before = tf.memory().numTensors;
     const r = await trainModel(opts);
