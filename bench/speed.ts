@@ -10,7 +10,7 @@
 //   npm run bench:speed -- --engines onnxruntime --sizes 2.25 --no-headline   one engine, one size, no headline case
 //   npm run bench:speed -- --model classical --engines none    the model-free mode
 import { execFile } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir, rename, rm } from 'node:fs/promises';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
@@ -130,8 +130,16 @@ function growthExponent(rows: { megapixels: number; seconds: number }[]): number
 }
 
 /** Nominal peak FP32 FLOP/s of one core: Zen 4 (AMD EPYC family 25) issues two 256-bit FMAs per cycle = 32 FLOP. */
-function corePeakFlops(): { flops: number; basis: string } {
-  const mhz = cpus()[0]?.speed ?? 0;
+export function corePeakFlops(): { flops: number; basis: string } {
+  // os.cpus() reports speed 0 in some VMs; /proc/cpuinfo's "cpu MHz" is the nominal clock there.
+  let mhz = cpus()[0]?.speed ?? 0;
+  if (!(mhz > 0)) {
+    try {
+      mhz = Math.round(Number(/cpu MHz\s*:\s*([\d.]+)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1] ?? 0));
+    } catch {
+      mhz = 0;
+    }
+  }
   return { flops: 32 * mhz * 1e6, basis: `32 FP32 FLOP/cycle/core (2 × 256-bit FMA, AVX2/AVX-512 on Zen 4) × ${mhz} MHz nominal` };
 }
 

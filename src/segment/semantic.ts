@@ -35,9 +35,9 @@ export interface SemanticOptions {
 }
 
 /**
- * Inference tiles of 256² px (or the training tile, if larger): on 2 cores ORT took 0.36 s per MP of tile pixels
- * at 256² against 0.38 at 128² and 0.40 at 512², and 256² tiles with a 32 px overlap run 1.31× the photo's pixels
- * where 128² tiles run 1.78× (bench/results/engine-tuning.json).
+ * Inference tiles of 256² px (or the training tile, if larger): with the default model on one ORT thread, a 1500²
+ * photo's U-Net took 0.57 s per MP at 256² against 0.74 at 128², 0.82 at 512² and 0.84 at 1024² (overlaps cost
+ * 1.78× the photo's pixels at 128², and large tiles fall out of cache); bench/results/engine-tuning.json.
  */
 export const DEFAULT_INFERENCE_TILE = 256;
 
