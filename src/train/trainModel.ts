@@ -207,7 +207,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const valRng = createRandom(seed ^ 0x5eed);
   const valTiles = split.val.flatMap((im) => {
     const n = options.valTilesPerImage ?? 6;
-    return Array.from({ length: n }, (_, k) => sampleTile(im, valRng, T, NO_AUGMENT, [im.width * ((k % 3) + 0.5) / 3, im.height * (Math.floor(k / 3) % 2 + 0.5) / 2]));
+    return Array.from({ length: n }, (_, k) => sampleTile(im, valRng, T, band ? { ...NO_AUGMENT, largeAbovePx: band.maxPx } : NO_AUGMENT, [im.width * ((k % 3) + 0.5) / 3, im.height * (Math.floor(k / 3) % 2 + 0.5) / 2]));
   });
 
   const lastDir = join(options.out, 'checkpoints', 'last');
