@@ -3,3 +3,4 @@ export * from './types.js';
 export * from './errors.js';
 export * from './geometry.js';
 export * from './bins.js';
+export * from './worker.js';

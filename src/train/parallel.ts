@@ -3,12 +3,9 @@
 // its share of the batch's tiles from a stream fixed by (seed, step, tile position), computes loss and gradients
 // in training mode, and returns them with its updated batch-norm statistics; the main thread averages both and
 // applies the optimizer once. Tile k of step s is the same whatever the number of workers.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import * as tf from '@tensorflow/tfjs';
-import { PhotosieveError } from '../core/index.js';
+import { PhotosieveError, startModuleWorker } from '../core/index.js';
 import type { Random } from '../synth/random.js';
 import { createRandom } from '../synth/random.js';
 import type { AugmentOptions, Tile } from './augment.js';
@@ -77,23 +74,8 @@ export function liveTrainWorkers(): number {
 /** How long a closing worker may take to release its model before it is terminated anyway. */
 const CLOSE_TIMEOUT_MS = 10_000;
 
-function tsxApiUrl(): string {
-  // The package's `require` export of tsx/esm/api is a CJS file; its ESM twin sits beside it.
-  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const mjs = cjs.replace(/\.cjs$/, '.mjs');
-  return existsSync(mjs) ? pathToFileURL(mjs).href : 'tsx/esm/api';
-}
-
-/**
- * Node 20 applies neither `--import tsx` in a worker's execArgv nor the parent's hooks to a worker, so under tsx
- * or vitest the TypeScript entry is booted through tsx's tsImport (as the segment batch pool does).
- */
 function startWorker(workerData: TrainWorkerInit): Worker {
-  const fromSource = import.meta.url.endsWith('.ts');
-  const url = new URL(fromSource ? './trainWorker.ts' : './trainWorker.js', import.meta.url);
-  if (!fromSource) return new Worker(url, { workerData });
-  const boot = `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(import.meta.url)}))`;
-  return new Worker(boot, { eval: true, workerData });
+  return startModuleWorker(import.meta.url, 'trainWorker', workerData);
 }
 
 function shared<A extends Uint8Array | Int32Array | Float32Array>(a: A): A {

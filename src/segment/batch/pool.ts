@@ -1,11 +1,8 @@
 // Worker-thread pool: N workers, each holding one segmenter, pulling images from a shared queue. A worker that
 // dies mid-image fails that image only (reported) and is replaced; a worker that cannot start fails the run.
-import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
-import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { PhotosieveError } from '../../core/index.js';
+import { PhotosieveError, startModuleWorker, workerEntryOf } from '../../core/index.js';
 import type { FromWorker, Leftovers, SegmenterInfo, ToWorker, WorkerInit } from './protocol.js';
 import type { ImageJob, ImageResult } from './types.js';
 
@@ -13,28 +10,13 @@ export function defaultWorkers(): number {
   return availableParallelism();
 }
 
-/**
- * The worker entry beside this file: worker.js in dist; worker.ts under tsx or vitest. Node 20 applies neither
- * `--import tsx` in a worker's execArgv nor the parent's hooks to a worker, so a TypeScript worker is booted
- * through tsx's tsImport, which registers the loader inside the thread first.
- */
+/** The worker entry beside this file: worker.js in dist; worker.ts (booted through tsx) under tsx or vitest. */
 export function workerEntry(): { url: URL; fromSource: boolean } {
-  const fromSource = import.meta.url.endsWith('.ts');
-  return { url: new URL(fromSource ? './worker.ts' : './worker.js', import.meta.url), fromSource };
-}
-
-function tsxApiUrl(): string {
-  // The package's `require` export of tsx/esm/api is a CJS file; its ESM twin sits beside it.
-  const cjs = createRequire(import.meta.url).resolve('tsx/esm/api');
-  const mjs = cjs.replace(/\.cjs$/, '.mjs');
-  return existsSync(mjs) ? pathToFileURL(mjs).href : 'tsx/esm/api';
+  return workerEntryOf(import.meta.url, 'worker');
 }
 
 function startWorker(workerData: WorkerInit): Worker {
-  const { url, fromSource } = workerEntry();
-  if (!fromSource) return new Worker(url, { workerData });
-  const boot = `import(${JSON.stringify(tsxApiUrl())}).then((tsx) => tsx.tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(import.meta.url)}))`;
-  return new Worker(boot, { eval: true, workerData });
+  return startModuleWorker(import.meta.url, 'worker', workerData);
 }
 
 export interface PoolCallbacks {
