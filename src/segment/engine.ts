@@ -4,6 +4,7 @@
 import { availableParallelism } from 'node:os';
 import type { BackendInfo, BackendName } from './backendNames.js';
 import { AUTO_LADDER, forcedBackend, isTfjsBackend, reason, unavailableBackend } from './backendNames.js';
+import { PhotosieveError } from '../core/index.js';
 import type { ModelMeta } from './modelMeta.js';
 
 export interface TileEngine {
@@ -73,5 +74,5 @@ export async function openEngine(dir: string, meta: ModelMeta, options: EngineOp
       skipped.push(`${name}: ${reason(err, true)}`);
     }
   }
-  throw unavailableBackend('wasm', new Error(skipped.join('; ')));
+  throw new PhotosieveError('E_INPUT', `no inference engine could start (${skipped.join('; ')}).`, { file: dir, fix: 'reinstall dependencies with `npm ci`' });
 }
