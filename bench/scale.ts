@@ -135,6 +135,8 @@ async function main(): Promise<void> {
       segmenter: { type: 'string', default: '{}' },
       workers: { type: 'string', default: String(availableParallelism()) },
       label: { type: 'string', default: '' },
+      // The real photos scripts/train-scale.ts never trains on, reported apart as well as pooled with the rest.
+      'real-heldout': { type: 'string', default: 'IMG_5208,20230511_132710955,barton_creek,torrey_pines_beach' },
     },
   });
   const factors = values.factors.split(',').map(Number);
@@ -176,11 +178,15 @@ async function main(): Promise<void> {
       });
       if (report.failed > 0) throw new Error(report.results.map((r) => r.error).filter(Boolean).join('\n'));
       const pooled: { minorPx: number; outcome: SizeOutcome }[] = [];
+      const pooledHeldOut: { minorPx: number; outcome: SizeOutcome }[] = [];
+      const heldOut = new Set(values['real-heldout'].split(','));
       const perPhoto = new Map<string, { pred: Sized[]; truth: Sized[] }>();
       for (const stem of stems) {
         const truth = await readInstancePng(join(dir, 'truth', `${stem}.png`));
         const pred = await readInstancePng(join(segOut, 'instances', `${stem}.png`));
-        pooled.push(...sizeRecall(truth, pred).particles);
+        const scored = sizeRecall(truth, pred).particles;
+        pooled.push(...scored);
+        if (set.name === 'real' && heldOut.has(stem)) pooledHeldOut.push(...scored);
         const sized = (m: InstanceMap): Sized[] => measureParticles(m).map((p) => ({ minorPx: p.minorPx, majorPx: p.majorPx, touchesEdge: p.touchesEdge }));
         perPhoto.set(stem, { pred: sized(pred), truth: sized(truth) });
       }
@@ -193,6 +199,7 @@ async function main(): Promise<void> {
         megapixels: round(mp, 2),
         secondsPerMP: round(stageMs / 1000 / mp, 3),
         octaves: octaves.map((o: OctaveRecall) => ({ ...o, recall: round(o.recall), splitRate: round(o.n ? o.split / o.n : NaN), mergeRate: round(o.n ? o.merged / o.n : NaN) })),
+        ...(pooledHeldOut.length ? { octavesHeldOut: octavesOf(pooledHeldOut).map((o) => ({ ...o, recall: round(o.recall) })), heldOutPhotos: [...heldOut] } : {}),
         backend: report.info?.backend?.name,
       });
       process.stdout.write(`${set.name} ×${factor}: ${octaves.map((o) => `${o.lo}-${o.hi}px ${o.n ? `${(100 * o.recall).toFixed(0)}% (n ${o.n}, merged ${o.merged}, split ${o.split})` : '-'}`).join(' | ')}\n`);
