@@ -19,7 +19,7 @@ import { measureParticles, octavesOf, sizeRecall, weightedPercentile } from '../
 import type { InstanceMap } from '../src/core/index.js';
 import { readImage, readInstancePng, writeInstancePng, writeJsonAtomic } from '../src/io/index.js';
 import type { SegmenterOptions } from '../src/segment/index.js';
-import { runSegmentBatch } from '../src/segment/index.js';
+import { runSegmentBatch, scaleNearest } from '../src/segment/index.js';
 import type { LookName } from '../src/synth/index.js';
 import { runSynth } from '../src/synth/index.js';
 import { renderScaleChart } from './scale/chart.js';
@@ -76,18 +76,6 @@ async function realSet(): Promise<PhotoSet | undefined> {
   return { name: 'real', photos, note: `${photos.length} real photos of ../shared/data/segmenteverygrain (labels: instances_full; fines are often unlabelled, mm/px known for barton_creek only: elsewhere sizes are in px at 1×)` };
 }
 
-/** Nearest-neighbour rescale of an instance map (ids are labels, never interpolated). */
-function rescaleInstances(map: InstanceMap, width: number, height: number): InstanceMap {
-  const out = new Int32Array(width * height);
-  const sx = map.width / width;
-  const sy = map.height / height;
-  for (let i = 0; i < height; i++) {
-    const si = Math.min(map.height - 1, Math.floor((i + 0.5) * sy));
-    for (let j = 0; j < width; j++) out[i * width + j] = map.data[si * map.width + Math.min(map.width - 1, Math.floor((j + 0.5) * sx))]!;
-  }
-  return { width, height, data: out };
-}
-
 /** Writes the rescaled photo (Lanczos, as a camera of that resolution would roughly see it) and its truth. */
 async function prepare(set: PhotoSet, factor: number): Promise<{ dir: string; stems: string[] }> {
   const dir = join(WORK, `${set.name}-x${factor}`);
@@ -103,7 +91,8 @@ async function prepare(set: PhotoSet, factor: number): Promise<{ dir: string; st
     const raster = await readImage(p.image);
     const rgb = sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels as 1 | 3 | 4 } });
     await writeFile(img, await rgb.resize(w, h, { kernel: 'lanczos3', fit: 'fill' }).png({ compressionLevel: 1 }).toBuffer());
-    await writeInstancePng(tru, rescaleInstances(truth, w, h));
+    // Ids are labels: nearest-neighbour, never interpolated (the same sampling segment's --resize uses).
+    await writeInstancePng(tru, { width: w, height: h, data: scaleNearest(truth.data, truth.width, truth.height, w, h, (n) => new Int32Array(n)) });
   }
   return { dir, stems: set.photos.map((p) => p.stem) };
 }

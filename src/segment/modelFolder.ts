@@ -1,13 +1,12 @@
 // Model folders (model.json + weights.bin + model.onnx + meta.json) read and written with fs, since tfjs's file://
 // handler needs tfjs-node, which is optional. The layers part is tfjs's own layout, so tfjs-node and browsers can
 // load it too; model.onnx is its ONNX export for onnxruntime, rewritten whenever the weights are.
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PhotosieveError } from '../core/index.js';
 import { writeFileAtomic, writeJsonAtomic } from '../io/index.js';
 import type { ModelMeta } from './modelMeta.js';
-import { MODEL_FILES, parseModelMeta, sourceHashOf, weightPaths } from './modelMeta.js';
+import { MODEL_FILES, readLayersFiles, readModelMeta, sourceHashOf } from './modelMeta.js';
 import type { ExportSummary, WeightSpec } from './onnxExport.js';
 import { layersToOnnx } from './onnxExport.js';
 import { buildUnet } from './unet.js';
@@ -84,85 +83,37 @@ export interface ExportResult extends Omit<ExportSummary, 'bytes'> {
  * The ONNX file carries the SHA-256 of its sources, so a later retrain without export is detected at load.
  */
 export async function exportModelFolder(dir: string): Promise<ExportResult> {
-  const metaFile = join(dir, MODEL_FILES.meta);
-  const meta = parseModelMeta((await readIn(dir, MODEL_FILES.meta)).toString('utf8'), metaFile);
-  const topologyFile = join(dir, MODEL_FILES.topology);
-  const topologyBytes = await readIn(dir, MODEL_FILES.topology);
-  let json: unknown;
-  try {
-    json = JSON.parse(topologyBytes.toString('utf8'));
-  } catch (cause) {
-    throw new PhotosieveError('E_INPUT', 'model.json is not valid JSON.', { file: topologyFile, fix: 'restore the model folder', cause });
-  }
-  if (!topologySchemaCheck(json)) {
-    throw new PhotosieveError('E_INPUT', 'model.json is not a TensorFlow.js layers model.', { file: topologyFile, fix: 'restore the model folder' });
-  }
-  const paths = weightPaths(json);
-  const weights = await Promise.all(paths.map((p) => readIn(dir, p)));
+  const meta = await readModelMeta(dir);
+  const f = await readLayersFiles(dir);
   let summary: ExportSummary;
   try {
     summary = layersToOnnx({
-      modelTopology: json.modelTopology,
-      weightSpecs: json.weightsManifest.flatMap((g) => g.weights),
-      weightData: Buffer.concat(weights),
-      sourceSha256: sourceHashOf(topologyBytes, weights),
+      modelTopology: f.modelTopology,
+      weightSpecs: f.weightSpecs,
+      weightData: Buffer.concat(f.weights),
+      sourceSha256: sourceHashOf(f.topologyBytes, f.weights),
       producerVersion: producerVersion(),
     });
   } catch (err) {
-    if (err instanceof PhotosieveError) throw new PhotosieveError(err.code, err.message, { file: topologyFile, fix: err.fix, cause: err });
+    if (err instanceof PhotosieveError) throw new PhotosieveError(err.code, err.message, { file: f.topologyFile, fix: err.fix, cause: err });
     throw err;
   }
   const file = join(dir, MODEL_FILES.onnx);
   await writeFileAtomic(file, summary.bytes);
-  await writeJsonAtomic(metaFile, { ...meta, files: filesOf(paths) });
+  await writeJsonAtomic(join(dir, MODEL_FILES.meta), { ...meta, files: filesOf(f.weightPaths) });
   const { bytes, ...rest } = summary;
   return { ...rest, file, bytes: bytes.byteLength };
 }
 
-async function readIn(dir: string, name: string): Promise<Buffer> {
-  const file = join(dir, name);
-  try {
-    return await readFile(file);
-  } catch (cause) {
-    throw new PhotosieveError('E_INPUT', `the model folder has no readable ${name}.`, {
-      file,
-      fix: 'pass --model DIR with a folder holding model.json, weights.bin and meta.json (or --model classical)',
-      cause,
-    });
-  }
-}
-
-const topologySchemaCheck = (json: unknown): json is {
-  modelTopology: object;
-  weightsManifest: { paths: string[]; weights: tf.io.WeightsManifestEntry[] }[];
-} =>
-  typeof json === 'object' &&
-  json !== null &&
-  'modelTopology' in json &&
-  'weightsManifest' in json &&
-  Array.isArray(json.weightsManifest);
-
 /** Loads a model folder and checks that the network matches its meta.json. */
 export async function loadModelFolder(dir: string): Promise<LoadedModel> {
-  const meta = parseModelMeta((await readIn(dir, MODEL_FILES.meta)).toString('utf8'), join(dir, MODEL_FILES.meta));
-  const topologyFile = join(dir, MODEL_FILES.topology);
-  let topology: unknown;
-  try {
-    topology = JSON.parse((await readIn(dir, MODEL_FILES.topology)).toString('utf8'));
-  } catch (cause) {
-    if (cause instanceof PhotosieveError) throw cause;
-    throw new PhotosieveError('E_INPUT', 'model.json is not valid JSON.', { file: topologyFile, fix: 'restore the model folder', cause });
-  }
-  if (!topologySchemaCheck(topology)) {
-    throw new PhotosieveError('E_INPUT', 'model.json is not a TensorFlow.js layers model.', { file: topologyFile, fix: 'restore the model folder' });
-  }
-  const specs = topology.weightsManifest.flatMap((g) => g.weights);
-  const parts = await Promise.all(topology.weightsManifest.flatMap((g) => g.paths).map((p) => readIn(dir, p)));
+  const meta = await readModelMeta(dir);
+  const { topologyFile, modelTopology, weightSpecs, weights: parts } = await readLayersFiles(dir);
   const weights = Buffer.concat(parts);
   let model: tf.LayersModel;
   try {
     model = await tf.loadLayersModel(
-      tf.io.fromMemory({ modelTopology: topology.modelTopology, weightSpecs: specs, weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }),
+      tf.io.fromMemory({ modelTopology, weightSpecs: weightSpecs as tf.io.WeightsManifestEntry[], weightData: weights.buffer.slice(weights.byteOffset, weights.byteOffset + weights.byteLength) }),
     );
   } catch (cause) {
     throw new PhotosieveError('E_INPUT', `the weights do not load (${(cause as Error).message.split('\n')[0]}).`, {

@@ -111,18 +111,54 @@ export function parseModelMeta(text: string, file: string): ModelMeta {
 
 /** Reads and validates a folder's meta.json (no TensorFlow.js needed). */
 export async function readModelMeta(dir: string): Promise<ModelMeta> {
-  const file = join(dir, MODEL_FILES.meta);
-  let text: string;
+  return parseModelMeta((await readModelFile(dir, MODEL_FILES.meta)).toString('utf8'), join(dir, MODEL_FILES.meta));
+}
+
+/** One file of a model folder; a missing or unreadable one is one line naming it and what a folder holds. */
+export async function readModelFile(dir: string, name: string): Promise<Buffer> {
+  const file = join(dir, name);
   try {
-    text = await readFile(file, 'utf8');
+    return await readFile(file);
   } catch (cause) {
-    throw new PhotosieveError('E_INPUT', `the model folder has no readable ${MODEL_FILES.meta}.`, {
+    throw new PhotosieveError('E_INPUT', `the model folder has no readable ${name}.`, {
       file,
       fix: 'pass --model DIR with a folder holding model.json, weights.bin and meta.json (or --model classical)',
       cause,
     });
   }
-  return parseModelMeta(text, file);
+}
+
+/** The tfjs layers part of a model folder as bytes and parsed manifest (no tfjs needed to read it). */
+export interface LayersFiles {
+  topologyFile: string;
+  /** model.json exactly as stored (the ONNX source hash covers these bytes). */
+  topologyBytes: Buffer;
+  modelTopology: object;
+  weightSpecs: { name: string; shape: number[]; dtype: string }[];
+  /** The weight files' names (relative to the folder) and contents, in manifest order. */
+  weightPaths: string[];
+  weights: Buffer[];
+}
+
+/** Reads model.json and the weight files it lists; errors name the file and the fix. */
+export async function readLayersFiles(dir: string): Promise<LayersFiles> {
+  const topologyFile = join(dir, MODEL_FILES.topology);
+  const topologyBytes = await readModelFile(dir, MODEL_FILES.topology);
+  let json: unknown;
+  try {
+    json = JSON.parse(topologyBytes.toString('utf8'));
+  } catch (cause) {
+    throw new PhotosieveError('E_INPUT', 'model.json is not valid JSON.', { file: topologyFile, fix: 'restore the model folder', cause });
+  }
+  const manifest = (json as { modelTopology?: unknown; weightsManifest?: unknown } | null)?.weightsManifest;
+  const modelTopology = (json as { modelTopology?: unknown } | null)?.modelTopology;
+  if (typeof modelTopology !== 'object' || modelTopology === null || !Array.isArray(manifest)) {
+    throw new PhotosieveError('E_INPUT', 'model.json is not a TensorFlow.js layers model.', { file: topologyFile, fix: 'restore the model folder' });
+  }
+  const weightSpecs = (manifest as { weights?: LayersFiles['weightSpecs'] }[]).flatMap((g) => g.weights ?? []);
+  const paths = weightPaths(json);
+  const weights = await Promise.all(paths.map((p) => readModelFile(dir, p)));
+  return { topologyFile, topologyBytes, modelTopology, weightSpecs, weightPaths: paths, weights };
 }
 
 /** The weight files model.json lists (tfjs's weightsManifest paths), in order. */
@@ -143,9 +179,8 @@ export function sourceHashOf(topologyBytes: Uint8Array, weights: Uint8Array[]): 
 /** The source hash of a folder's current model.json and weights (undefined when they cannot be read). */
 export async function modelSourceHash(dir: string): Promise<string | undefined> {
   try {
-    const topology = await readFile(join(dir, MODEL_FILES.topology));
-    const weights = await Promise.all(weightPaths(JSON.parse(topology.toString('utf8'))).map((p) => readFile(join(dir, p))));
-    return sourceHashOf(topology, weights);
+    const f = await readLayersFiles(dir);
+    return sourceHashOf(f.topologyBytes, f.weights);
   } catch {
     return undefined;
   }

@@ -152,10 +152,11 @@ export function batchTensors(tiles: { x: Float32Array; target: Uint8Array }[], T
 /** Whole-photo pipeline scores on validation images (probabilities → watershed → instances). */
 export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, images: readonly TrainingImage[]): Promise<PipelineScore> {
   const scorer = new SegmentationScorer();
+  const engine = tfjsEngine(model, await initBackend(), meta.inputChannels, false);
   for (const im of images) {
     const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };
     // A scale-band model is scored as segment runs it: through the image pyramid.
-    const { probabilities: probs } = await predictMultiscale(tfjsEngine(model, await initBackend(), meta.inputChannels, false), meta, raster);
+    const { probabilities: probs } = await predictMultiscale(engine, meta, raster);
     const pred = await probabilitiesToInstances(probs, {}, im.valid);
     scorer.add({ truth: { width: im.width, height: im.height, data: im.instances }, pred, valid: im.valid });
   }

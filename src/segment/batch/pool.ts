@@ -58,23 +58,20 @@ export function runPool(jobs: ImageJob[], init: WorkerInit, workers: number, cal
       else if (info === undefined) reject(new Error('no worker started'));
       else resolve({ results: jobs.map((j) => results.get(j.index)!), info, leftovers: slots.map((s) => s.last) });
     };
-    let closing = false;
-    const checkDone = (): void => {
-      if (queue.length > 0 || results.size < jobs.length || closing) return;
-      closing = true;
-      // Each worker releases its engine (the ONNX session, the tfjs model) and reports; then the pool ends.
-      for (const s of slots) s.worker.postMessage({ type: 'close' } satisfies ToWorker);
-      const timer = setTimeout(finish, CLOSE_TIMEOUT_MS);
-      const wait = (): void => {
-        if (slots.every((s) => s.closed)) {
-          clearTimeout(timer);
-          finish();
-        }
-      };
-      closedListener = wait;
-      wait();
+    // Set once every job is done and the workers were asked to close: they release their engine (the ONNX
+    // session, the tfjs model) and report, and the pool ends when all have, or when this timer fires.
+    let closeTimer: NodeJS.Timeout | undefined;
+    const finishIfClosed = (): void => {
+      if (closeTimer === undefined || !slots.every((s) => s.closed)) return;
+      clearTimeout(closeTimer);
+      finish();
     };
-    let closedListener: (() => void) | undefined;
+    const checkDone = (): void => {
+      if (queue.length > 0 || results.size < jobs.length || closeTimer !== undefined) return;
+      for (const s of slots) s.worker.postMessage({ type: 'close' } satisfies ToWorker);
+      closeTimer = setTimeout(finish, CLOSE_TIMEOUT_MS);
+      finishIfClosed();
+    };
     const next = (slot: Slot): void => {
       const job = queue.shift();
       slot.job = job;
@@ -101,7 +98,7 @@ export function runPool(jobs: ImageJob[], init: WorkerInit, workers: number, cal
           case 'closed':
             slot.last = { tensors: message.tensors, mats: message.mats, sessions: message.sessions };
             slot.closed = true;
-            closedListener?.();
+            finishIfClosed();
             break;
           case 'result':
             slot.last = { tensors: message.tensors, mats: message.mats, sessions: message.sessions };
