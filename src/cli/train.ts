@@ -26,6 +26,8 @@ interface TrainFlags {
   valImages?: string[];
   pipelineEvery: number;
   patience: number;
+  lrDecay?: number;
+  lrDecayAfter: number;
   resume: boolean;
   maxMinutes?: number;
   workers: number;
@@ -59,6 +61,8 @@ export function trainCommand(): Command {
     .option('--val-images <names>', 'validation images by name (their groups are held out)', parseListOption)
     .option('--pipeline-every <n>', 'run tiled inference + watershed on the validation photos every N epochs (0 = never)', parseIntOption('--pipeline-every', 0), 2)
     .option('--patience <n>', 'pipeline evaluations without improvement before stopping', parseIntOption('--patience', 1), 6)
+    .option('--lr-decay <x>', 'multiply the learning rate by X (0-1) when the pipeline F1 has not improved for --lr-decay-after evaluations', parsePositive('--lr-decay'))
+    .option('--lr-decay-after <n>', 'evaluations without improvement before the rate decays', parseIntOption('--lr-decay-after', 1), 3)
     .option('--resume', 'continue from OUT/checkpoints/last', false)
     .option(
       '--workers <n>',
@@ -90,6 +94,7 @@ export function trainCommand(): Command {
         valImages: f.valImages,
         pipelineEvery: f.pipelineEvery,
         patience: f.patience,
+        ...(f.lrDecay !== undefined ? { lrDecay: { factor: f.lrDecay, after: f.lrDecayAfter, min: f.lr / 64 } } : {}),
         resume: f.resume,
         workers: f.workers,
         maxSeconds: f.maxMinutes === undefined ? undefined : f.maxMinutes * 60,

@@ -50,8 +50,14 @@ export interface TrainOptions {
   valTilesPerImage?: number;
   /** Run the whole pipeline on the validation photos every N epochs (0 = never). @default 2 */
   pipelineEvery?: number;
-  /** Epochs without improvement of the selection metric before stopping. @default 6 */
+  /** Pipeline evaluations without improvement of the selection metric before stopping. @default 6 */
   patience?: number;
+  /**
+   * Learning rate on a plateau: after `after` pipeline evaluations without a new best, the rate is multiplied by
+   * `factor` (not below `min`) and the count starts again. The rate in force is recorded per epoch, so a resumed run
+   * continues with it. @default none (a constant rate)
+   */
+  lrDecay?: { factor: number; after: number; min?: number };
   /** Continue from checkpoints/last. @default false */
   resume?: boolean;
   augment?: Partial<AugmentOptions>;
@@ -95,6 +101,8 @@ export interface EpochRecord {
   /** The value early stopping watches: pipeline F1 when measured this epoch, else mean body/boundary IoU. */
   selection: number;
   best: boolean;
+  /** The learning rate this epoch trained with (absent in logs written before plateau decay existed). */
+  learningRate?: number;
 }
 
 export interface TrainResult {
@@ -115,6 +123,22 @@ function check(options: Required<Pick<TrainOptions, 'tileSize' | 'batchSize' | '
   }
   if (!(options.epochs >= 1) || !(options.stepsPerEpoch >= 1)) throw invalidParameter('--epochs/--steps', 'at least 1', `${options.epochs}/${options.stepsPerEpoch}`);
   if (!(options.learningRate > 0)) throw invalidParameter('--lr', 'a positive number', options.learningRate);
+}
+
+function checkDecay(decay: TrainOptions['lrDecay']): void {
+  if (!decay) return;
+  if (!(decay.factor > 0 && decay.factor < 1)) throw invalidParameter('--lr-decay', 'a factor between 0 and 1 (exclusive)', decay.factor);
+  if (!Number.isInteger(decay.after) || decay.after < 1) throw invalidParameter('--lr-decay-after', 'an integer ≥ 1', decay.after);
+  if (decay.min !== undefined && !(decay.min >= 0)) throw invalidParameter('--lr-min', 'a number ≥ 0', decay.min);
+}
+
+/**
+ * The learning rate after an evaluation under plateau decay: `rate` times the factor once `sinceImprovement`
+ * evaluations (since the best or the last decay) reach `after`, never below `min`; otherwise `rate` unchanged.
+ */
+export function plateauRate(rate: number, sinceImprovement: number, decay: TrainOptions['lrDecay']): number {
+  if (!decay || sinceImprovement < decay.after) return rate;
+  return Math.max(decay.min ?? 0, rate * decay.factor);
 }
 
 /** Per-class IoU of the arg-max over valid pixels, for K classes. */
@@ -174,6 +198,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     learningRate: options.learningRate ?? 2e-3,
   };
   check(o, arch);
+  checkDecay(options.lrDecay);
   const workers = Math.min(options.workers ?? availableParallelism(), o.batchSize);
   if (!Number.isInteger(workers) || workers < 1) throw invalidParameter('--workers', 'an integer ≥ 1', options.workers);
   const seed = options.seed ?? 1;
@@ -228,6 +253,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   // A plain minimize loop (what tf.layers' fit does inside): the model runs in training mode, so batch-norm
   // statistics update, and the 4-channel target (classes + valid) needs no shape match with the 3-class output.
   const optimizer = tf.train.adam(o.learningRate);
+  // tfjs keeps the rate in a protected field that each step reads; plateau decay and resume set it there.
+  const setRate = (rate: number): void => {
+    (optimizer as unknown as { learningRate: number }).learningRate = rate;
+  };
+  let rate = epochs.at(-1)?.learningRate ?? o.learningRate;
+  setRate(rate);
   const variables = model.trainableWeights.map((w) => w.read() as tf.Variable);
   // Closed (workers ended) however this function exits.
   await using parallel =
@@ -272,7 +303,10 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const started = performance.now();
   const patience = options.patience ?? 6;
   let best = epochs.filter((e) => e.best).pop();
-  let sinceBest = best ? epochs.length - best.epoch : 0;
+  // Pipeline evaluations since the best epoch (what patience counts), so a resumed run stops where it would have.
+  const evaluationsSince = (from: number): number => epochs.filter((e) => e.epoch > from && e.pipeline).length;
+  let sinceBest = best ? evaluationsSince(best.epoch) : 0;
+  let sinceDecay = best ? evaluationsSince(Math.max(best.epoch, epochs.findLast((e, k) => k > 0 && e.learningRate !== epochs[k - 1]!.learningRate)?.epoch ?? 0)) : 0;
   let stoppedEarly = false;
   const firstEpoch = epochs.length + 1;
   for (let epoch = firstEpoch; epoch <= o.epochs; epoch++) {
@@ -334,6 +368,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       iou: { background: iou[0]!, body: iou[1]!, boundary: iou[2]!, ...(K === 4 ? { large: iou[3]! } : {}) },
       selection: (iou[1]! + iou[2]!) / 2,
       best: false,
+      learningRate: rate,
     };
     const pipelineEvery = options.pipelineEvery ?? 2;
     const last = epoch === o.epochs;
@@ -347,13 +382,24 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       record.best = true;
       best = record;
       sinceBest = 0;
+      sinceDecay = 0;
       await saveModelFolder(options.out, model, meta(card({ epoch, validationMetrics: record, seconds: (performance.now() - started) / 1000 })));
-    } else if (record.pipeline) sinceBest += 1;
+    } else if (record.pipeline) {
+      sinceBest += 1;
+      sinceDecay += 1;
+    }
     epochs.push(record);
     await saveModelFolder(lastDir, model, meta(card({ epoch, validationMetrics: record })));
     await writeJsonAtomic(logFile, { epochs });
     const pl = record.pipeline ? `, pipeline F1 ${record.pipeline.f1.toFixed(3)} (labelled ${record.pipeline.f1Labelled.toFixed(3)}), 5-bin RMSE ${record.pipeline.rmse5.toFixed(4)}` : '';
     log(`epoch ${epoch}: loss ${record.trainLoss.toFixed(4)}, val ${valLoss.toFixed(4)}, IoU body ${iou[1]!.toFixed(3)} boundary ${iou[2]!.toFixed(3)}${K === 4 ? ` large ${iou[3]!.toFixed(3)}` : ''}${pl}${record.best ? ' *' : ''} (${record.seconds.toFixed(0)} s)`);
+    const next = plateauRate(rate, sinceDecay, options.lrDecay);
+    if (next !== rate) {
+      rate = next;
+      setRate(rate);
+      sinceDecay = 0;
+      log(`learning rate ${rate.toExponential(2)}: no better pipeline F1 for ${options.lrDecay!.after} evaluations`);
+    }
     if (sinceBest >= patience) {
       stoppedEarly = true;
       log(`early stop: no better ${record.pipeline ? 'pipeline F1' : 'IoU'} for ${patience} evaluations`);

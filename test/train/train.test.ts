@@ -1,7 +1,7 @@
 // A short training run on a tiny synthetic set: the loss goes down, the model folder is complete and loadable,
 // resume continues the log, augmentation keeps labels and pixels together, and no tensor is left behind.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,7 @@ import { PixelClass } from '../../src/core/index.js';
 import { loadModelFolder } from '../../src/segment/index.js';
 import { runSynth } from '../../src/synth/index.js';
 import { createRandom } from '../../src/synth/random.js';
-import { DEFAULT_AUGMENT, NO_AUGMENT, loadTrainingFolder, sampleTile, trainModel } from '../../src/train/index.js';
+import { DEFAULT_AUGMENT, NO_AUGMENT, loadTrainingFolder, plateauRate, sampleTile, trainModel } from '../../src/train/index.js';
 import type { EpochRecord } from '../../src/train/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -82,5 +82,20 @@ describe('trainModel', () => {
     expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5]);
     const log = JSON.parse(await readFile(join(out, 'train-log.json'), 'utf8')) as { epochs: EpochRecord[] };
     expect(log.epochs).toHaveLength(5);
+    // Every epoch records its learning rate, and a resumed run continues with the last one (as after a decay).
+    expect(log.epochs.every((e) => e.learningRate === 1e-2)).toBe(true);
+    log.epochs.at(-1)!.learningRate = 2.5e-3;
+    await writeFile(join(out, 'train-log.json'), JSON.stringify(log));
+    const decayed = await trainModel({ ...opts, epochs: 6, resume: true });
+    expect(decayed.epochs.at(-1)!.learningRate).toBe(2.5e-3);
   }, 120_000);
+
+  it('decays the learning rate on a plateau of evaluations, not below its floor', async () => {
+    const decay = { factor: 0.5, after: 2, min: 1e-4 };
+    expect(plateauRate(1e-3, 1, decay)).toBe(1e-3);
+    expect(plateauRate(1e-3, 2, decay)).toBe(5e-4);
+    expect(plateauRate(1.5e-4, 3, decay)).toBe(1e-4);
+    expect(plateauRate(1e-3, 99, undefined)).toBe(1e-3);
+    await expect(trainModel({ data: [{ dir: join(dir, 'synth'), weight: 1 }], out: join(dir, 'x'), lrDecay: { factor: 1.5, after: 2 } })).rejects.toThrow(/--lr-decay/);
+  });
 });
