@@ -30,6 +30,9 @@ export const DEFAULT_BIN_SPEC: Omit<BinSpec, 'edges' | 'unit'> = { measure: 'min
 
 export const PERCENTILES = [10, 16, 50, 84, 90] as const;
 
+/** Share of the particle area below the detection limit above which a distribution carries a warning. */
+export const UNMEASURED_WARNING = 0.05;
+
 export interface SizeDistribution {
   /** Weighted fraction per bin, summing to 1; all NaN when no particle was measurable. */
   fractions: number[];
@@ -163,13 +166,20 @@ export function distributionOf(items: readonly SizedItem[], spec: BinSpec, scale
       `the smallest bin ends at ${firstEdgePx.toFixed(1)} px, near the detection limit of ${spec.minSizePx} px: its fraction is unreliable`,
     );
   }
+  const unmeasuredFraction = totalArea > 0 ? unmeasuredArea / totalArea : 0;
+  if (unmeasuredFraction > UNMEASURED_WARNING) {
+    const limit = spec.unit === 'mm' && scale !== undefined ? `${(spec.minSizePx * scale).toPrecision(3)} mm (${spec.minSizePx.toPrecision(3)} px)` : `${spec.minSizePx.toPrecision(3)} px`;
+    warnings.push(
+      `${(100 * unmeasuredFraction).toFixed(1)} % of the particle area is in particles below the detection limit of ${limit}: reported as unmeasured, not in the vector (a finer mm/px resolves them)`,
+    );
+  }
   const d = Object.fromEntries(PERCENTILES.map((q) => [`d${q}`, empty ? NaN : weightedPercentile(used, q)])) as SizeDistribution['d'];
   return {
     fractions: bins.map((b) => (empty ? NaN : b / total)),
     d,
     n,
     nEdge,
-    unmeasured: { count: unmeasuredCount, areaFraction: totalArea > 0 ? unmeasuredArea / totalArea : 0 },
+    unmeasured: { count: unmeasuredCount, areaFraction: unmeasuredFraction },
     empty,
     warnings,
   };

@@ -9,6 +9,8 @@ import { DEFAULT_MAX_PIXELS } from '../io/index.js';
 import type { BatchReport, MeasureOptions, OverlayKind } from '../segment/batch/index.js';
 // types.ts only: the batch runner itself (TensorFlow.js, OpenCV.js) is imported when the command runs.
 import { DEFAULT_OVERLAYS, OVERLAY_KINDS } from '../segment/batch/types.js';
+import { readModelMeta } from '../segment/modelMeta.js';
+import { resolveModelOption } from '../segment/modelLocation.js';
 import { expandInputs, formatTable, parseIntOption, parsePositive, progressBar } from './common.js';
 import type { BinFlags } from './measure.js';
 import { addBinOptions, binSpecFromFlags } from './measure.js';
@@ -120,12 +122,19 @@ export function segmentCommand(): Command {
         'Images whose outputs exist are skipped (an interrupted run resumes); --force redoes them.\n' +
         'Exit code 1 when any image failed (each is reported in one line); the others are still written.',
     )
-  return addBinOptions(cmd).action(async (images: string[], flags: SegmentFlags) => {
+  return addBinOptions(cmd).action(async (images: string[], flags: SegmentFlags, command: Command) => {
       const roi = parseRoi(flags.roi);
       const files = await expandInputs(images, IMAGE_EXTENSIONS);
       // Without --scale and --bins there are no bin edges to use: particle tables only, no histograms.csv.
       // --min-size is in mm with a scale: the detection limit travels as px in the bin spec.
       if (flags.minSize !== undefined) flags.minSizePx = flags.scale === undefined ? flags.minSize : flags.minSize / flags.scale;
+      // Unless the user set one, a scale-band model's own detection limit (meta.json sizeBand.minPx): particles
+      // it cannot resolve are reported as unmeasured rather than binned as whatever they merged into.
+      else if (command.getOptionValueSource('minSizePx') === 'default') {
+        const modelDir = resolveModelOption(flags.model);
+        const band = modelDir === 'classical' ? undefined : (await readModelMeta(modelDir)).sizeBand;
+        if (band?.minPx !== undefined) flags.minSizePx = band.minPx;
+      }
       const maxSizePx = flags.maxSize === undefined ? undefined : flags.scale === undefined ? flags.maxSize : flags.maxSize / flags.scale;
       const spec = flags.scale === undefined && flags.bins === undefined ? undefined : binSpecFromFlags(flags);
       if (flags.truth !== undefined && !spec) {

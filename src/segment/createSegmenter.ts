@@ -1,11 +1,8 @@
 // The segmenter factory: one object per process or worker holding the loaded model (or classical mode), with
 // segment(raster) → instances and dispose(). Config is validated here once, before any photo is read.
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { availableParallelism } from 'node:os';
-import { fileURLToPath } from 'node:url';
 import type { InstanceMap, Raster } from '../core/index.js';
-import { PhotosieveError, invalidParameter } from '../core/index.js';
+import { invalidParameter } from '../core/index.js';
 import { loadOpenCV } from '../cv/index.js';
 import type { BackendInfo, BackendName } from './backendNames.js';
 import type { ClassicalOptions } from './classical.js';
@@ -14,15 +11,16 @@ import type { InstanceOptions } from './instances.js';
 import { probabilitiesToInstances, resolveInstanceOptions } from './instances.js';
 import { openEngine } from './engine.js';
 import type { ModelMeta } from './modelMeta.js';
-import { MODEL_FILES, readModelMeta } from './modelMeta.js';
+import { readModelMeta } from './modelMeta.js';
 import { checkResize, growInstances, scaleNearest, shrinkRaster } from './resize.js';
 import type { Probabilities } from './semantic.js';
 import { predictMultiscale } from './multiscale.js';
 import { DEFAULT_BATCH, checkTileSize, defaultOverlap, inferenceTileSize } from './semantic.js';
 import { minOverlap } from './tiling.js';
+import { CLASSICAL, resolveModelOption } from './modelLocation.js';
 
-export const CLASSICAL = 'classical';
-export const DEFAULT_MODEL = 'default';
+export { CLASSICAL, DEFAULT_MODEL, defaultModelDir, resolveModelOption } from './modelLocation.js';
+
 
 export interface SegmenterOptions {
   /** A model folder, 'classical' (no model), or 'default' (the model shipped in the package's models/default). */
@@ -86,30 +84,6 @@ export interface Segmenter {
   segment(raster: Raster, options?: SegmentCallOptions): Promise<SegmentResult>;
   /** Releases the engine (ONNX session or tfjs model). */
   dispose(): Promise<void>;
-}
-
-/** The package's default model folder (models/default beside src/ and dist/). */
-export function defaultModelDir(): string {
-  return fileURLToPath(new URL('../../models/default', import.meta.url));
-}
-
-/** Resolves --model to 'classical' or an absolute folder; errors say what to pass instead. */
-export function resolveModelOption(model: string): string {
-  if (model === CLASSICAL) return CLASSICAL;
-  if (model === DEFAULT_MODEL) {
-    const dir = defaultModelDir();
-    if (!existsSync(resolve(dir, MODEL_FILES.meta))) {
-      throw new PhotosieveError('E_INPUT', 'no default model yet; use --model classical or --model DIR.', {
-        fix: 'pass --model classical (no U-Net) or --model DIR with a trained model folder',
-      });
-    }
-    return dir;
-  }
-  const dir = resolve(model);
-  if (!existsSync(dir)) {
-    throw new PhotosieveError('E_INPUT', 'the model folder does not exist.', { file: model, fix: 'pass --model DIR, --model default or --model classical' });
-  }
-  return dir;
 }
 
 function now(): number {

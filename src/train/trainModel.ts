@@ -74,7 +74,7 @@ export interface TrainOptions {
    * class) so that segment's image pyramid hands them to a coarser level (see src/segment/multiscale.ts).
    * @default none (a 3-class model)
    */
-  sizeBand?: { maxPx: number };
+  sizeBand?: { maxPx: number; minPx?: number };
   onProgress?: (p: TrainProgress) => void;
   /** Lines for the log (epoch summaries). */
   log?: (line: string) => void;
@@ -276,7 +276,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const meta = (training: Record<string, unknown>): ModelMeta => ({
     format: 'photosieve-unet/1',
     classes: band ? ['background', 'body', 'boundary', 'large'] : ['background', 'body', 'boundary'],
-    ...(band ? { sizeBand: { maxPx: band.maxPx, trainedScales: [augment.scale[0], augment.scale[1]] as [number, number] } } : {}),
+    // minPx, the detection limit segment applies by default: two octaves below the band top unless given.
+    ...(band ? { sizeBand: { maxPx: band.maxPx, minPx: band.minPx ?? band.maxPx / 4, trainedScales: [augment.scale[0], augment.scale[1]] as [number, number] } } : {}),
     inputChannels: channels,
     normalization: 'unit',
     tileSize: T,

@@ -61,6 +61,12 @@ describe('size distributions', () => {
     expect(d.unmeasured.count).toBe(2);
     expect(d.unmeasured.areaFraction).toBeCloseTo(3 / 37, 12);
     expect(d.warnings.join()).toMatch(/smallest bin ends at 2\.0 px, near the detection limit of 1\.5 px/);
+    // 3/37 = 8 % of the area is unmeasured: above the 5 % warning line, so the distribution says so.
+    expect(d.warnings.join()).toMatch(/8\.1 % of the particle area is in particles below the detection limit of 1\.50 px/);
+    const mm = sizeDistribution(measureParticles(MAP), spec({ minSizePx: 1.5, unit: 'mm', edges: [0.2, 0.3, 0.4] }), 0.1);
+    expect(mm.warnings.join()).toMatch(/detection limit of 0\.150 mm \(1\.50 px\)/);
+    // Without a detection limit nothing is unmeasured and nothing is said.
+    expect(sizeDistribution(measureParticles(MAP), spec()).warnings.join()).not.toMatch(/unmeasured/);
   });
 
   it('no measurable particle: NaN vector and a flag, never zeros', () => {

@@ -8,11 +8,11 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { liveMatCount } from '../../src/cv/index.js';
 import { readInstancePng } from '../../src/io/index.js';
-import { defaultModelDir, resolveModelOption, runSegmentBatch, workerEntry } from '../../src/segment/index.js';
+import { buildUnet, defaultModelDir, randomModelMeta, resolveModelOption, runSegmentBatch, saveModelFolder, workerEntry, writeImageOutputs } from '../../src/segment/index.js';
 import { matchInstances } from '../../src/aggregate/index.js';
 import { capture, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { discGrid, discRaster, tinyModelDir } from './helpers.js';
+import { TINY_MODEL, discGrid, discRaster, tinyModelDir } from './helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let model: string;
@@ -156,6 +156,39 @@ describe('photosieve segment (CLI, in-process)', () => {
     expect(third.exitCode).toBe(0);
     expect(third.out).not.toMatch(/overlays/);
     expect(existsSync(join(tmp.dir, 'cli-none', 'overlays'))).toBe(false);
+  });
+
+  it("a scale-band model's detection limit is the default --min-size-px; --min-size and an explicit 0 override it", async () => {
+    const band = join(tmp.dir, 'band-model');
+    const net = buildUnet({ architecture: TINY_MODEL.architecture, inputChannels: 3, seed: 3, classes: 4 });
+    try {
+      await saveModelFolder(band, net, { ...randomModelMeta(TINY_MODEL), classes: ['background', 'body', 'boundary', 'large'], sizeBand: { maxPx: 16, minPx: 4 } });
+    } finally {
+      net.dispose();
+    }
+    const minSizeOf = async (extra: string[]): Promise<number> => {
+      const out = join(tmp.dir, `band-${extra.join('')}`);
+      const r = await capture(['segment', images[0]!, '--out', out, '--model', band, '--workers', '0', '--overlays', 'none', '--scale', '0.2', '--bins', '2,4,8', ...extra]);
+      expect(r.exitCode).toBe(0);
+      return (JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { options: { measure: { spec: { minSizePx: number } } } }).options.measure.spec.minSizePx;
+    };
+    expect(await minSizeOf([])).toBe(4);
+    expect(await minSizeOf(['--min-size-px', '0'])).toBe(0);
+    expect(await minSizeOf(['--min-size', '1'])).toBeCloseTo(5, 9); // 1 mm at 0.2 mm/px
+  }, 60_000);
+
+  it('particles above the largest size a pyramid measured whole are counted in a warning', async () => {
+    const W = 80;
+    const data = new Int32Array(W * W);
+    for (let i = 10; i < 60; i++) for (let j = 10; j < 60; j++) data[i * W + j] = 1; // a 50 px square
+    for (let i = 65; i < 75; i++) for (let j = 65; j < 75; j++) data[i * W + j] = 2; // a 10 px one
+    const raster = { width: W, height: W, channels: 3 as const, depth: 8 as const, data: new Uint8Array(W * W * 3) };
+    const measure = { scale: 0.5, spec: { edges: [2, 4, 8], unit: 'mm' as const, measure: 'minor' as const, weight: 'area' as const, edgePolicy: 'exclude' as const, minSizePx: 0 } };
+    const base = { out: join(tmp.dir, 'largest'), name: 'sq', path: 'sq.png', raster, instances: { width: W, height: W, data }, measure, overlays: 'none' as const };
+    const warned = await writeImageOutputs({ ...base, largestPx: 32 });
+    expect(warned.measure!.warnings).toEqual([expect.stringMatching(/^1 particle\(s\) have a b-axis above 16\.0 mm \(32 px\), the largest this model's pyramid measures whole: pass a larger --max-size$/)]);
+    expect((await writeImageOutputs({ ...base, largestPx: 64 })).measure!.warnings).toEqual([]);
+    expect((await writeImageOutputs(base)).measure!.warnings).toEqual([]);
   });
 
   it('rejects bad flags with one line', async () => {

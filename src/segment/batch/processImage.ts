@@ -27,7 +27,10 @@ export async function processImage(
     const roi = roiMask(ctx.roi, raster.width, raster.height);
     const seg = await segmenter.segment(raster, { onTile, ...(roi ? { roi } : {}) });
     const t2 = performance.now();
-    const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, raster, instances: seg.instances, measure: ctx.measure, roi, overlays: ctx.overlays });
+    const band = segmenter.meta?.sizeBand;
+    // A scale-band model's coarsest level sees whole stones up to its band top × 2^levels (at full resolution).
+    const largestPx = band ? band.maxPx * 2 ** seg.levels : undefined;
+    const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, raster, instances: seg.instances, measure: ctx.measure, roi, overlays: ctx.overlays, largestPx });
     const t3 = performance.now();
     return {
       ...base,

@@ -36,6 +36,11 @@ export interface ImageOutputInput {
   roi?: Uint8Array | undefined;
   /** @default 'jpg' */
   overlays?: OverlayKind;
+  /**
+   * The largest b-axis (px) the segmenter measured whole (a scale-band model's band at its coarsest pyramid level):
+   * particles above it are counted in a warning, since they may be fragments of larger stones.
+   */
+  largestPx?: number | undefined;
 }
 
 /** What one image contributes to histograms.csv (plain data, back from the worker). */
@@ -72,7 +77,14 @@ export async function writeImageOutputs(input: ImageOutputInput): Promise<ImageO
   const particles = measureParticles(instances, { scale, roi: input.roi });
   const table = particleTable(particles, scale);
   let measure: ImageMeasure | undefined;
-  if (spec) measure = imageMeasureOf(sizeDistribution(particles, spec, scale));
+  if (spec) {
+    measure = imageMeasureOf(sizeDistribution(particles, spec, scale));
+    const over = input.largestPx === undefined ? [] : particles.filter((p) => !p.touchesEdge && p.minorPx > input.largestPx!);
+    if (over.length > 0) {
+      const at = scale === undefined ? `${Math.round(input.largestPx!)} px` : `${(input.largestPx! * scale).toPrecision(3)} mm (${Math.round(input.largestPx!)} px)`;
+      measure.warnings = [...measure.warnings, `${over.length} particle(s) have a b-axis above ${at}, the largest this model's pyramid measures whole: pass a larger --max-size`];
+    }
+  }
   const measureMs = performance.now() - t0;
   const writes = [writeInstancePng(instancesPath, instances), writeCsvAtomic(particlesPath, table.header, table.rows)];
   if (overlayFile !== undefined) {
