@@ -30,6 +30,19 @@ export interface InstanceOptions {
   minArea: number;
   /** Fill holes enclosed by a single particle. @default true */
   fillHoles: boolean;
+  /**
+   * How far a particle may extend beyond its core, as a multiple of the core's inscribed radius (at least 2 px):
+   * a stone's outline lies a boundary-band's width outside its body, so anything farther out is sand or texture
+   * the flooding crept into. On photos the benchmarks do not score (scripts/tune-instances.ts) 1 helped the
+   * scale-band model on sand-matrix trays and cost the fragment-prone 3-class model on textured stones, so it is
+   * off by default. @default Infinity (no limit)
+   */
+  growthLimit: number;
+  /**
+   * Keep particle-class blobs with no core pixel at all as particles. Off: a patch of boundary probability with no
+   * body inside (sand texture, shadows between stones) is background, not a particle. @default false
+   */
+  keepCoreless: boolean;
 }
 
 export const DEFAULT_INSTANCE_OPTIONS: Readonly<InstanceOptions> = Object.freeze({
@@ -40,6 +53,8 @@ export const DEFAULT_INSTANCE_OPTIONS: Readonly<InstanceOptions> = Object.freeze
   relief: 'probability',
   minArea: 20,
   fillHoles: true,
+  growthLimit: Infinity,
+  keepCoreless: false,
 });
 
 function checkRange(name: string, v: number, min: number, max: number, integer = false): void {
@@ -56,6 +71,8 @@ export function resolveInstanceOptions(options: Partial<InstanceOptions> = {}): 
   checkRange('coreOpening', o.coreOpening, 0, 50, true);
   checkRange('peakHeight', o.peakHeight, 0, 1000);
   checkRange('minArea', o.minArea, 0, 1e9, true);
+  if (!(o.growthLimit >= 0)) throw invalidParameter('instance option growthLimit', 'a number ≥ 0 (Infinity: no limit)', o.growthLimit);
+  if (typeof o.keepCoreless !== 'boolean') throw invalidParameter('instance option keepCoreless', 'true or false', o.keepCoreless);
   if (!RELIEF_KINDS.includes(o.relief)) throw invalidParameter('instance option relief', RELIEF_KINDS.join(' or '), o.relief);
   return o;
 }
@@ -79,6 +96,10 @@ export interface MarkerStageOptions {
   peakHeight: number;
   minArea: number;
   fillHoles: boolean;
+  /** See InstanceOptions. @default Infinity (classical mode, whose core is its foreground) */
+  growthLimit?: number;
+  /** See InstanceOptions. @default true */
+  keepCoreless?: boolean;
 }
 
 /** Opening (optional) and exact Euclidean distance transform of a 0/1 mask, via OpenCV. */
@@ -132,14 +153,42 @@ export function instancesFromMasks(cv: OpenCV, input: MaskedInput, options: Mark
     for (let p = 0; p < n; p++) relief[p] = 255 - Math.round(dist[p]! * scale);
   }
   floodFromMarkers(labels, relief, allowed, w, h);
-  // Particle pixels no marker reached (a stone whose core was too thin to survive the opening) are their own particles.
-  labelRemaining(labels, allowed, w, h, maxId + 1);
+  const growthLimit = options.growthLimit ?? Infinity;
+  if (growthLimit < Infinity && maxId > 0) limitGrowth(cv, labels, input.core, dist, w, h, maxId, growthLimit);
+  // Particle pixels no marker reached (a stone whose core was too thin to survive the opening) are their own
+  // particles, if they hold core pixels (or keepCoreless says every blob counts).
+  const end = labelRemaining(labels, allowed, w, h, maxId + 1);
+  if (!(options.keepCoreless ?? true) && end > maxId + 1) {
+    const hasCore = new Uint8Array(end);
+    for (let p = 0; p < n; p++) if (input.core[p] && labels[p]! > maxId) hasCore[labels[p]!] = 1;
+    for (let p = 0; p < n; p++) if (labels[p]! > maxId && !hasCore[labels[p]!]) labels[p] = 0;
+  }
   if (options.fillHoles) {
     fillHoles(labels, w, h);
     if (roi !== undefined) for (let p = 0; p < n; p++) if (!roi[p]) labels[p] = 0;
   }
   relabelBySize(labels, options.minArea);
   return { width: w, height: h, data: labels };
+}
+
+/**
+ * Unassigns flooded pixels farther from the core mask than max(2, limit × R) px, R being the largest core distance
+ * inside the pixel's particle (its core's inscribed radius). Core pixels themselves are never cut.
+ */
+function limitGrowth(cv: OpenCV, labels: Int32Array, core: Uint8Array, dist: Float32Array, w: number, h: number, maxId: number, limit: number): void {
+  const n = w * h;
+  const radius = new Float32Array(maxId + 1);
+  for (let p = 0; p < n; p++) {
+    const id = labels[p]!;
+    if (id > 0 && dist[p]! > radius[id]!) radius[id] = dist[p]!;
+  }
+  const outside = new Uint8Array(n);
+  for (let p = 0; p < n; p++) outside[p] = core[p] ? 0 : 1;
+  const fromCore = coreDistance(cv, outside, w, h, 0);
+  for (let p = 0; p < n; p++) {
+    const id = labels[p]!;
+    if (id > 0 && fromCore[p]! > Math.max(2, limit * radius[id]!)) labels[p] = 0;
+  }
 }
 
 /** Probabilities → instance map (see InstanceOptions for the knobs). */

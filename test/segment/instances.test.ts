@@ -84,9 +84,54 @@ describe('probabilitiesToInstances', () => {
     expect(await errorLineOf(() => probabilitiesToInstances(probs, { bodyThreshold: 2 }))).toMatch(/instance option bodyThreshold must be a number from 0 to 1, received 2/);
   });
 
+  it('a blob of boundary probability with no body inside (sand texture) is not a particle unless keepCoreless', async () => {
+    const probs = discProbabilities(80, 40, [{ cx: 20, cy: 20, r: 12 }]);
+    const ch = (cls: number): number => PROBABILITY_CLASSES.indexOf(cls as (typeof PROBABILITY_CLASSES)[number]);
+    // A 10×10 patch at (50..60, 15..25) that is all boundary: edges of sand grains, no stone body.
+    for (let y = 15; y < 25; y++) {
+      for (let x = 50; x < 60; x++) {
+        const q = (y * 80 + x) * PROBABILITY_CHANNELS;
+        probs.data[q + ch(PixelClass.background)] = 0.3;
+        probs.data[q + ch(PixelClass.body)] = 0.1;
+        probs.data[q + ch(PixelClass.boundary)] = 0.6;
+      }
+    }
+    const map = await probabilitiesToInstances(probs);
+    expect(ids(map).size).toBe(1);
+    expect(map.data[20 * 80 + 55]).toBe(0);
+    const kept = await probabilitiesToInstances(probs, { keepCoreless: true });
+    expect(ids(kept).size).toBe(2);
+    expect(kept.data[20 * 80 + 55]).not.toBe(0);
+  });
+
+  it('growthLimit cuts what the flooding reaches far beyond a core, and keeps a stone and its rim whole', async () => {
+    const probs = discProbabilities(100, 60, [{ cx: 30, cy: 30, r: 16 }]);
+    const ch = (cls: number): number => PROBABILITY_CLASSES.indexOf(cls as (typeof PROBABILITY_CLASSES)[number]);
+    // A 3 px wide strip of boundary probability leaving the disc to the right: a tendril into the sand.
+    for (let y = 29; y < 32; y++) {
+      for (let x = 46; x < 95; x++) {
+        const q = (y * 100 + x) * PROBABILITY_CHANNELS;
+        probs.data[q + ch(PixelClass.background)] = 0.2;
+        probs.data[q + ch(PixelClass.body)] = 0.2;
+        probs.data[q + ch(PixelClass.boundary)] = 0.6;
+      }
+    }
+    const free = await probabilitiesToInstances(probs);
+    expect(free.data[30 * 100 + 90]).toBe(free.data[30 * 100 + 30]); // the tendril joined the stone
+    const limited = await probabilitiesToInstances(probs, { growthLimit: 1 });
+    const stone = limited.data[30 * 100 + 30]!;
+    expect(stone).not.toBe(0);
+    expect(limited.data[30 * 100 + 90]).toBe(0); // ~45 px from the core: cut, and coreless, so no particle
+    expect(ids(limited)).toEqual(new Set([stone]));
+    const area = limited.data.filter((v) => v === stone).length;
+    expect(area / (Math.PI * 16 * 16)).toBeGreaterThan(0.95);
+    expect(await errorLineOf(() => probabilitiesToInstances(probs, { growthLimit: -1 }))).toMatch(/instance option growthLimit must be a number ≥ 0/);
+  });
+
   it('deletes every Mat it creates', async () => {
     const before = liveMatCount();
     await probabilitiesToInstances(discProbabilities(60, 60, [{ cx: 30, cy: 30, r: 20 }]));
+    await probabilitiesToInstances(discProbabilities(60, 60, [{ cx: 30, cy: 30, r: 20 }]), { growthLimit: 1 });
     await classicalInstances(discRaster(60, 60, [{ cx: 30, cy: 30, r: 20 }]));
     expect(liveMatCount()).toBe(before);
   });
