@@ -10,6 +10,10 @@
 //      on images 1–2 of each training group only, applied to the test images.
 //   4. photosieve segment --model classical, calibrated the same way.
 //   5. the constant predictor: the mean truth of the training images.
+//   6. the same test, in a look nothing here trained on (issue 12): the seen and unseen test photos are drawn again
+//      with the same vectors in synth's `heldout` look (another stone style, light and matrix; no segmenter is
+//      trained on it and train refuses it), while the CNNs and the calibration keep their default-look photos.
+//      Also scored: the scale-band model (models/scale-band) beside the default model.
 // RMSE per image → per group (mean) → seen / unseen (mean over images), and skill = 1 − RMSE / RMSE(constant).
 // Writes bench/results/generalization.json and docs/img/generalization.svg. Stages are cached in
 // .cache/generalization (synth, CNN predictions, segment runs), so a rerun only redoes what is missing; the cache
@@ -18,7 +22,7 @@
 //   npm run bench:generalization -- --quick      a small smoke run (5+2 groups, 400² px, 2 epochs), not for results
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -52,6 +56,15 @@ if (args.epochs) P.epochs = Number(args.epochs);
 const SCALE = 0.1;
 const CACHE = join(ROOT, '.cache', quick ? 'generalization-quick' : 'generalization');
 const SYNTH = join(CACHE, 'synth');
+/** The test photos again, in the look no model trained on. */
+const TEST_LOOK = 'heldout';
+const SYNTH_LOOK = join(CACHE, `synth-${TEST_LOOK}`);
+const LOOK_MARK = `-${TEST_LOOK}_`;
+/** Segmenters scored: [key, --model, label]. */
+const MODELS = [
+  ['default', 'default', 'default model'],
+  ['scale-band', join(ROOT, 'models', 'scale-band'), 'scale-band model'],
+] as const;
 interface CnnVariant {
   id: string;
   label: string;
@@ -114,7 +127,45 @@ async function split(): Promise<Split> {
   };
 }
 
-const imagePath = (name: string): string => join(SYNTH, 'images', `${name}.jpg`);
+const imagePath = (name: string): string => (name.includes(LOOK_MARK) ? join(SYNTH_LOOK, 'images', `${name}.jpg`) : join(SYNTH, 'images', `${name}.jpg`));
+
+/**
+ * The seen and unseen test photos drawn again in TEST_LOOK: per group, the same prescribed vector, the same number
+ * of photos, new layouts (another seed). Named GROUP-heldout_NN; one truth.csv for all.
+ */
+async function synthLook(s: Split): Promise<void> {
+  const truthFile = join(SYNTH_LOOK, 'truth.csv');
+  if (existsSync(truthFile)) return;
+  const groups = [...new Map([...s.seen, ...s.unseen].map((r) => [r.group, r.vector])).entries()];
+  const count = (g: string): number => [...s.seen, ...s.unseen].filter((r) => r.group === g).length;
+  await mkdir(join(SYNTH_LOOK, 'images'), { recursive: true });
+  const lines: string[] = [`image,group,${s.bins.join(',')}`];
+  for (const [k, [group, vector]] of groups.entries()) {
+    const dir = join(SYNTH_LOOK, 'groups', group);
+    if (!existsSync(join(dir, 'truth.csv'))) {
+      await runSynth({ outDir: dir, vector, perGroup: count(group), width: P.size, height: P.size, seed: P.seed + 7919 * (k + 1), circle: true, format: 'jpg', scaleMmPerPx: SCALE, look: TEST_LOOK });
+    }
+    const { rows } = parseTruth(await readCsv(join(dir, 'truth.csv')));
+    for (const [n, r] of rows.entries()) {
+      if (r.vector.some((v, b) => Math.abs(v - vector[b]!) > 1e-6)) throw new Error(`${dir}: the ${TEST_LOOK} photos of ${group} got another vector`);
+      const name = `${group}${LOOK_MARK}${String(n + 1).padStart(2, '0')}`;
+      await rm(imagePath(name), { force: true });
+      await symlink(join(dir, 'images', `${r.image}.jpg`), imagePath(name));
+      lines.push([name, group, ...r.vector].join(','));
+    }
+    process.stderr.write(`synth ${TEST_LOOK}: ${k + 1}/${groups.length} groups\n`);
+  }
+  await writeFile(`${truthFile}.tmp`, `${lines.join('\n')}\n`);
+  await rename(`${truthFile}.tmp`, truthFile);
+}
+
+/** The TEST_LOOK photos as seen/unseen rows (empty before synthLook ran). */
+async function lookRows(): Promise<{ seen: VectorRow[]; unseen: VectorRow[] }> {
+  const file = join(SYNTH_LOOK, 'truth.csv');
+  if (!existsSync(file)) return { seen: [], unseen: [] };
+  const { rows } = parseTruth(await readCsv(file));
+  return { seen: rows.filter((r) => r.group.startsWith('g')), unseen: rows.filter((r) => r.group.startsWith('h')) };
+}
 
 /** Grey, downsampled to S×S (sharp's Lanczos, like the lab's ImageMagick), standardized per image (mean 0, sd 1). */
 async function cnnInput(name: string): Promise<Float32Array> {
@@ -171,11 +222,13 @@ async function cnnStage(id: string): Promise<void> {
   const seconds = (performance.now() - t0) / 1000;
   x.dispose();
   y.dispose();
-  const all = await stackInputs(s.truth);
+  const look = await lookRows();
+  const rows = [...s.truth, ...look.seen, ...look.unseen];
+  const all = await stackInputs(rows);
   const pred = await predictVectors(model, all);
   all.dispose();
   model.dispose();
-  const result: CnnResult = { id, loss, architecture, epochs: P.epochs, seconds: Number(seconds.toFixed(1)), lossCurve: curve, predictions: Object.fromEntries(s.truth.map((r, k) => [r.image, pred[k]!])) };
+  const result: CnnResult = { id, loss, architecture, epochs: P.epochs, seconds: Number(seconds.toFixed(1)), lossCurve: curve, predictions: Object.fromEntries(rows.map((r, k) => [r.image, pred[k]!])) };
   await writeJsonAtomic(cnnFile(id), result);
 }
 
@@ -202,9 +255,9 @@ async function cnns(): Promise<void> {
 }
 
 /** photosieve segment over the calibration and test images (resumes: images already done are skipped). */
-async function segment(model: 'default' | 'classical', s: Split): Promise<{ vectors: Map<string, number[]>; seconds: number; backend: string | undefined }> {
-  const out = join(CACHE, `segment-${model}`);
-  const images = [...s.calib, ...s.seen, ...s.unseen].map((r) => imagePath(r.image));
+async function segment(key: string, model: string, photos: readonly VectorRow[], outName = `segment-${key}`): Promise<{ vectors: Map<string, number[]>; seconds: number; backend: string | undefined }> {
+  const out = join(CACHE, outName);
+  const images = photos.map((r) => imagePath(r.image));
   const t0 = performance.now();
   const report = await runSegmentBatch({
     images,
@@ -213,10 +266,10 @@ async function segment(model: 'default' | 'classical', s: Split): Promise<{ vect
     roi: { kind: 'circle' },
     measure: { scale: SCALE, spec: SIEVE_MASS_SPEC },
     onProgress: (e) => {
-      if (e.kind === 'image' && (e.done % 10 === 0 || e.done === e.total)) process.stderr.write(`segment ${model}: ${e.done}/${e.total}\n`);
+      if (e.kind === 'image' && (e.done % 10 === 0 || e.done === e.total)) process.stderr.write(`${outName}: ${e.done}/${e.total}\n`);
     },
   });
-  if (report.failed > 0) throw new Error(`${report.failed} image(s) failed in segment-${model}: ${report.results.find((r) => r.status === 'failed')?.error ?? ''}`);
+  if (report.failed > 0) throw new Error(`${report.failed} image(s) failed in ${outName}: ${report.results.find((r) => r.status === 'failed')?.error ?? ''}`);
   const { rows } = parseHistograms(await readCsv(join(out, 'histograms.csv')));
   return { vectors: new Map(rows.map((r) => [r.image, r.vector])), seconds: (performance.now() - t0) / 1000, backend: report.info?.backend?.name };
 }
@@ -257,9 +310,23 @@ async function main(): Promise<void> {
   const t0 = performance.now();
   await synth();
   const s = await split();
+  await synthLook(s);
+  const look = await lookRows();
+  const sl: Split = { ...s, seen: look.seen, unseen: look.unseen };
   await cnns();
   const cnn = await Promise.all(CNNS.map(async (c) => ({ ...c, ...(JSON.parse(await readFile(cnnFile(c.id), 'utf8')) as CnnResult) })));
-  const seg = { default: await segment('default', s), classical: await segment('classical', s) };
+  for (const c of cnn) {
+    if (look.seen.some((r) => !c.predictions[r.image])) throw new Error(`${cnnFile(c.id)} predates the ${TEST_LOOK}-look photos: delete it and rerun`);
+  }
+  const testRows = [...s.calib, ...s.seen, ...s.unseen];
+  const lookTest = [...look.seen, ...look.unseen];
+  const seg = { default: await segment('default', 'default', testRows), classical: await segment('classical', 'classical', testRows) };
+  const segModels = new Map<string, Awaited<ReturnType<typeof segment>>>();
+  const segLook = new Map<string, Awaited<ReturnType<typeof segment>>>();
+  for (const [key, model] of [...MODELS, ['classical', 'classical', 'classical'] as const]) {
+    segModels.set(key, key === 'default' ? seg.default : key === 'classical' ? seg.classical : await segment(key, model, testRows));
+    segLook.set(key, await segment(key, model, lookTest, `segment-${key}-${TEST_LOOK}`));
+  }
 
   const truthOf = new Map(s.truth.map((r) => [r.image, r.vector]));
   const constant = meanVector(s.train.map((r) => r.vector));
@@ -278,6 +345,22 @@ async function main(): Promise<void> {
     score('classical (calibrated)', (i) => applyCalibration(calib.classical, from(seg.classical.vectors)(i)), s, constant),
     score('constant predictor (training mean)', () => constant, s, constant),
   ];
+  // Every segmenter again, with its calibration from the default-look photos, and the CNNs, on the held-out look.
+  const calibOf = new Map([...segModels].map(([k, v]) => [k, fitted(v.vectors)]));
+  const lookMethods = [
+    ...MODELS.flatMap(([key, , label]) => [
+      score(`photosieve (${label}, calibrated)`, (i) => applyCalibration(calibOf.get(key)!, from(segLook.get(key)!.vectors)(i)), sl, constant),
+      score(`photosieve (${label}, uncalibrated)`, from(segLook.get(key)!.vectors), sl, constant),
+    ]),
+    ...cnn.map((c) => score(c.label, (i) => c.predictions[i]!, sl, constant)),
+    score('classical (calibrated)', (i) => applyCalibration(calibOf.get('classical')!, from(segLook.get('classical')!.vectors)(i)), sl, constant),
+    score('constant predictor (training mean)', () => constant, sl, constant),
+  ];
+  // The scale-band model on the default look too, beside the rows above.
+  const extraDefaultLook = MODELS.filter(([key]) => key !== 'default').flatMap(([key, , label]) => [
+    score(`photosieve (${label}, calibrated)`, (i) => applyCalibration(calibOf.get(key)!, from(segModels.get(key)!.vectors)(i)), s, constant),
+    score(`photosieve (${label}, uncalibrated)`, from(segModels.get(key)!.vectors), s, constant),
+  ]);
   // How well each CNN fits its own training images: the gap to "seen" test images of the same groups is overfitting.
   const cnnTrainFit = Object.fromEntries(cnn.map((c) => [c.id, Number(meanOf(s.train.map((r) => rmse(c.predictions[r.image]!, r.vector))).toFixed(4))]));
   const trainVectors = [...new Map(s.train.map((r) => [r.group, r.vector])).values()];
@@ -313,6 +396,13 @@ async function main(): Promise<void> {
       constant: constant.map((v) => Number(v.toFixed(4))),
     },
     results: methods,
+    resultsOtherModels: extraDefaultLook,
+    heldOutLook: {
+      look: TEST_LOOK,
+      note: `the seen and unseen test photos drawn again (same vectors, same counts, new layouts) in synth's ${TEST_LOOK} look, which no segmenter trained on; CNNs and calibrations are the default-look ones above`,
+      images: { seen: look.seen.length, unseen: look.unseen.length },
+      results: lookMethods,
+    },
     seconds: Number(((performance.now() - t0) / 1000).toFixed(0)),
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGB: Math.round(totalmem() / 2 ** 30), node: process.versions.node },
   };
@@ -323,7 +413,9 @@ async function main(): Promise<void> {
   await writeFile(join(quick ? CACHE : join(ROOT, 'docs', 'img'), `${name}.svg`), svg);
   const pad = (t: string, n: number): string => t.padEnd(n);
   process.stdout.write(`${pad('method', 44)} ${pad('seen RMSE', 10)} ${pad('unseen RMSE', 12)} unseen skill\n`);
-  for (const m of methods) process.stdout.write(`${pad(m.method, 44)} ${pad(m.seen.rmse.toFixed(4), 10)} ${pad(m.unseen.rmse.toFixed(4), 12)} ${m.unseen.skill.toFixed(3)}\n`);
+  for (const m of [...methods, ...extraDefaultLook]) process.stdout.write(`${pad(m.method, 44)} ${pad(m.seen.rmse.toFixed(4), 10)} ${pad(m.unseen.rmse.toFixed(4), 12)} ${m.unseen.skill.toFixed(3)}\n`);
+  process.stdout.write(`\ntest photos in the ${TEST_LOOK} look:\n`);
+  for (const m of lookMethods) process.stdout.write(`${pad(m.method, 44)} ${pad(m.seen.rmse.toFixed(4), 10)} ${pad(m.unseen.rmse.toFixed(4), 12)} ${m.unseen.skill.toFixed(3)}\n`);
   process.stdout.write(quick ? `written ${CACHE}/${name}.json and .svg\n` : `written bench/results/${name}.json and docs/img/generalization.svg\n`);
 }
 
