@@ -2,6 +2,7 @@
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
+import { PhotosieveError } from '../core/index.js';
 import { DEFAULT_UNET_ARCHITECTURE, UPSAMPLING_KINDS } from '../segment/index.js';
 import type { UpsamplingKind } from '../segment/index.js';
 import { DEFAULT_LOSS, parseSource, trainModel } from '../train/index.js';
@@ -29,12 +30,17 @@ interface TrainFlags {
   lrDecay?: number;
   lrDecayAfter: number;
   resume: boolean;
+  init?: string;
+  freezeEncoder: boolean;
   maxMinutes?: number;
   workers: number;
   classWeights?: number[];
   diceWeight: number;
   sizeBand?: number;
 }
+
+/** What `--init` changes for flags left unset: a few photos, minutes, a model that already knows gravel. */
+export const FEW_SHOT = { lr: 5e-4, steps: 25, epochs: 1000, pipelineEvery: 1, maxMinutes: 12, valFraction: 0.2, valMinGroups: 3 } as const;
 
 export function trainCommand(): Command {
   return new Command('train')
@@ -64,6 +70,8 @@ export function trainCommand(): Command {
     .option('--lr-decay <x>', 'multiply the learning rate by X (0-1) when the pipeline F1 has not improved for --lr-decay-after evaluations', parsePositive('--lr-decay'))
     .option('--lr-decay-after <n>', 'evaluations without improvement before the rate decays', parseIntOption('--lr-decay-after', 1), 3)
     .option('--resume', 'continue from OUT/checkpoints/last', false)
+    .option('--init <model>', `fine-tune from a model folder (e.g. models/default): its architecture and tile size; few-shot defaults for flags left unset (--lr ${FEW_SHOT.lr}, --steps ${FEW_SHOT.steps}, --pipeline-every ${FEW_SHOT.pipelineEvery}, --max-minutes ${FEW_SHOT.maxMinutes}, one photo validates when there are ${FEW_SHOT.valMinGroups} or more)`)
+    .option('--freeze-encoder', 'with --init: keep the encoder fixed and train the decoder only', false)
     .option(
       '--workers <n>',
       'worker threads computing each batch in parallel, each drawing its own tiles (1 = train in this thread as before; 2 on 2 cores: ~1.8x the steps per hour)',
@@ -75,29 +83,40 @@ export function trainCommand(): Command {
     .option('--size-band <px>', 'train a scale-band model: particles with a b-axis above PX tile px are labelled "large" (4th class), for segment\'s image pyramid', parsePositive('--size-band'))
     .option('--dice-weight <x>', 'weight of the soft Dice term', (v) => Number(v), DEFAULT_LOSS.diceWeight)
     .addHelpText('after', '\nExample:\n  photosieve train --data data/real:2 --data data/synth --out models/mine --epochs 40 --val-images IMG_1,IMG_2')
-    .action(async (f: TrainFlags) => {
+    .action(async (f: TrainFlags, command: Command) => {
+      const given = (name: string): boolean => command.getOptionValueSource(name) !== 'default' && command.getOptionValueSource(name) !== undefined;
+      // Fine-tuning (--init): few-shot defaults for every flag left unset, and the parent's architecture and tile.
+      const few = f.init !== undefined;
+      const pick = <T>(name: string, value: T, fewShot: T): T => (few && !given(name) ? fewShot : value);
+      if (few) {
+        const arch = ['depth', 'base', 'upsampling', 'batchNorm', 'channels', 'tile'].filter(given);
+        if (arch.length > 0) {
+          throw new PhotosieveError('E_PARAM', `--${arch[0]!.replace('batchNorm', 'no-batch-norm')} cannot be used with --init: the architecture and tile size are the parent model's.`, { fix: 'leave it out' });
+        }
+      }
+      const maxMinutes = pick('maxMinutes', f.maxMinutes, FEW_SHOT.maxMinutes);
       const interactive = process.stderr.isTTY === true && !process.env.CI;
       const bar = interactive ? new SingleBar({ format: 'train epoch {epoch} [{bar}] {value}/{total} loss {loss} eta {eta_formatted}', stream: process.stderr, clearOnComplete: true }) : undefined;
       let started = false;
       const result = await trainModel({
         data: f.data,
         out: f.out,
-        architecture: { depth: f.depth, baseChannels: f.base, batchNorm: f.batchNorm, upsampling: f.upsampling },
-        inputChannels: f.channels === '1' ? 1 : 3,
-        tileSize: f.tile,
+        ...(few
+          ? { init: f.init, freezeEncoder: f.freezeEncoder, valMinGroups: FEW_SHOT.valMinGroups }
+          : { architecture: { depth: f.depth, baseChannels: f.base, batchNorm: f.batchNorm, upsampling: f.upsampling }, inputChannels: f.channels === '1' ? (1 as const) : (3 as const), tileSize: f.tile }),
         batchSize: f.batch,
-        epochs: f.epochs,
-        stepsPerEpoch: f.steps,
-        learningRate: f.lr,
+        epochs: pick('epochs', f.epochs, FEW_SHOT.epochs),
+        stepsPerEpoch: pick('steps', f.steps, FEW_SHOT.steps),
+        learningRate: pick('lr', f.lr, FEW_SHOT.lr),
         seed: f.seed,
-        valFraction: f.valFraction,
+        valFraction: pick('valFraction', f.valFraction, FEW_SHOT.valFraction),
         valImages: f.valImages,
-        pipelineEvery: f.pipelineEvery,
+        pipelineEvery: pick('pipelineEvery', f.pipelineEvery, FEW_SHOT.pipelineEvery),
         patience: f.patience,
         ...(f.lrDecay !== undefined ? { lrDecay: { factor: f.lrDecay, after: f.lrDecayAfter, min: f.lr / 64 } } : {}),
         resume: f.resume,
         workers: f.workers,
-        maxSeconds: f.maxMinutes === undefined ? undefined : f.maxMinutes * 60,
+        maxSeconds: maxMinutes === undefined ? undefined : maxMinutes * 60,
         loss: { ...(f.classWeights ? { classWeights: f.classWeights } : {}), diceWeight: f.diceWeight },
         ...(f.sizeBand !== undefined ? { sizeBand: { maxPx: f.sizeBand } } : {}),
         onProgress: (p) => {

@@ -4,14 +4,14 @@
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { PhotosieveError, PixelClass, invalidParameter } from '../core/index.js';
 import { writeJsonAtomic } from '../io/index.js';
 import type { SegmentationScore } from '../aggregate/index.js';
 import { SegmentationScorer } from '../aggregate/index.js';
 import type { BackendInfo, ModelMeta, UnetArchitecture } from '../segment/index.js';
-import { DEFAULT_UNET_ARCHITECTURE, buildUnet, initBackend, loadModelFolder, predictMultiscale, probabilitiesToInstances, saveModelFolder, tfjsEngine, unetSizeMultiple } from '../segment/index.js';
+import { DEFAULT_UNET_ARCHITECTURE, buildUnet, initBackend, loadModelFolder, modelSourceHash, predictMultiscale, readModelMeta, probabilitiesToInstances, saveModelFolder, tfjsEngine, unetSizeMultiple } from '../segment/index.js';
 import { createRandom } from '../synth/random.js';
 import type { AugmentOptions } from './augment.js';
 import { DEFAULT_AUGMENT, NO_AUGMENT, sampleTile } from './augment.js';
@@ -44,6 +44,15 @@ export interface TrainOptions {
   seed?: number;
   /** Share of groups held out for validation when `valImages` is not given. @default 0.15 */
   valFraction?: number;
+  /** With fewer groups (photos) than this, nothing is held out: every photo trains. @default 0 */
+  valMinGroups?: number;
+  /**
+   * Fine-tune from this model folder instead of random weights: its architecture, input channels, tile size,
+   * classes and size band are used (conflicting options are refused), and meta.json records it as the parent.
+   */
+  init?: string | undefined;
+  /** With `init`: keep the encoder's weights (layers enc*) fixed, train bottleneck and decoder only. @default false */
+  freezeEncoder?: boolean;
   /** Validation images by name (their whole group is held out). */
   valImages?: string[] | undefined;
   /** Fixed validation tiles per validation image. @default 6 */
@@ -187,11 +196,46 @@ export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, imag
   return scorer.result();
 }
 
+interface ParentModel {
+  dir: string;
+  meta: ModelMeta;
+  /** What the child's model card says about it. */
+  card: Record<string, unknown>;
+}
+
+/** Reads the --init model's meta.json and refuses options that contradict it (its weights load later). */
+async function parentModel(options: TrainOptions): Promise<ParentModel> {
+  const dir = resolve(options.init!);
+  if (!existsSync(join(dir, 'meta.json'))) {
+    throw new PhotosieveError('E_INPUT', 'not a model folder (no meta.json).', { file: dir, fix: 'pass --init DIR with a trained model folder, e.g. models/default' });
+  }
+  const meta = await readModelMeta(dir);
+  const refuse = (flag: string, why: string): never => {
+    throw invalidParameter(flag, why, 'set');
+  };
+  if (meta.normalization !== 'unit') refuse('--init', 'a model trained on [0, 1] pixels (meta.json normalization "unit"); this one normalizes otherwise');
+  if (options.architecture) refuse('--depth/--base/--upsampling/--no-batch-norm', 'left out with --init (the architecture is the parent model\'s)');
+  if (options.inputChannels !== undefined && options.inputChannels !== meta.inputChannels) refuse('--channels', `left out with --init or ${meta.inputChannels} (the parent model's)`);
+  if (options.tileSize !== undefined && options.tileSize !== meta.tileSize) refuse('--tile', `left out with --init or ${meta.tileSize} (the parent model's)`);
+  if (options.sizeBand !== undefined && options.sizeBand.maxPx !== meta.sizeBand?.maxPx) refuse('--size-band', `left out with --init${meta.sizeBand ? ` or ${meta.sizeBand.maxPx}` : ''} (the parent model's band)`);
+  const training = meta.training as { validationMetrics?: { epoch?: number; pipeline?: unknown } } | undefined;
+  return {
+    dir,
+    meta,
+    card: { dir, sourceHash: await modelSourceHash(dir), createdAt: meta.createdAt, epoch: training?.validationMetrics?.epoch, validation: training?.validationMetrics?.pipeline },
+  };
+}
+
 export async function trainModel(options: TrainOptions): Promise<TrainResult> {
-  const arch = options.architecture ?? { ...DEFAULT_UNET_ARCHITECTURE };
-  const channels = options.inputChannels ?? 3;
+  if (options.freezeEncoder && !options.init) throw invalidParameter('--freeze-encoder', 'used with --init MODEL (a random encoder has nothing to keep)', true);
+  // The backend first: the parent's weights are loaded into it.
+  const backend = await initBackend();
+  if (backend.name === 'wasm') registerWasmTrainingKernels();
+  const parent = options.init === undefined ? undefined : await parentModel(options);
+  const arch = parent?.meta.architecture ?? options.architecture ?? { ...DEFAULT_UNET_ARCHITECTURE };
+  const channels = parent?.meta.inputChannels ?? options.inputChannels ?? 3;
   const o = {
-    tileSize: options.tileSize ?? 128,
+    tileSize: parent?.meta.tileSize ?? options.tileSize ?? 128,
     batchSize: options.batchSize ?? 8,
     epochs: options.epochs ?? 20,
     stepsPerEpoch: options.stepsPerEpoch ?? 100,
@@ -203,15 +247,15 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   if (!Number.isInteger(workers) || workers < 1) throw invalidParameter('--workers', 'an integer ≥ 1', options.workers);
   const seed = options.seed ?? 1;
   const T = o.tileSize;
-  const band = options.sizeBand;
+  const band = parent ? parent.meta.sizeBand : options.sizeBand;
   if (band !== undefined && !(band.maxPx > 0 && band.maxPx < o.tileSize)) {
     throw invalidParameter('--size-band', `a b-axis in tile px between 0 and the tile size (${o.tileSize})`, band.maxPx);
   }
   const K = band ? 4 : 3;
-  const augment: AugmentOptions = { ...DEFAULT_AUGMENT, ...options.augment, ...(band ? { largeAbovePx: band.maxPx } : {}) };
+  // A fine-tuned scale-band model keeps drawing tiles over the scales its parent was trained for.
+  const parentScales = parent?.meta.sizeBand?.trainedScales;
+  const augment: AugmentOptions = { ...DEFAULT_AUGMENT, ...(parentScales ? { scale: parentScales } : {}), ...options.augment, ...(band ? { largeAbovePx: band.maxPx } : {}) };
   const log = options.log ?? (() => {});
-  const backend = await initBackend();
-  if (backend.name === 'wasm') registerWasmTrainingKernels();
   log(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}`);
 
   const rng = createRandom(seed);
@@ -222,7 +266,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     bySource.push(imgs);
     all.push(...imgs);
   }
-  const split = splitByGroup(all, rng.split(1), options.valFraction ?? 0.15, options.valImages);
+  const groupCount = new Set(all.map((im) => `${im.source}|${im.group}`)).size;
+  const valFraction = groupCount < (options.valMinGroups ?? 0) ? 0 : (options.valFraction ?? 0.15);
+  const split = splitByGroup(all, rng.split(1), valFraction, options.valImages);
   if (split.train.length === 0) throw new PhotosieveError('E_INPUT', 'no training image left after the validation split.', { fix: 'lower --val-fraction or name fewer --val-images' });
   const trainSet = new Set(split.train);
   const sources = bySource.map((imgs, k) => ({ imgs: imgs.filter((im) => trainSet.has(im)), weight: options.data[k]!.weight })).filter((s) => s.imgs.length > 0);
@@ -244,7 +290,12 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     model = (await loadModelFolder(lastDir)).model;
     if (existsSync(logFile)) epochs = (JSON.parse(await readFile(logFile, 'utf8')) as { epochs: EpochRecord[] }).epochs;
     log(`resumed after epoch ${epochs.length} (optimizer moments restart)`);
+  } else if (parent) {
+    model = (await loadModelFolder(parent.dir)).model;
+    log(`fine-tuning from ${parent.dir}${options.freezeEncoder ? ' (encoder frozen)' : ''}`);
   } else model = buildUnet({ architecture: arch, inputChannels: channels, seed, classes: K });
+  // Layers are trainable unless --freeze-encoder (a saved frozen flag from an earlier fine-tune is not inherited).
+  for (const layer of model.layers) layer.trainable = !(options.freezeEncoder && layer.name.startsWith('enc'));
   if (model.outputs[0]?.shape[3] !== K) {
     throw new PhotosieveError('E_INPUT', `checkpoints/last has ${String(model.outputs[0]?.shape[3])} output classes, this run needs ${K}.`, { file: lastDir, fix: 'resume with the same --size-band as the run you resume, or start a new --out' });
   }
@@ -298,6 +349,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     tfjs: tf.version.tfjs,
     backend: backend.name,
     workers,
+    ...(parent ? { parent: parent.card, freezeEncoder: options.freezeEncoder ?? false, added: options.data.map((d, k) => ({ dir: d.dir, images: bySource[k]!.length })) } : {}),
     ...extra,
   });
 

@@ -4,15 +4,19 @@ import { existsSync } from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { trainCommand } from '../../src/cli/train.js';
 import { makeClassMask } from '../../src/annotate/index.js';
 import { PixelClass } from '../../src/core/index.js';
-import { loadModelFolder } from '../../src/segment/index.js';
+import { loadModelFolder, modelSourceHash, readModelMeta, writeRandomModel } from '../../src/segment/index.js';
 import { runSynth } from '../../src/synth/index.js';
 import { createRandom } from '../../src/synth/random.js';
 import { DEFAULT_AUGMENT, NO_AUGMENT, loadTrainingFolder, plateauRate, sampleTile, trainModel } from '../../src/train/index.js';
 import type { EpochRecord } from '../../src/train/index.js';
+import { capture, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
+
+resetCliAfterEach();
 
 let dir: string;
 beforeAll(async () => {
@@ -98,4 +102,84 @@ describe('trainModel', () => {
     expect(plateauRate(1e-3, 99, undefined)).toBe(1e-3);
     await expect(trainModel({ data: [{ dir: join(dir, 'synth'), weight: 1 }], out: join(dir, 'x'), lrDecay: { factor: 1.5, after: 2 } })).rejects.toThrow(/--lr-decay/);
   });
+});
+
+describe('fine-tuning (--init)', () => {
+  const TINY = { architecture: { depth: 3, baseChannels: 4, batchNorm: true, upsampling: 'transpose' as const }, inputChannels: 3 as const, tileSize: 64, seed: 9 };
+  const kernels = async (model: string): Promise<Map<string, Float32Array>> => {
+    const { model: m } = await loadModelFolder(model);
+    try {
+      return new Map(m.layers.filter((l) => l.name.endsWith('_conv') || l.name.startsWith('up') || l.name === 'classes').map((l) => [l.name, l.getWeights()[0]!.dataSync() as Float32Array]));
+    } finally {
+      m.dispose();
+    }
+  };
+  const maxDiff = (a: Float32Array, b: Float32Array): number => a.reduce((m, v, k) => Math.max(m, Math.abs(v - b[k]!)), 0);
+  const base = { get data() { return [{ dir: join(dir, 'synth'), weight: 1 }]; }, batchSize: 2, epochs: 2, stepsPerEpoch: 3, pipelineEvery: 0, workers: 1, seed: 4 };
+
+  beforeAll(async () => {
+    await writeRandomModel(join(dir, 'parent'), TINY);
+  });
+
+  it('starts from the parent, keeps its architecture and tile, records it, and leaves no tensor behind', async () => {
+    const parent = join(dir, 'parent');
+    const before = tf.memory().numTensors;
+    // With a vanishing learning rate the child's kernels are the parent's: the weights came from --init.
+    const child = join(dir, 'child');
+    await trainModel({ ...base, out: child, init: parent, learningRate: 1e-12 });
+    expect(tf.memory().numTensors).toBe(before);
+    const [p, c] = [await kernels(parent), await kernels(child)];
+    for (const [name, w] of p) expect(maxDiff(w, c.get(name)!), name).toBeLessThan(1e-6);
+    const meta = await readModelMeta(child);
+    expect(meta.architecture).toEqual(TINY.architecture);
+    expect(meta.tileSize).toBe(64);
+    const card = meta.training as { parent: { dir: string; sourceHash: string }; added: { images: number }[]; freezeEncoder: boolean };
+    expect(card.parent.dir).toBe(parent);
+    expect(card.parent.sourceHash).toBe(await modelSourceHash(parent));
+    expect(card.added[0]!.images).toBe(6);
+    expect(card.freezeEncoder).toBe(false);
+  }, 120_000);
+
+  it.each([1, 2])('--freeze-encoder keeps every encoder kernel exactly and trains the rest (%i worker(s))', async (workers) => {
+    const parent = join(dir, 'parent');
+    const child = join(dir, `frozen-${workers}`);
+    await trainModel({ ...base, out: child, init: parent, freezeEncoder: true, learningRate: 1e-2, workers });
+    const [p, c] = [await kernels(parent), await kernels(child)];
+    for (const [name, w] of p) {
+      if (name.startsWith('enc')) expect(maxDiff(w, c.get(name)!), name).toBe(0);
+      else expect(maxDiff(w, c.get(name)!), name).toBeGreaterThan(1e-4);
+    }
+  }, 120_000);
+
+  it('refuses options that contradict the parent, and --freeze-encoder without --init', async () => {
+    const parent = join(dir, 'parent');
+    const out = join(dir, 'refused');
+    await expect(trainModel({ ...base, out, init: parent, tileSize: 128 })).rejects.toThrow(/--tile must be left out with --init or 64/);
+    await expect(trainModel({ ...base, out, init: parent, architecture: TINY.architecture })).rejects.toThrow(/left out with --init/);
+    await expect(trainModel({ ...base, out, init: parent, sizeBand: { maxPx: 24 } })).rejects.toThrow(/--size-band must be left out with --init/);
+    await expect(trainModel({ ...base, out, freezeEncoder: true })).rejects.toThrow(/--freeze-encoder must be used with --init/);
+    await expect(trainModel({ ...base, out, init: join(dir, 'synth') })).rejects.toThrow(/not a model folder/);
+    expect(existsSync(out)).toBe(false);
+  });
+
+  it('the CLI refuses architecture flags with --init, and --help names the few-shot defaults', async () => {
+    vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    const argv = ['train', '--data', join(dir, 'synth'), '--out', join(dir, 'cli-init'), '--init', join(dir, 'parent')];
+    await expect(capture([...argv, '--depth', '3'])).rejects.toThrow(/--depth cannot be used with --init: the architecture and tile size are the parent model's\./);
+    await expect(capture([...argv, '--tile', '64'])).rejects.toThrow(/--tile cannot be used with --init/);
+    const help = trainCommand().helpInformation();
+    expect(help).toMatch(/--init <model>/);
+    expect(help).toMatch(/--freeze-encoder/);
+    expect(help.replace(/\s+/g, ' ')).toMatch(/--max-minutes 12/);
+  });
+
+  it('holds out no photo when there are fewer groups than valMinGroups', async () => {
+    const r = await trainModel({ ...base, out: join(dir, 'noval'), init: join(dir, 'parent'), valFraction: 0.2, valMinGroups: 4, epochs: 1 });
+    const meta = await readModelMeta(join(dir, 'noval'));
+    expect((meta.training as { validation: string[] }).validation).toEqual([]);
+    expect(r.epochs).toHaveLength(1);
+    const three = await trainModel({ ...base, out: join(dir, 'val3'), init: join(dir, 'parent'), valFraction: 0.2, valMinGroups: 3, epochs: 1 });
+    expect(three.epochs).toHaveLength(1);
+    expect(((await readModelMeta(join(dir, 'val3'))).training as { validation: string[] }).validation).toHaveLength(2); // one group of 2 photos
+  }, 120_000);
 });
