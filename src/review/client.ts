@@ -12,7 +12,7 @@ export const REVIEW_SCRIPT = String.raw`
 (function () {
   'use strict';
   var pc = window.polygonClipping;
-  var CELL = 128, ROW = 65536, MAX_ID = 65535, SAVE_DELAY = 400, BRIDGE = 0.3;
+  var CELL = 128, ROW = 65536, MAX_ID = 65535, SAVE_DELAY = 400, BRIDGE = 0.55;
   function $(id) { return document.getElementById(id); }
   var box = $('viewport'), img = $('photo'), outlines = $('outlines'), overlay = $('overlay');
   var octx = outlines.getContext('2d'), vctx = overlay.getContext('2d');
@@ -90,7 +90,8 @@ export const REVIEW_SCRIPT = String.raw`
   function call(op, geoms) { return pc[op].apply(pc, geoms); }
   function shifted(g, dx, dy) { return g.map(function (poly) { return poly.map(function (r) { return r.map(function (p) { return [p[0] + dx, p[1] + dy]; }); }); }); }
   // Traced outlines run a quarter pixel inside their pixels, so two touching stones' outlines lie half a pixel
-  // apart; grown by 0.3 px they overlap exactly in that gap, which holds no pixel centre.
+  // apart. Grown by 0.55 px (more than the gap, less than the 0.75 px from an outline to the nearest pixel centre
+  // outside it), the two overlap across the whole gap and a little into each other: that overlap joins them.
   function grown(g) { return call('union', [g, shifted(g, BRIDGE, 0), shifted(g, -BRIDGE, 0), shifted(g, 0, BRIDGE), shifted(g, 0, -BRIDGE)]); }
   function inside(p, x, y) {
     var b = p.box;

@@ -148,6 +148,12 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse, pa
     if (a === '') return send(res, 200, reviewPage(ctx.store.run.dir), 'text/html; charset=utf-8');
     if (a === 'review.js') return send(res, 200, REVIEW_SCRIPT, 'text/javascript; charset=utf-8');
     if (a === 'review.css') return send(res, 200, REVIEW_CSS, 'text/css; charset=utf-8');
+    if (a === 'favicon.ico') {
+      // Browsers ask for it on their own; "none" is an answer, a 404 would be an error in the console.
+      res.writeHead(204, { 'Cache-Control': 'no-store' });
+      res.end();
+      return;
+    }
   }
   if (a === 'vendor' && b === 'polygon-clipping.js' && parts.length === 2) {
     methodIs(req, 'GET');
