@@ -52,13 +52,13 @@ export function toMultiPolygon(polygons: readonly FlatPolygon[]): MultiPolygon {
   return polygons.map((polygon) => polygon.map(toRing));
 }
 
-/** Polygons whose outer ring keeps fewer than 3 distinct points, or that have no area, are dropped; so are such holes. */
+/** Polygons and holes with fewer than 3 distinct points or no area are dropped. */
 export function fromMultiPolygon(mp: MultiPolygon): FlatPolygon[] {
   const out: FlatPolygon[] = [];
   for (const polygon of mp) {
     const [outer, ...holes] = polygon.map(flatRing);
     if (outer === undefined || outer.length < 6) continue;
-    const rings = [outer, ...holes.filter((r) => r.length >= 6)];
+    const rings = [outer, ...holes.filter((r) => r.length >= 6 && polygonArea([toRing(r)]) > 0)];
     if (polygonArea(rings.map(toRing)) <= 0) continue;
     out.push(rings);
   }

@@ -8,11 +8,11 @@ import { open, readFile } from 'node:fs/promises';
 import { join, posix, relative, sep } from 'node:path';
 import { z } from 'zod';
 import type { ExportImage } from '../annotate/index.js';
-import { canonicalize, cocoParts, readLabelFile, toLabelme } from '../annotate/index.js';
-import { MAX_INSTANCE_ID, PhotosieveError } from '../core/index.js';
+import { canonicalize, cocoParts, pixelArea, readLabelFile, toLabelme } from '../annotate/index.js';
+import { MAX_INSTANCE_ID, PhotosieveError, multiPolygonBBox } from '../core/index.js';
 import { writeFileAtomic, writeJsonAtomic, writeViaTemp } from '../io/index.js';
 import { REVIEW_FOLDER } from './loadReviewRun.js';
-import type { FlatPolygon, ReviewParticle } from './particles.js';
+import type { FlatPolygon, FlatRing, ReviewParticle } from './particles.js';
 import { flatRing, fromMultiPolygon, toMultiPolygon } from './particles.js';
 
 export const REVIEW_LABEL = 'particle';
@@ -45,12 +45,71 @@ export function exportImageOf(image: ReviewImage, particles: Iterable<ReviewPart
   return { ...image, instances };
 }
 
+/**
+ * Each particle's LabelMe shapes and COCO annotation as JSON text, kept while the particle object lives: stored
+ * particles are never changed in place (a save replaces the changed ones), so a save of a photo of 10,000 stones
+ * serializes only what changed.
+ */
+const labelmeText = new WeakMap<ReviewParticle, string[]>();
+const cocoText = new WeakMap<ReviewParticle, string>();
+
+/** [[x0,y0],[x1,y1],…] of a flat ring, as JSON.stringify writes it. */
+function pointsJson(ring: FlatRing): string {
+  const parts: string[] = [];
+  for (let k = 0; k + 1 < ring.length; k += 2) parts.push(`[${ring[k]},${ring[k + 1]}]`);
+  return `[${parts.join(',')}]`;
+}
+
+/** One polygon without holes (nearly every stone): the JSON is written straight from the flat ring. */
+function simple(p: ReviewParticle): FlatRing | null {
+  return p.polygons.length === 1 && p.polygons[0]!.length === 1 ? p.polygons[0]![0]! : null;
+}
+
+/** The particle's LabelMe shapes as JSON, exactly as toLabelme(…, 'always') gives them. */
+export function labelmeShapesJson(image: ReviewImage, p: ReviewParticle): string[] {
+  let text = labelmeText.get(p);
+  if (!text) {
+    const ring = simple(p);
+    text = ring
+      ? [`{"label":${JSON.stringify(REVIEW_LABEL)},"points":${pointsJson(ring)},"group_id":${p.id},"description":"","shape_type":"polygon","flags":{}}`]
+      : toLabelme(exportImageOf(image, [p]), '5.5.0', 'always').shapes.map((s) => JSON.stringify(s));
+    labelmeText.set(p, text);
+  }
+  return text;
+}
+
+/**
+ * The particle's COCO annotation after id, image_id and category_id (`"segmentation":…}`), exactly as cocoParts
+ * writes those fields; '' when it has no piece.
+ */
+export function cocoAnnotationTail(image: ReviewImage, p: ReviewParticle): string {
+  let text = cocoText.get(p);
+  if (text === undefined) {
+    const ring = simple(p);
+    if (ring) {
+      const mp = toMultiPolygon(p.polygons);
+      const b = multiPolygonBBox(mp);
+      const bbox = [b.minX, b.minY, b.maxX - b.minX, b.maxY - b.minY];
+      text = `"segmentation":[${JSON.stringify(ring)}],"area":${pixelArea(mp, image.width, image.height)},"bbox":${JSON.stringify(bbox)},"iscrowd":0,"instance_id":${p.id}}`;
+    } else {
+      const first = cocoParts([exportImageOf(image, [p])]).annotations().next();
+      const ann = first.done ? undefined : first.value;
+      const fields: Record<string, unknown> = ann ? { ...ann } : {};
+      for (const k of ['id', 'image_id', 'category_id']) delete fields[k];
+      text = ann ? JSON.stringify(fields).slice(1) : '';
+    }
+    cocoText.set(p, text);
+  }
+  return text;
+}
+
 /** LabelMe JSON with one shape per line: a photo of 10,000 stones stays a file one can open and diff. */
 export async function writeReviewLabelme(file: string, image: ReviewImage, particles: Iterable<ReviewParticle>): Promise<void> {
-  const { shapes, ...head } = toLabelme(exportImageOf(image, particles), '5.5.0', 'always');
-  const lines = Object.entries(head).map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
-  const body = shapes.map((s) => `    ${JSON.stringify(s)}`).join(',\n');
-  await writeFileAtomic(file, `{\n${lines.join(',\n')},\n  "shapes": [${shapes.length ? `\n${body}\n  ` : ''}]\n}\n`);
+  const head = Object.entries(toLabelme(exportImageOf(image, []), '5.5.0', 'always')).filter(([k]) => k !== 'shapes');
+  const lines = head.map(([k, v]) => `  ${JSON.stringify(k)}: ${JSON.stringify(v)}`);
+  const shapes: string[] = [];
+  for (const p of particles) for (const s of labelmeShapesJson(image, p)) shapes.push(`    ${s}`);
+  await writeFileAtomic(file, `{\n${lines.join(',\n')},\n  "shapes": [${shapes.length ? `\n${shapes.join(',\n')}\n  ` : ''}]\n}\n`);
 }
 
 function damaged(file: string, name: string, what: string): PhotosieveError {
@@ -162,9 +221,11 @@ export async function writeReviewCoco(dir: string, sources: readonly CocoSource[
       let id = 0;
       for (const [k, source] of sources.entries()) {
         const lines: string[] = [];
-        for (const ann of cocoParts([exportImageOf(source, await source.particles())]).annotations()) {
+        for (const p of await source.particles()) {
+          const tail = cocoAnnotationTail(source, p);
+          if (tail === '') continue;
           id += 1;
-          lines.push(`${id === 1 ? '' : ',\n'}    ${JSON.stringify({ ...ann, id, image_id: k + 1, category_id: 1 })}`);
+          lines.push(`${id === 1 ? '' : ',\n'}    {"id":${id},"image_id":${k + 1},"category_id":1,${tail}`);
         }
         await file.write(lines.join(''));
       }

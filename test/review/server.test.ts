@@ -114,8 +114,10 @@ describe('the token', () => {
     expect((await raw(server.port, '/api/photos', { headers: { ...auth, Host: `localhost:${server.port}` } })).status).toBe(200);
   });
 
-  it('listens on 127.0.0.1 only', () => {
+  it('listens on 127.0.0.1 only; a port in use is one line naming the fix', async () => {
     expect(server.origin).toBe(`http://127.0.0.1:${server.port}`);
+    const line = await errorLineOf(() => startReviewServer({ dir: run.dir, port: server.port }));
+    expect(line).toBe(`port ${server.port} on 127.0.0.1 is already in use. Fix: pass another --port, or leave it out for a free one`);
   });
 });
 
