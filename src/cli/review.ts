@@ -6,7 +6,7 @@ import { Command } from 'commander';
 import { parseIntOption } from './common.js';
 
 interface ReviewFlags {
-  port: number;
+  port?: number;
   open: boolean;
 }
 
@@ -46,7 +46,7 @@ export function reviewCommand(): Command {
         'random token of the printed URL.',
     )
     .argument('<dir>', 'the --out folder of photosieve segment (with run.json and instances/)')
-    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', parseIntOption('--port', 0, 65535), 0)
+    .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', parseIntOption('--port', 0, 65535))
     .option('--no-open', 'do not open a browser, only print the URL')
     .addHelpText(
       'after',

@@ -223,6 +223,40 @@ describe.skipIf(!hasChromium)('the review page in headless Chromium', () => {
     expect(foreign).toEqual([]);
   });
 
+  it('keeps a save that failed and sends it again; a save made elsewhere stops saving and asks for a reload', async () => {
+    // The next PUT never reaches the server, as if it had stopped for a moment.
+    let dropped = 0;
+    await page.route('**/api/photos/*/particles', async (route) => {
+      if (route.request().method() === 'PUT' && dropped === 0) {
+        dropped += 1;
+        await route.abort();
+      } else await route.continue();
+    });
+    await clickAt(110, 40);
+    await page.keyboard.press('d');
+    await expect.poll(status, { timeout: 10_000 }).toMatch(/^not saved yet: the review server does not answer/);
+    await saved();
+    expect(dropped).toBe(1);
+    await page.unroute('**/api/photos/*/particles');
+    const file = join(run.dir, 'review', 'tray.json');
+    expect((await readReviewLabelme(file, 'tray', W, H)).map((p) => p.id)).not.toContain(5);
+
+    // Someone else saves this photo (a second tab, a script): the page's next save is refused, nothing is overwritten.
+    const headers = { 'X-Photosieve-Token': server.token, 'Content-Type': 'application/json' };
+    const current = (await (await fetch(`${server.origin}/api/photos/tray/particles`, { headers })).json()) as { version: number };
+    expect((await fetch(`${server.origin}/api/photos/tray/particles`, { method: 'PUT', headers, body: JSON.stringify({ base: current.version, upsert: [], remove: [] }) })).status).toBe(200);
+    await page.keyboard.press('Control+z'); // brings particle 5 back on the page
+    expect(await count()).toBe(7);
+    await expect.poll(status, { timeout: 10_000 }).toMatch(/^not saved: tray was saved since this page loaded it .*reload the page$/);
+    expect((await readReviewLabelme(file, 'tray', W, H)).map((p) => p.id)).not.toContain(5);
+    await page.reload({ waitUntil: 'load' });
+    await page.waitForSelector('#viewport[data-photo="tray"]');
+    expect(await count()).toBe(6);
+    // The aborted request is the browser's own console error; nothing else went wrong.
+    expect(problems.filter((p) => !/Failed to load resource|409 \(Conflict\)/.test(p))).toEqual([]);
+    problems.length = 0;
+  });
+
   it('saves a screenshot', async () => {
     await mkdir(resolve('test-output'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT });

@@ -362,6 +362,62 @@ describe('saving', () => {
   });
 });
 
+describe('a photo that cannot be found', () => {
+  it('is listed with the reason and cannot be opened', async () => {
+    const dir = join(tmp.dir, 'lost');
+    await mkdir(join(dir, 'instances'), { recursive: true });
+    await writeFile(join(dir, 'instances', 'gone.png'), await readFile(join(run.dir, 'instances', 'second.png')));
+    await writeFile(join(dir, 'run.json'), JSON.stringify({ tool: 'photosieve segment', images: [{ name: 'gone', path: 'nowhere/gone.jpg', status: 'done' }] }));
+    const lost = await startReviewServer({ dir });
+    try {
+      const headers = { 'X-Photosieve-Token': lost.token };
+      const list = JSON.parse((await raw(lost.port, '/api/photos', { headers })).text) as { photos: { name: string; problem: string }[] };
+      expect(list.photos).toEqual([expect.objectContaining({ name: 'gone', problem: expect.stringMatching(/^photo nowhere\/gone\.jpg not found from .* or beside /) })]);
+      for (const what of ['particles', 'image']) {
+        const r = await raw(lost.port, `/api/photos/gone/${what}`, { headers });
+        expect(r.status).toBe(404);
+        expect(r.text).toMatch(/not found/);
+      }
+    } finally {
+      await lost.close();
+    }
+  });
+});
+
+describe('on a real segment run (classical mode, one demo photo)', () => {
+  resetCliAfterEach();
+  it('lists the photo by the path segment recorded, serves it, traces its instance map exactly, and a save imports back', async () => {
+    const seg = join(tmp.dir, 'segmented');
+    const r = await capture(['segment', 'fixtures/demo/images/g02_001.jpg', '--out', seg, '--model', 'classical', '--workers', '0']);
+    expect(r.exitCode).toBe(0);
+    const real = await startReviewServer({ dir: seg });
+    try {
+      const get = async (path: string, init: { method?: string; body?: unknown } = {}): Promise<Reply> =>
+        raw(real.port, path, { method: init.method, headers: { 'X-Photosieve-Token': real.token, ...json }, body: init.body === undefined ? undefined : JSON.stringify(init.body) });
+      const list = JSON.parse((await get('/api/photos')).text) as { photos: { name: string; width: number; problem: string | null }[] };
+      expect(list.photos).toEqual([expect.objectContaining({ name: 'g02_001', width: 768, problem: null })]);
+      const photo = await get('/api/photos/g02_001/image');
+      expect([photo.status, photo.headers['content-type']]).toEqual([200, 'image/jpeg']);
+      const map = await readInstancePng(join(seg, 'instances', 'g02_001.png'));
+      const ps = (JSON.parse((await get('/api/photos/g02_001/particles')).text) as ParticlesReply).particles;
+      const ids = [...new Set(map.data)].filter((v) => v !== 0);
+      expect(ps).toHaveLength(ids.length);
+      expect(ids.length).toBeGreaterThan(100);
+      const traced = new Int32Array(map.width * map.height);
+      for (const p of ps) fillMultiPolygon(toMultiPolygon(p.polygons), map.width, map.height, traced, p.id);
+      expect(rows({ ...map, data: traced })).toEqual(rows(map));
+
+      const saved = await get('/api/photos/g02_001/particles', { method: 'PUT', body: { base: 0, upsert: [], remove: [ps[0]!.id] } });
+      expect(saved.status).toBe(200);
+      await real.store.idle();
+      const back = await runAnnotate({ labels: [join(seg, 'review', 'coco.json')], out: join(tmp.dir, 'segmented-annotated') });
+      expect(back.totals).toMatchObject({ images: 1, particles: ids.length - 1, errors: 0, repairs: 0 });
+    } finally {
+      await real.close();
+    }
+  });
+});
+
 describe('photosieve review (CLI)', () => {
   resetCliAfterEach();
   const cli = ['--import', 'tsx', 'src/cli/run.ts'];
