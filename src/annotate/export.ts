@@ -99,7 +99,13 @@ export function toCoco(images: readonly ExportImage[]): CocoExport {
   return { info: parts.info, images: parts.images, annotations: [...parts.annotations()], categories: parts.categories };
 }
 
-export function toLabelme(image: ExportImage, labelmeVersion = '5.5.0'): LabelmeExport {
+/**
+ * Which shapes carry their particle's id as `group_id`: `pieces`, only the pieces of a particle in several parts
+ * (one shape needs no group); `always`, every shape, so the ids survive a round trip (review files).
+ */
+export type LabelmeGroupIds = 'pieces' | 'always';
+
+export function toLabelme(image: ExportImage, labelmeVersion = '5.5.0', groupIds: LabelmeGroupIds = 'pieces'): LabelmeExport {
   const shapes: LabelmeExport['shapes'] = [];
   for (const inst of image.instances) {
     const pieces = holeFreePieces(inst.geometry);
@@ -107,8 +113,7 @@ export function toLabelme(image: ExportImage, labelmeVersion = '5.5.0'): Labelme
       shapes.push({
         label: inst.label,
         points: piece[0]!.map(([x, y]) => [x, y]),
-        // One shape: no group needed. Several pieces of one particle share its instance id as their group.
-        group_id: pieces.length > 1 ? inst.id : null,
+        group_id: pieces.length > 1 || groupIds === 'always' ? inst.id : null,
         description: '',
         shape_type: 'polygon',
         flags: {},

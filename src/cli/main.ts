@@ -4,6 +4,7 @@ import { annotateCommand } from './annotate.js';
 import { exportCommand } from './export.js';
 import { calibrateCommand, evaluateCommand, measureCommand } from './measure.js';
 import { reportCommand } from './report.js';
+import { reviewCommand } from './review.js';
 import { segmentCommand } from './segment.js';
 import { synthCommand } from './synth.js';
 import { trainCommand } from './train.js';
@@ -14,7 +15,7 @@ export function buildProgram(): Command {
     .version('0.1.0')
     .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
-  const commands = [synthCommand(), annotateCommand(), trainCommand(), exportCommand(), segmentCommand(), measureCommand(), evaluateCommand(), calibrateCommand(), reportCommand()];
+  const commands = [synthCommand(), annotateCommand(), trainCommand(), exportCommand(), segmentCommand(), measureCommand(), evaluateCommand(), calibrateCommand(), reportCommand(), reviewCommand()];
   const summaries: Record<string, string> = {
     synth: 'render synthetic gravel with exact outlines and true size vectors',
     annotate: 'import LabelMe/COCO/CVAT polygons (or instance PNGs) into training targets',
@@ -25,6 +26,7 @@ export function buildProgram(): Command {
     evaluate: 'score size vectors (and instances) against ground truth',
     calibrate: 'fit a small photo-to-sieve correction on training groups',
     report: 'write a self-contained HTML report of a segment run',
+    review: 'correct a segment run\'s particles in the browser (saved as LabelMe/COCO)',
   };
   for (const cmd of commands) program.addCommand(cmd.summary(summaries[cmd.name()] ?? '').exitOverride());
   return program;

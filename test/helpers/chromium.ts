@@ -7,7 +7,11 @@ import { chromium } from 'playwright-core';
 /** PHOTOSIEVE_CHROMIUM, else Debian's /usr/bin/chromium. */
 export const CHROMIUM_PATH = process.env.PHOTOSIEVE_CHROMIUM ?? '/usr/bin/chromium';
 export const hasChromium = existsSync(CHROMIUM_PATH);
-export const NO_CHROMIUM_MESSAGE = `[skip] report browser test: no Chromium at ${CHROMIUM_PATH}. Install it with \`apt-get install chromium\` (Debian), or point PHOTOSIEVE_CHROMIUM at a Chromium binary.`;
+/** The skip line for a browser test without Chromium: what is skipped, and how to install it. */
+export function noChromiumMessage(test: string): string {
+  return `[skip] ${test}: no Chromium at ${CHROMIUM_PATH}. Install it with \`apt-get install chromium\` (Debian), or point PHOTOSIEVE_CHROMIUM at a Chromium binary.`;
+}
+export const NO_CHROMIUM_MESSAGE = noChromiumMessage('report browser test');
 
 /** Flags that keep Chromium off the network (no updates, sync, QUIC or prefetching) and working as root in CI. */
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
