@@ -81,7 +81,7 @@ describe('a scale-band model', () => {
     expect(result.epochs[0]!.iou.large).toBeDefined();
     const meta = await readModelMeta(out);
     expect(meta.classes).toEqual(['background', 'body', 'boundary', 'large']);
-    expect(meta.sizeBand).toEqual({ maxPx: 24, trainedScales: [0.3, 1.3] });
+    expect(meta.sizeBand).toEqual({ maxPx: 24, minPx: 6, trainedScales: [0.3, 1.3] });
     const ort = await openEngine(out, meta, { backend: 'onnxruntime', threads: 1 });
     try {
       const y = await ort.run(new Float32Array(64 * 64 * 3).fill(0.5), 1, 64, 64);
