@@ -95,6 +95,7 @@ export function trainCommand(): Command {
         }
       }
       const maxMinutes = pick('maxMinutes', f.maxMinutes, FEW_SHOT.maxMinutes);
+      const lr = pick('lr', f.lr, FEW_SHOT.lr);
       const interactive = process.stderr.isTTY === true && !process.env.CI;
       const bar = interactive ? new SingleBar({ format: 'train epoch {epoch} [{bar}] {value}/{total} loss {loss} eta {eta_formatted}', stream: process.stderr, clearOnComplete: true }) : undefined;
       let started = false;
@@ -107,13 +108,13 @@ export function trainCommand(): Command {
         batchSize: f.batch,
         epochs: pick('epochs', f.epochs, FEW_SHOT.epochs),
         stepsPerEpoch: pick('steps', f.steps, FEW_SHOT.steps),
-        learningRate: pick('lr', f.lr, FEW_SHOT.lr),
+        learningRate: lr,
         seed: f.seed,
         valFraction: pick('valFraction', f.valFraction, FEW_SHOT.valFraction),
         valImages: f.valImages,
         pipelineEvery: pick('pipelineEvery', f.pipelineEvery, FEW_SHOT.pipelineEvery),
         patience: f.patience,
-        ...(f.lrDecay !== undefined ? { lrDecay: { factor: f.lrDecay, after: f.lrDecayAfter, min: f.lr / 64 } } : {}),
+        ...(f.lrDecay !== undefined ? { lrDecay: { factor: f.lrDecay, after: f.lrDecayAfter, min: lr / 64 } } : {}),
         resume: f.resume,
         workers: f.workers,
         maxSeconds: maxMinutes === undefined ? undefined : maxMinutes * 60,

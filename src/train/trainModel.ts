@@ -138,7 +138,7 @@ function checkDecay(decay: TrainOptions['lrDecay']): void {
   if (!decay) return;
   if (!(decay.factor > 0 && decay.factor < 1)) throw invalidParameter('--lr-decay', 'a factor between 0 and 1 (exclusive)', decay.factor);
   if (!Number.isInteger(decay.after) || decay.after < 1) throw invalidParameter('--lr-decay-after', 'an integer ≥ 1', decay.after);
-  if (decay.min !== undefined && !(decay.min >= 0)) throw invalidParameter('--lr-min', 'a number ≥ 0', decay.min);
+  if (decay.min !== undefined && !(decay.min >= 0)) throw invalidParameter('lrDecay.min', 'a number ≥ 0', decay.min);
 }
 
 /**
