@@ -1,70 +1,55 @@
-// Chooses instance-stage knobs on photos the benchmarks do not score: the two real validation photos the training
-// picks its epoch on and synthetic trays of two training looks, plus the disc scene at 0.5×, 1× and 2×. The U-Net
-// runs once per photo; each variant of the instance stage then runs on the same probabilities.
-//   npx tsx scripts/tune-instances.ts MODEL
+// Tunes the instance stage (watershed thresholds and marker height) of a trained model on its validation photos
+// and, with --write, stores the best setting in the model's meta.json (`instance`), which createSegmenter uses.
+// The U-Net runs once per photo; only the cheap instance stage is repeated per setting.
+//   npx tsx scripts/tune-instances.ts MODEL_DIR --images A,B [--data DIR] [--write]
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { SegmentationScorer, measureParticles } from '../src/aggregate/index.js';
+import { parseArgs } from 'node:util';
+import { SegmentationScorer } from '../src/aggregate/index.js';
+import { readImage, readInstancePng, writeJsonAtomic } from '../src/io/index.js';
 import type { InstanceOptions } from '../src/segment/index.js';
-import { createSegmenter, probabilitiesToInstances } from '../src/segment/index.js';
-import { loadTrainingFolder } from '../src/train/index.js';
-import { renderDiscs } from './discPhoto.js';
+import { initBackend, loadModelFolder, predictProbabilities, probabilitiesToInstances, tfjsEngine } from '../src/segment/index.js';
+import { registerWasmTrainingKernels } from '../src/train/index.js';
 
-const model = process.argv[2] ?? 'default';
-const CACHE = join(import.meta.dirname, '..', '.cache', 'train-scale');
-const variants: Record<string, Partial<InstanceOptions>> = {
-  before: { growthLimit: Infinity, keepCoreless: true },
-  coreless: { growthLimit: Infinity, keepCoreless: false },
-  'growth 2': { growthLimit: 2, keepCoreless: false },
-  'growth 1': { growthLimit: 1, keepCoreless: false },
-  'growth 0.5': { growthLimit: 0.5, keepCoreless: false },
-};
-const seg = await createSegmenter({ model, threads: 2 });
-const photos: { set: string; probs: Awaited<ReturnType<typeof seg.segment>>['probabilities']; truth: Int32Array; valid: Uint8Array | undefined; w: number; h: number }[] = [];
-for (const [set, dir, names] of [
-  ['real validation', join(CACHE, 'real'), ['IMG_5217', 'california_gravel_2']],
-  ['synth matrix', join(CACHE, 'matrix'), undefined],
-  ['synth textured', join(CACHE, 'textured'), undefined],
-] as const) {
-  const ims = (await loadTrainingFolder(dir, 3)).filter((im, k) => (names ? names.some((n) => im.key.includes(n)) : k < 2));
-  for (const im of ims) {
-    const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };
-    const r = await seg.segment(raster, { keepProbabilities: true });
-    photos.push({ set, probs: r.probabilities, truth: im.instances, valid: im.valid, w: im.width, h: im.height });
-  }
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    images: { type: 'string' },
+    data: { type: 'string', default: process.env.PHOTOSIEVE_DATA ?? join(import.meta.dirname, '..', '..', 'shared', 'data', 'segmenteverygrain') },
+    write: { type: 'boolean', default: false },
+  },
+});
+const dir = positionals[0];
+if (!dir || !values.images) throw new Error('usage: tune-instances.ts MODEL_DIR --images A,B [--write]');
+const backend = await initBackend();
+if (backend.name === 'wasm') registerWasmTrainingKernels();
+const { model, meta } = await loadModelFolder(dir);
+const photos = [];
+for (const name of values.images.split(',')) {
+  const file = (await import('node:fs')).readdirSync(join(values.data, 'images')).find((f) => f.replace(/\.[^.]+$/, '') === name);
+  if (!file) throw new Error(`no image ${name}`);
+  const raster = await readImage(join(values.data, 'images', file));
+  photos.push({ name, probs: await predictProbabilities(tfjsEngine(model, backend, meta.inputChannels, false), meta, raster), truth: await readInstancePng(join(values.data, 'instances_full', `${name}.png`)) });
 }
-const discs = [];
-for (const ppm of [5, 10, 20]) {
-  const d = renderDiscs(ppm);
-  discs.push({ ppm, ...d, probs: (await seg.segment(d.raster, { keepProbabilities: true })).probabilities! });
+model.dispose();
+const grid: Partial<InstanceOptions>[] = [];
+for (const bodyThreshold of [0.4, 0.5, 0.6, 0.7]) for (const peakHeight of [1, 2, 3, 5, 8]) for (const minArea of [20, 60]) grid.push({ bodyThreshold, peakHeight, minArea });
+let best: { options: Partial<InstanceOptions>; score: ReturnType<SegmentationScorer['result']> } | undefined;
+for (const options of grid) {
+  const scorer = new SegmentationScorer();
+  for (const p of photos) scorer.add({ truth: p.truth, pred: await probabilitiesToInstances(p.probs, options) });
+  const score = scorer.result();
+  process.stdout.write(`${JSON.stringify(options)} F1 ${score.f1.toFixed(3)} labelled ${score.f1Labelled.toFixed(3)} RMSE ${score.rmse5.toFixed(4)}\n`);
+  if (!best || score.f1Labelled > best.score.f1Labelled) best = { options, score };
 }
-await seg.dispose();
-for (const [name, opts] of Object.entries(variants)) {
-  const line: string[] = [];
-  for (const set of [...new Set(photos.map((p) => p.set))]) {
-    const scorer = new SegmentationScorer();
-    for (const p of photos.filter((q) => q.set === set)) {
-      const pred = await probabilitiesToInstances(p.probs!, opts, p.valid);
-      scorer.add({ truth: { width: p.w, height: p.h, data: p.truth }, pred, valid: p.valid });
-    }
-    const r = scorer.result();
-    line.push(`${set} F1 ${r.f1.toFixed(3)} (labelled ${r.f1Labelled.toFixed(3)})`);
-  }
-  const sizes: number[][] = [];
-  const counts: number[] = [];
-  for (const d of discs) {
-    const inst = await probabilitiesToInstances(d.probs, opts);
-    const byId = new Map(measureParticles(inst).map((p) => [p.id, p]));
-    counts.push(byId.size);
-    sizes.push(d.discs.map((c) => (byId.get(inst.data[Math.floor(c.y * d.ppm) * inst.width + Math.floor(c.x * d.ppm)]!)?.minorPx ?? NaN) / d.ppm));
-  }
-  let fails = 0;
-  let worst = 0;
-  discs[0]!.discs.forEach((c, k) => {
-    if (c.d * 5 < 12) return;
-    const [a, b, e] = sizes.map((s) => s[k]!);
-    const drift = Math.max(Math.abs(a! / b! - 1), Math.abs(e! / b! - 1));
-    worst = Math.max(worst, Number.isFinite(drift) ? drift : 9);
-    if (!(drift <= 0.05)) fails++;
-  });
-  process.stdout.write(`${name}: ${line.join('; ')}; discs: ${fails} drift > 5 % (worst ${(100 * worst).toFixed(1)} %), particles ${counts.join('/')}\n`);
+process.stdout.write(`best: ${JSON.stringify(best!.options)} → F1 ${best!.score.f1.toFixed(3)}, on labelled ${best!.score.f1Labelled.toFixed(3)}, 5-bin RMSE ${best!.score.rmse5.toFixed(4)}\n`);
+if (values.write) {
+  const file = join(dir, 'meta.json');
+  const m = JSON.parse(await readFile(file, 'utf8')) as Record<string, unknown>;
+  m.instance = best!.options;
+  const training = (m.training ?? {}) as Record<string, unknown>;
+  training.instanceTuning = { photos: values.images.split(','), settings: grid.length, selectedBy: 'F1 on labelled grains', score: best!.score };
+  m.training = training;
+  await writeJsonAtomic(file, m);
+  process.stdout.write(`written to ${file}\n`);
 }

@@ -33,8 +33,8 @@ export interface InstanceOptions {
   /**
    * How far a particle may extend beyond its core, as a multiple of the core's inscribed radius (at least 2 px):
    * a stone's outline lies a boundary-band's width outside its body, so anything farther out is sand or texture
-   * the flooding crept into. On photos the benchmarks do not score (scripts/tune-instances.ts) 1 helped the
-   * scale-band model on sand-matrix trays and cost the fragment-prone 3-class model on textured stones, so it is
+   * the flooding crept into. On photos the benchmarks do not score (scripts/tune-sand.ts) 1 helped sand-matrix
+   * trays a little and cost the scale-band model a little on textured stones; measured on six photos only, it is
    * off by default. @default Infinity (no limit)
    */
   growthLimit: number;
