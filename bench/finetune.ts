@@ -20,9 +20,10 @@ import { FEW_SHOT } from '../src/cli/train.js';
 import { readImage, readInstancePng, writeJsonAtomic } from '../src/io/index.js';
 import { createSegmenter } from '../src/segment/index.js';
 import { trainModel } from '../src/train/index.js';
+import { REAL_DATA, log } from '../scripts/trainingSetup.js';
 
 const ROOT = join(import.meta.dirname, '..');
-const DATA = process.env.PHOTOSIEVE_DATA ?? join(ROOT, '..', 'shared', 'data', 'segmenteverygrain');
+const DATA = REAL_DATA;
 const { values: args } = parseArgs({ options: { site: { type: 'string', default: 'sem' }, minutes: { type: 'string' } } });
 const pad3 = (k: number): string => String(k).padStart(3, '0');
 const SITES: Record<string, { dir: string; train: string[]; test: string[]; note: string }> = {
@@ -41,7 +42,6 @@ const site = chosen;
 const minutes = args.minutes ? Number(args.minutes) : FEW_SHOT.maxMinutes;
 const CACHE = join(ROOT, '.cache', 'finetune', siteName);
 const MIN_AREA = 20;
-const log = (line: string): void => void process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
 
 const fileOf = (stem: string): string => {
   for (const ext of ['.png', '.jpg']) if (existsSync(join(site.dir, 'images', stem + ext))) return join(site.dir, 'images', stem + ext);

@@ -1,7 +1,8 @@
 // A deterministic photo of known discs, rendered analytically at any resolution (issue 12's fast check): the same
 // physical scene in mm, drawn at `pxPerMm`, so a measuring instrument must report the same diameters in mm at
 // every resolution. Discs are shaded domes with a darker rim on a speckled sand background, spaced apart.
-import type { Raster } from '../src/core/index.js';
+import { measureParticles } from '../src/aggregate/index.js';
+import type { InstanceMap, Raster } from '../src/core/index.js';
 
 export interface Disc {
   /** Centre and diameter in mm. */
@@ -92,4 +93,30 @@ export function renderDiscs(pxPerMm: number): { raster: Raster; truth: Int32Arra
   const data = new Uint8Array(W * H * 3);
   for (let q = 0; q < data.length; q++) data[q] = Math.min(255, Math.max(0, acc[q]! / (S * S)));
   return { raster: { width: W, height: H, channels: 3, depth: 8, data }, truth, discs };
+}
+
+/** The check's resolutions (0.5×, 1×, 2× of 10 px/mm) and the smallest b-axis, px at 0.5×, it holds to ±5 %. */
+export const DISC_PX_PER_MM = [5, 10, 20] as const;
+export const RESOLVABLE_PX = 12;
+
+/** The b-axis in mm of the particle under each disc's centre (NaN where there is none), and the particle count. */
+export function discSizesMm(instances: InstanceMap, discs: readonly Disc[], pxPerMm: number): { mm: number[]; particles: number } {
+  const byId = new Map(measureParticles(instances).map((p) => [p.id, p]));
+  const mm = discs.map((d) => (byId.get(instances.data[Math.floor(d.y * pxPerMm) * instances.width + Math.floor(d.x * pxPerMm)]!)?.minorPx ?? NaN) / pxPerMm);
+  return { mm, particles: byId.size };
+}
+
+/**
+ * Each disc resolvable at the coarsest resolution, with its sizes at the three resolutions (`sizes[r][k]` from
+ * discSizesMm) and its worst drift from 1× (NaN when a disc was not found: a failure).
+ */
+export function discDrifts(sizes: readonly (readonly number[])[]): { disc: Disc; mm: number[]; drift: number; ok: boolean }[] {
+  return discScene()
+    .discs.map((disc, k) => ({ disc, mm: sizes.map((s) => s[k]!) }))
+    .filter(({ disc }) => disc.d * DISC_PX_PER_MM[0] >= RESOLVABLE_PX)
+    .map(({ disc, mm }) => {
+      const [a, b, c] = mm as [number, number, number];
+      const drift = Math.max(Math.abs(a / b - 1), Math.abs(c / b - 1));
+      return { disc, mm, drift, ok: drift <= 0.05 };
+    });
 }

@@ -9,42 +9,31 @@ import { existsSync } from 'node:fs';
 import { cp, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFromInstances } from '../src/annotate/index.js';
-import type { SynthOptions } from '../src/synth/index.js';
-import { runSynth } from '../src/synth/index.js';
 import { trainModel } from '../src/train/trainModel.js';
+import type { SynthSet } from './trainingSetup.js';
+import { REAL_DATA, ensureSynthSets, log, requireRealData } from './trainingSetup.js';
 
-const DATA = process.env.PHOTOSIEVE_DATA ?? join(import.meta.dirname, '..', '..', 'shared', 'data', 'segmenteverygrain');
+const DATA = REAL_DATA;
 const CACHE = join(import.meta.dirname, '..', '.cache', 'train-default');
 const OUT = process.env.TRAIN_OUT ?? join(import.meta.dirname, '..', 'models', 'default');
 const minutes = Number(process.env.TRAIN_MINUTES ?? 50);
 const VALIDATION = ['IMG_5208', '20230511_132710955'];
-const log = (line: string): void => {
-  process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-};
 
-if (!existsSync(join(DATA, 'instances_full'))) {
-  process.stderr.write(`train:default needs the real photos: ${DATA} not found (set PHOTOSIEVE_DATA)\n`);
-  process.exit(1);
-}
+requireRealData('train:default');
 await mkdir(CACHE, { recursive: true });
 const real = join(CACHE, 'real');
 if (!existsSync(join(real, 'annotations.json'))) {
   log('real photos → annotate layout');
   await runFromInstances({ instances: join(DATA, 'instances_full'), images: join(DATA, 'images'), out: real });
 }
-const synthSets: { name: string; weight: number; options: Omit<SynthOptions, 'outDir'> }[] = [
+const synthSets: SynthSet[] = [
   { name: 'synth-packed', weight: 1, options: { groups: 10, perGroup: 2, width: 640, height: 640, seed: 101, scaleMmPerPx: 0.1 } },
   { name: 'synth-small', weight: 1, options: { groups: 10, perGroup: 2, width: 640, height: 640, seed: 102, scaleMmPerPx: 0.25, circle: true } },
   { name: 'synth-large', weight: 0.6, options: { groups: 6, perGroup: 2, width: 768, height: 768, seed: 103, scaleMmPerPx: 0.05 } },
   { name: 'synth-loose', weight: 0.8, options: { groups: 8, perGroup: 2, width: 640, height: 640, seed: 104, scaleMmPerPx: 0.15, coverage: 0.45, order: 'random' } },
   { name: 'synth-grey', weight: 0.6, options: { groups: 6, perGroup: 2, width: 640, height: 640, seed: 105, scaleMmPerPx: 0.12, gray: true, roughness: 0.6, roundness: 0.3, format: 'jpg', jpegQuality: 75 } },
 ];
-for (const s of synthSets) {
-  const dir = join(CACHE, s.name);
-  if (existsSync(join(dir, 'truth.csv'))) continue;
-  log(`synth ${s.name}`);
-  await runSynth({ outDir: dir, ...s.options });
-}
+await ensureSynthSets(CACHE, synthSets);
 const tmpOut = join(CACHE, 'model');
 if (process.env.TRAIN_RESUME !== '1') await rm(tmpOut, { recursive: true, force: true });
 log(`training for at most ${minutes} min`);

@@ -15,11 +15,11 @@ import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import { runFromInstances } from '../src/annotate/index.js';
-import type { SynthOptions } from '../src/synth/index.js';
-import { runSynth } from '../src/synth/index.js';
 import { trainModel } from '../src/train/trainModel.js';
+import type { SynthSet } from './trainingSetup.js';
+import { REAL_DATA, ensureSynthSets, log, requireRealData } from './trainingSetup.js';
 
-const DATA = process.env.PHOTOSIEVE_DATA ?? join(import.meta.dirname, '..', '..', 'shared', 'data', 'segmenteverygrain');
+const DATA = REAL_DATA;
 const CACHE = join(import.meta.dirname, '..', '.cache', 'train-scale');
 const minutes = Number(process.env.TRAIN_MINUTES ?? 60);
 /** Real photos the scale benchmark reports as held out: never trained on, never used to pick the epoch. */
@@ -28,14 +28,8 @@ export const REAL_TEST = ['IMG_5208', '20230511_132710955', 'barton_creek', 'tor
 const VALIDATION = ['IMG_5217', 'california_gravel_2'];
 /** b-axis (tile px) above which a particle is `large` for the level that sees it. */
 const BAND_PX = 48;
-const log = (line: string): void => {
-  process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-};
 
-if (!existsSync(join(DATA, 'instances_full'))) {
-  process.stderr.write(`train:scale needs the real photos: ${DATA} not found (set PHOTOSIEVE_DATA)\n`);
-  process.exit(1);
-}
+requireRealData('train:scale');
 await mkdir(CACHE, { recursive: true });
 
 // The real photos minus the held-out test photos, as a folder of links the tracer reads.
@@ -56,7 +50,7 @@ if (!existsSync(join(real, 'annotations.json'))) {
   await runFromInstances({ instances: join(realSrc, 'instances'), images: join(realSrc, 'images'), out: real });
 }
 
-const synthSets: { name: string; weight: number; options: Omit<SynthOptions, 'outDir'> }[] = [
+const synthSets: SynthSet[] = [
   { name: 'dry-packed', weight: 1, options: { groups: 8, perGroup: 2, width: 768, height: 768, seed: 201, scaleMmPerPx: 0.1 } },
   { name: 'dry-wide', weight: 1, options: { groups: 6, perGroup: 2, width: 1024, height: 1024, seed: 202, scaleMmPerPx: 0.1, look: 'wide' } },
   { name: 'matrix', weight: 1, options: { groups: 6, perGroup: 2, width: 768, height: 768, seed: 203, scaleMmPerPx: 0.15, look: 'matrix' } },
@@ -70,12 +64,7 @@ const synthSets: { name: string; weight: number; options: Omit<SynthOptions, 'ou
   { name: 'textured-shadowed', weight: 0.8, options: { groups: 4, perGroup: 2, width: 768, height: 768, seed: 212, scaleMmPerPx: 0.1, look: ['textured', 'shadowed', 'wide'] } },
   { name: 'grey-small', weight: 0.6, options: { groups: 4, perGroup: 2, width: 640, height: 640, seed: 209, scaleMmPerPx: 0.25, gray: true, format: 'jpg', jpegQuality: 75 } },
 ];
-for (const s of synthSets) {
-  const dir = join(CACHE, s.name);
-  if (existsSync(join(dir, 'truth.csv'))) continue;
-  log(`synth ${s.name}`);
-  await runSynth({ outDir: dir, ...s.options });
-}
+await ensureSynthSets(CACHE, synthSets);
 
 const out = join(CACHE, 'model');
 const resume = process.env.TRAIN_RESUME === '1';

@@ -4,11 +4,11 @@
 //   npx tsx scripts/tune-sand.ts MODEL
 // Each variant is applied on top of the model's own instance settings (meta.json `instance`), as segment runs it.
 import { join } from 'node:path';
-import { SegmentationScorer, measureParticles } from '../src/aggregate/index.js';
+import { SegmentationScorer } from '../src/aggregate/index.js';
 import type { InstanceOptions } from '../src/segment/index.js';
 import { createSegmenter, probabilitiesToInstances } from '../src/segment/index.js';
 import { loadTrainingFolder } from '../src/train/index.js';
-import { renderDiscs } from './discPhoto.js';
+import { DISC_PX_PER_MM, discDrifts, discSizesMm, renderDiscs } from './discPhoto.js';
 
 const model = process.argv[2] ?? 'default';
 const CACHE = join(import.meta.dirname, '..', '.cache', 'train-scale');
@@ -35,7 +35,7 @@ for (const [set, dir, names] of [
   }
 }
 const discs = [];
-for (const ppm of [5, 10, 20]) {
+for (const ppm of DISC_PX_PER_MM) {
   const d = renderDiscs(ppm);
   discs.push({ ppm, ...d, probs: (await seg.segment(d.raster, { keepProbabilities: true })).probabilities! });
 }
@@ -54,19 +54,12 @@ for (const [name, opts] of Object.entries(variants)) {
   const sizes: number[][] = [];
   const counts: number[] = [];
   for (const d of discs) {
-    const inst = await probabilitiesToInstances(d.probs, { ...own, ...opts });
-    const byId = new Map(measureParticles(inst).map((p) => [p.id, p]));
-    counts.push(byId.size);
-    sizes.push(d.discs.map((c) => (byId.get(inst.data[Math.floor(c.y * d.ppm) * inst.width + Math.floor(c.x * d.ppm)]!)?.minorPx ?? NaN) / d.ppm));
+    const { mm, particles } = discSizesMm(await probabilitiesToInstances(d.probs, { ...own, ...opts }), d.discs, d.ppm);
+    counts.push(particles);
+    sizes.push(mm);
   }
-  let fails = 0;
-  let worst = 0;
-  discs[0]!.discs.forEach((c, k) => {
-    if (c.d * 5 < 12) return;
-    const [a, b, e] = sizes.map((s) => s[k]!);
-    const drift = Math.max(Math.abs(a! / b! - 1), Math.abs(e! / b! - 1));
-    worst = Math.max(worst, Number.isFinite(drift) ? drift : 9);
-    if (!(drift <= 0.05)) fails++;
-  });
+  const drifts = discDrifts(sizes);
+  const fails = drifts.filter((r) => !r.ok).length;
+  const worst = Math.max(...drifts.map((r) => (Number.isFinite(r.drift) ? r.drift : 9)));
   process.stdout.write(`${name}: ${line.join('; ')}; discs: ${fails} drift > 5 % (worst ${(100 * worst).toFixed(1)} %), particles ${counts.join('/')}\n`);
 }

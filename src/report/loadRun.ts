@@ -23,7 +23,7 @@ const imageMeasureSchema = z.object({
 });
 
 /** An image name is a file stem: it becomes part of output paths, so it may not climb out of its folder. */
-const imageName = z
+export const imageName = z
   .string()
   .min(1)
   .refine((s) => !/[/\\\0]/.test(s) && s !== '.' && s !== '..', { message: 'must be a file stem without / or \\' });

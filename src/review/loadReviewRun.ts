@@ -6,6 +6,8 @@ import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { PhotosieveError } from '../core/index.js';
 import { readImageSize } from '../io/index.js';
+// A review names photos in output paths (review/NAME.json) exactly as run.json does.
+import { imageName } from '../report/loadRun.js';
 
 export const RUN_FILE = 'run.json';
 export const REVIEW_FOLDER = 'review';
@@ -31,11 +33,6 @@ export interface ReviewRun {
   photos: ReviewPhoto[];
 }
 
-/** A name becomes part of output paths (review/NAME.json), so it may not climb out of its folder. */
-const imageName = z
-  .string()
-  .min(1)
-  .refine((s) => !/[/\\\0]/.test(s) && s !== '.' && s !== '..', { message: 'must be a file stem without / or \\' });
 
 const runSchema = z.object({
   tool: z.string(),

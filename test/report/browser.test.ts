@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readCsv } from '../../src/io/index.js';
 import { capture, resetCliAfterEach } from '../helpers/cli.js';
-import { NO_CHROMIUM_MESSAGE, hasChromium, launchChromium } from '../helpers/chromium.js';
+import { NO_CHROMIUM_MESSAGE, hasChromium, launchChromium, watchedPage } from '../helpers/chromium.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const SCREENSHOT = resolve('test-output', 'report.png');
@@ -48,15 +48,7 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     expect(rep.exitCode).toBe(0);
 
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('request', (r) => {
-      if (!r.url().startsWith('file:') && !r.url().startsWith('data:')) requests.push(r.url());
-    });
+    page = await watchedPage(browser, (url) => url.startsWith('file:') || url.startsWith('data:'), problems, requests);
     await page.goto(pathToFileURL(join(run, 'report', 'index.html')).href, { waitUntil: 'load' });
   }, 180_000);
 

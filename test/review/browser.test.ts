@@ -9,7 +9,7 @@ import { fillMultiPolygon, pixelArea, runAnnotate } from '../../src/annotate/ind
 import { readInstancePng } from '../../src/io/index.js';
 import type { ReviewParticle, ReviewServer } from '../../src/review/index.js';
 import { readReviewLabelme, startReviewServer, toMultiPolygon } from '../../src/review/index.js';
-import { hasChromium, launchChromium, noChromiumMessage } from '../helpers/chromium.js';
+import { hasChromium, launchChromium, noChromiumMessage, watchedPage } from '../helpers/chromium.js';
 import { canonicalIds, rows } from '../helpers/grid.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { FakeReviewRun } from './fakeReviewRun.js';
@@ -69,15 +69,7 @@ describe.skipIf(!hasChromium)('the review page in headless Chromium', () => {
     run = await writeFakeReviewRun(tmp.dir);
     server = await startReviewServer({ dir: run.dir });
     browser = await launchChromium();
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    page = await context.newPage();
-    page.on('console', (m) => {
-      if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`);
-    });
-    page.on('pageerror', (err) => problems.push(`page error: ${err.message}`));
-    page.on('request', (r) => {
-      if (!r.url().startsWith(server.origin)) foreign.push(r.url());
-    });
+    page = await watchedPage(browser, (url) => url.startsWith(server.origin), problems, foreign);
     await page.goto(server.url, { waitUntil: 'load' });
     await page.waitForSelector('#viewport[data-photo="tray"]');
   }, 120_000);

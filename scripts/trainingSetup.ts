@@ -1,0 +1,37 @@
+// What the training scripts (train:default, train:scale) and bench:finetune share: a timestamped log line, the
+// check that the real photos are there, and synthetic training sets rendered once into a cache folder.
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import type { SynthOptions } from '../src/synth/index.js';
+import { runSynth } from '../src/synth/index.js';
+
+/** The segmenteverygrain folder: PHOTOSIEVE_DATA, else ../shared/data/segmenteverygrain beside the checkout. */
+export const REAL_DATA = process.env.PHOTOSIEVE_DATA ?? join(import.meta.dirname, '..', '..', 'shared', 'data', 'segmenteverygrain');
+
+/** One line on stdout, prefixed with the UTC time of day. */
+export function log(line: string): void {
+  process.stdout.write(`[${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+}
+
+/** Exits with a line naming the fix when the real photos are missing. */
+export function requireRealData(command: string, dir = REAL_DATA): void {
+  if (existsSync(join(dir, 'instances_full'))) return;
+  process.stderr.write(`${command} needs the real photos: ${dir} not found (set PHOTOSIEVE_DATA)\n`);
+  process.exit(1);
+}
+
+export interface SynthSet {
+  name: string;
+  weight: number;
+  options: Omit<SynthOptions, 'outDir'>;
+}
+
+/** Renders each set into CACHE/NAME unless its truth.csv is already there. */
+export async function ensureSynthSets(cache: string, sets: readonly SynthSet[]): Promise<void> {
+  for (const s of sets) {
+    const dir = join(cache, s.name);
+    if (existsSync(join(dir, 'truth.csv'))) continue;
+    log(`synth ${s.name}`);
+    await runSynth({ outDir: dir, ...s.options });
+  }
+}
