@@ -30,6 +30,19 @@ function discProbabilities(width: number, height: number, discs: Disc[]): Probab
   return { width, height, data };
 }
 
+/** Sets P(background, body, boundary) over columns x0..x1-1 and rows y0..y1-1. */
+function paintRect(probs: Probabilities, [x0, x1, y0, y1]: [number, number, number, number], [bg, body, boundary]: [number, number, number]): void {
+  const ch = (cls: (typeof PROBABILITY_CLASSES)[number]): number => PROBABILITY_CLASSES.indexOf(cls);
+  for (let y = y0; y < y1; y++) {
+    for (let x = x0; x < x1; x++) {
+      const q = (y * probs.width + x) * PROBABILITY_CHANNELS;
+      probs.data[q + ch(PixelClass.background)] = bg;
+      probs.data[q + ch(PixelClass.body)] = body;
+      probs.data[q + ch(PixelClass.boundary)] = boundary;
+    }
+  }
+}
+
 function ids(map: InstanceMap): Set<number> {
   return new Set(Array.from(map.data).filter((v) => v !== 0));
 }
@@ -86,16 +99,8 @@ describe('probabilitiesToInstances', () => {
 
   it('a blob of boundary probability with no body inside (sand texture) is not a particle unless keepCoreless', async () => {
     const probs = discProbabilities(80, 40, [{ cx: 20, cy: 20, r: 12 }]);
-    const ch = (cls: number): number => PROBABILITY_CLASSES.indexOf(cls as (typeof PROBABILITY_CLASSES)[number]);
     // A 10×10 patch at (50..60, 15..25) that is all boundary: edges of sand grains, no stone body.
-    for (let y = 15; y < 25; y++) {
-      for (let x = 50; x < 60; x++) {
-        const q = (y * 80 + x) * PROBABILITY_CHANNELS;
-        probs.data[q + ch(PixelClass.background)] = 0.3;
-        probs.data[q + ch(PixelClass.body)] = 0.1;
-        probs.data[q + ch(PixelClass.boundary)] = 0.6;
-      }
-    }
+    paintRect(probs, [50, 60, 15, 25], [0.3, 0.1, 0.6]);
     const map = await probabilitiesToInstances(probs);
     expect(ids(map).size).toBe(1);
     expect(map.data[20 * 80 + 55]).toBe(0);
@@ -106,16 +111,8 @@ describe('probabilitiesToInstances', () => {
 
   it('growthLimit cuts what the flooding reaches far beyond a core, and keeps a stone and its rim whole', async () => {
     const probs = discProbabilities(100, 60, [{ cx: 30, cy: 30, r: 16 }]);
-    const ch = (cls: number): number => PROBABILITY_CLASSES.indexOf(cls as (typeof PROBABILITY_CLASSES)[number]);
     // A 3 px wide strip of boundary probability leaving the disc to the right: a tendril into the sand.
-    for (let y = 29; y < 32; y++) {
-      for (let x = 46; x < 95; x++) {
-        const q = (y * 100 + x) * PROBABILITY_CHANNELS;
-        probs.data[q + ch(PixelClass.background)] = 0.2;
-        probs.data[q + ch(PixelClass.body)] = 0.2;
-        probs.data[q + ch(PixelClass.boundary)] = 0.6;
-      }
-    }
+    paintRect(probs, [46, 95, 29, 32], [0.2, 0.2, 0.6]);
     const free = await probabilitiesToInstances(probs);
     expect(free.data[30 * 100 + 90]).toBe(free.data[30 * 100 + 30]); // the tendril joined the stone
     const limited = await probabilitiesToInstances(probs, { growthLimit: 1 });
