@@ -3,12 +3,20 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { Command } from 'commander';
-import { parseIntOption } from './common.js';
+import { PhotosieveError } from '../core/index.js';
+import { FEW_SHOT } from '../train/fewShot.js';
+import { parseIntOption, parsePositive } from './common.js';
 
 interface ReviewFlags {
   port?: number;
   open: boolean;
+  fineTune: boolean;
+  init?: string;
+  maxMinutes?: number;
+  freezeEncoder: boolean;
 }
+
+const FINE_TUNE_ONLY = ['init', 'maxMinutes', 'freezeEncoder'] as const;
 
 /** The platform's "open this URL" command; failures only cost a note (the URL is printed anyway). */
 function openBrowser(url: string): void {
@@ -48,6 +56,10 @@ export function reviewCommand(): Command {
     .argument('<dir>', 'the --out folder of photosieve segment (with run.json and instances/)')
     .option('--port <n>', 'port on 127.0.0.1 (default: a free one)', parseIntOption('--port', 0, 65535))
     .option('--no-open', 'do not open a browser, only print the URL')
+    .option('--fine-tune', 'no page: fine-tune a model on the photos marked reviewed (what the page\'s Fine-tune button runs), write it to DIR/review/model and exit', false)
+    .option('--init <model>', 'with --fine-tune: the model to start from (default: the run\'s own model; models/default if the run was classical)')
+    .option('--max-minutes <n>', `with --fine-tune: time budget of the training (default ${FEW_SHOT.maxMinutes})`, parsePositive('--max-minutes', 24 * 60))
+    .option('--freeze-encoder', 'with --fine-tune: keep the encoder fixed and train the decoder only', false)
     .addHelpText(
       'after',
       '\nShortcuts on the page: v select (shift+click adds), d delete, m merge, s split\n' +
@@ -56,10 +68,21 @@ export function reviewCommand(): Command {
         '\nExamples:\n' +
         '  photosieve segment photos --out results && photosieve review results\n' +
         '  photosieve review results --port 8765 --no-open\n' +
-        '  photosieve annotate results/review/coco.json --out train-data   (train on the corrections)\n' +
+        '  photosieve review results --fine-tune   (fine-tune on the reviewed photos, as the page\'s button does)\n' +
+        '  photosieve segment photos --model results/review/model --out results-ft\n' +
+        '  photosieve annotate results/review/coco.json --out train-data   (train on the corrections yourself)\n' +
         '\nCtrl+C stops the server after the last save is written.',
     )
     .action(async (dir: string, flags: ReviewFlags) => {
+      if (!flags.fineTune) {
+        const stray = FINE_TUNE_ONLY.find((k) => k === 'freezeEncoder' ? flags.freezeEncoder : flags[k] !== undefined);
+        if (stray) throw new PhotosieveError('E_PARAM', `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is used only with --fine-tune.`, { fix: 'add --fine-tune, or leave the flag out' });
+      } else {
+        const { fineTuneOnReviewed } = await import('../review/fineTune.js');
+        const r = await fineTuneOnReviewed({ dir, init: flags.init, maxMinutes: flags.maxMinutes, freezeEncoder: flags.freezeEncoder, log: (line) => process.stdout.write(`${line}\n`) });
+        process.stdout.write(`review: fine-tuned ${r.parent} on ${r.photos.length} reviewed photo(s) for ${r.epochs} epoch(s) → ${r.model}\nsegment again with it:  photosieve segment PHOTOS --model ${r.model} --out DIR\n`);
+        return;
+      }
       const { startReviewServer } = await import('../review/index.js');
       const server = await startReviewServer({ dir, port: flags.port, log: (line) => process.stderr.write(`${line}\n`) });
       const photos = server.store.list();

@@ -8,6 +8,7 @@ import type { UpsamplingKind } from '../segment/index.js';
 import { DEFAULT_LOSS, parseSource, trainModel } from '../train/index.js';
 import type { TrainingSource } from '../train/index.js';
 import { parseIntOption, parseListOption, parseNumberList, parsePositive } from './common.js';
+import { FEW_SHOT } from '../train/fewShot.js';
 
 interface TrainFlags {
   data: TrainingSource[];
@@ -39,8 +40,7 @@ interface TrainFlags {
   sizeBand?: number;
 }
 
-/** What `--init` changes for flags left unset: a few photos, minutes, a model that already knows gravel. */
-export const FEW_SHOT = { lr: 5e-4, steps: 25, epochs: 1000, pipelineEvery: 1, maxMinutes: 12, valFraction: 0.2, valMinGroups: 3 } as const;
+export { FEW_SHOT };
 
 export function trainCommand(): Command {
   return new Command('train')

@@ -666,11 +666,35 @@ export const REVIEW_SCRIPT = String.raw`
     var r = box.getBoundingClientRect();
     zoomAt(e.deltaY < 0 ? 1.25 : 0.8, e.clientX - r.left, e.clientY - r.top);
   }, { passive: false });
+  // ---- fine-tuning on the reviewed photos (a background photosieve process; the page polls its status) ----
+  var ftEl = $('fine-tune-status'), ftTimer = 0;
+  function showFineTune(s) {
+    var b = document.querySelector('button[data-action="fine-tune"]');
+    b.disabled = s.state === 'running';
+    var last = s.lines.length ? s.lines[s.lines.length - 1] : '';
+    if (s.state === 'running') ftEl.textContent = 'fine-tuning on ' + s.photos.length + ' reviewed photo(s): ' + last;
+    else if (s.state === 'done') ftEl.textContent = 'fine-tuned model: ' + s.model + ' (segment again with --model ' + s.model + ')';
+    else if (s.state === 'failed') ftEl.textContent = 'fine-tune failed: ' + s.error;
+    else ftEl.textContent = s.model ? 'fine-tuned model of an earlier session: ' + s.model : '';
+    ftEl.className = s.state === 'failed' ? 'bad' : '';
+    clearTimeout(ftTimer);
+    if (s.state === 'running') ftTimer = setTimeout(pollFineTune, 2000);
+  }
+  function fineTuneError(prefix) { return function (err) { ftEl.textContent = prefix + err.message; ftEl.className = 'bad'; }; }
+  function pollFineTune() { api('GET', '/api/fine-tune').then(showFineTune, fineTuneError('fine-tune status unknown: ')); }
+  function startFineTune() {
+    // Edits not yet saved would be missing from the training folder.
+    flush().then(function () { return api('POST', '/api/fine-tune', {}); }).then(showFineTune, fineTuneError('fine-tune not started: '));
+  }
+
   var ACTIONS = {
-    delete: deleteSelected, merge: merge, undo: undo, redo: redo, fit: fit, reviewed: toggleReviewed,
+    delete: deleteSelected, merge: merge, undo: undo, redo: redo, fit: fit, reviewed: toggleReviewed, 'fine-tune': startFineTune,
   };
   document.querySelectorAll('button[data-tool]').forEach(function (b) { b.addEventListener('click', function () { setTool(b.getAttribute('data-tool')); }); });
-  document.querySelectorAll('button[data-action]').forEach(function (b) { b.addEventListener('click', function () { if (ph) ACTIONS[b.getAttribute('data-action')](); }); });
+  document.querySelectorAll('button[data-action]').forEach(function (b) {
+    var name = b.getAttribute('data-action');
+    b.addEventListener('click', function () { if (ph || name === 'fine-tune') ACTIONS[name](); });
+  });
   document.addEventListener('keydown', function (e) {
     if (!ph) return;
     var k = e.key.toLowerCase(), mod = e.ctrlKey || e.metaKey;
@@ -705,6 +729,7 @@ export const REVIEW_SCRIPT = String.raw`
 
   resize();
   setTool('select');
+  pollFineTune();
   api('GET', '/api/photos').then(function (r) {
     photos = r.photos;
     renderList();

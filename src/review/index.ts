@@ -2,6 +2,8 @@
 // the run folder) serves the photos and their particles; edits are saved as LabelMe, COCO and state.json in
 // DIR/review, which `photosieve annotate` reads as they are.
 export * from './client.js';
+export * from './fineTune.js';
+export * from './fineTuneJob.js';
 export * from './http.js';
 export * from './loadReviewRun.js';
 export * from './page.js';

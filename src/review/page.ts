@@ -39,7 +39,7 @@ main { display: flex; flex-direction: column; min-width: 0; min-height: 0; paddi
 .viewport img.pixelated { image-rendering: pixelated; }
 .viewport canvas { position: absolute; left: 0; top: 0; pointer-events: none; }
 .info { display: flex; gap: 14px; flex-wrap: wrap; min-height: 20px; }
-#hint.bad { color: var(--bad); }
+#hint.bad, #fine-tune-status.bad { color: var(--bad); }
 .keys { margin: 0; font-size: 12px; color: var(--muted); }
 `;
 
@@ -72,9 +72,11 @@ ${action('redo', 'Redo', 'ctrl+shift+z', 'Redo')}
 ${action('fit', 'Fit', 'f', 'Show the whole photo')}
 <span class="sep"></span>
 ${action('reviewed', 'Mark reviewed', 'r', 'Mark this photo reviewed (again: not reviewed)')}
+<span class="sep"></span>
+${action('fine-tune', 'Fine-tune on reviewed', '', 'Train a model from this run’s model on the photos marked reviewed (few minutes, in the background); it is written to DIR/review/model')}
 </div>
 <div id="viewport" class="viewport" data-tool="select"><img id="photo" alt="" draggable="false"><canvas id="outlines"></canvas><canvas id="overlay"></canvas></div>
-<div class="info"><span id="particle-count"></span><span id="selection"></span><span id="hint"></span></div>
+<div class="info"><span id="particle-count"></span><span id="selection"></span><span id="hint"></span><span id="fine-tune-status" role="status"></span></div>
 <p class="keys">Wheel: zoom · drag (right button or space+drag while splitting): pan · Esc: cancel / select tool · Backspace: drop the last corner · edits are saved automatically</p>
 </main>
 </div>

@@ -14,6 +14,8 @@ import { loadReviewRun } from './loadReviewRun.js';
 import type { ReviewPhoto } from './loadReviewRun.js';
 import { REVIEW_CSS, reviewPage } from './page.js';
 import { REVIEW_SCRIPT } from './client.js';
+import type { CliLauncher } from './fineTuneJob.js';
+import { FineTuneJob, ownCli } from './fineTuneJob.js';
 import { resolveInside } from './paths.js';
 import { ReviewError, ReviewStore } from './reviewStore.js';
 
@@ -26,6 +28,8 @@ export interface ReviewServerOptions {
   maxBodyBytes?: number | undefined;
   /** Where lines for the terminal go (failed background writes). @default nowhere */
   log?: ((line: string) => void) | undefined;
+  /** How the page's fine-tune action runs photosieve's CLI. @default this photosieve (tests pass a stand-in) */
+  fineTuneCli?: CliLauncher | undefined;
 }
 
 export interface ReviewServer {
@@ -37,6 +41,8 @@ export interface ReviewServer {
   /** The header that carries the token for scripts (`X-Photosieve-Token`). */
   tokenHeader: string;
   store: ReviewStore;
+  /** The page's fine-tune action (`POST /api/fine-tune`). */
+  fineTune: FineTuneJob;
   /** Stops accepting requests, waits for writes in flight (coco.json included) and closes every connection. */
   close(): Promise<void>;
 }
@@ -49,6 +55,7 @@ const changesSchema = z.object({
   remove: z.array(z.number()).default([]),
 });
 const reviewedSchema = z.object({ reviewed: z.boolean() });
+const fineTuneSchema = z.object({ maxMinutes: z.number().min(0.1).max(240).optional(), freezeEncoder: z.boolean().optional() }).strict();
 
 interface Context {
   port: number;
@@ -56,6 +63,7 @@ interface Context {
   cookie: string;
   maxBodyBytes: number;
   store: ReviewStore;
+  fineTune: FineTuneJob;
   dirReal: string;
   vendorFile: string;
 }
@@ -159,6 +167,11 @@ async function route(ctx: Context, req: IncomingMessage, res: ServerResponse, pa
     methodIs(req, 'GET');
     return send(res, 200, await readFile(ctx.vendorFile), 'text/javascript; charset=utf-8');
   }
+  if (a === 'api' && b === 'fine-tune' && parts.length === 2) {
+    methodIs(req, 'GET', 'POST');
+    if (req.method === 'GET') return sendJson(res, 200, ctx.fineTune.status());
+    return sendJson(res, 202, await ctx.fineTune.start(parseBody(fineTuneSchema, await readJsonBody(req, ctx.maxBodyBytes))));
+  }
   if (a === 'api' && b === 'photos' && rest.length === 0) {
     if (c === undefined) {
       methodIs(req, 'GET');
@@ -221,7 +234,8 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
   const store = await ReviewStore.open(run, log);
   const token = randomBytes(24).toString('base64url');
   const vendorFile = createRequire(import.meta.url).resolve('polygon-clipping/dist/polygon-clipping.umd.min.js');
-  const ctx: Context = { port, token: Buffer.from(token), cookie: '', maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, store, dirReal: run.dirReal, vendorFile };
+  const fineTune = new FineTuneJob(options.dir, options.fineTuneCli ?? ownCli);
+  const ctx: Context = { port, token: Buffer.from(token), cookie: '', maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, store, fineTune, dirReal: run.dirReal, vendorFile };
   const server = createServer((req, res) => {
     handle(ctx, req, res, log).catch((err: unknown) => {
       log(`review: ${errorLine(err)}`);
@@ -236,9 +250,9 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
     (closing ??= (async () => {
       const closed = new Promise<void>((done) => server.close(() => done()));
       server.closeIdleConnections();
-      await store.idle();
+      await Promise.all([store.idle(), fineTune.stop()]);
       server.closeAllConnections();
       await closed;
     })());
-  return { url: `${origin}/?token=${token}`, origin, port: ctx.port, token, tokenHeader: 'X-Photosieve-Token', store, close };
+  return { url: `${origin}/?token=${token}`, origin, port: ctx.port, token, tokenHeader: 'X-Photosieve-Token', store, fineTune, close };
 }

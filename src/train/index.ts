@@ -4,4 +4,5 @@ export * from './data.js';
 export * from './loss.js';
 export * from './parallel.js';
 export * from './trainModel.js';
+export * from './fewShot.js';
 export * from './wasmKernels.js';

@@ -67,7 +67,10 @@ describe.skipIf(!hasChromium)('the review page in headless Chromium', () => {
   beforeAll(async () => {
     tmp = await tempDir();
     run = await writeFakeReviewRun(tmp.dir);
-    server = await startReviewServer({ dir: run.dir });
+    // The fine-tune button's process: a stand-in that prints a line and writes a model folder (the real command is
+    // tested in fineTune.test.ts).
+    const standIn = "const fs = require('node:fs'), p = require('node:path'); console.log('epoch 1: loss 0.5'); fs.mkdirSync(p.join(process.argv[1], 'review', 'model'), { recursive: true }); fs.writeFileSync(p.join(process.argv[1], 'review', 'model', 'meta.json'), '{}');";
+    server = await startReviewServer({ dir: run.dir, fineTuneCli: (args) => ({ command: process.execPath, args: ['-e', standIn, args[1]!] }) });
     browser = await launchChromium();
     page = await watchedPage(browser, (url) => url.startsWith(server.origin), problems, foreign);
     await page.goto(server.url, { waitUntil: 'load' });
@@ -213,6 +216,15 @@ describe.skipIf(!hasChromium)('the review page in headless Chromium', () => {
     expect(await count()).toBe(7);
     expect(problems).toEqual([]);
     expect(foreign).toEqual([]);
+  });
+
+  it('the Fine-tune button starts a job on the reviewed photos and shows where its model went', async () => {
+    await page.locator('button[data-action="fine-tune"]').click();
+    await expect.poll(() => page.locator('#fine-tune-status').innerText(), { timeout: 15_000 }).toBe(
+      `fine-tuned model: ${join(run.dir, 'review', 'model')} (segment again with --model ${join(run.dir, 'review', 'model')})`,
+    );
+    expect(server.fineTune.status()).toMatchObject({ state: 'done', photos: ['tray'], lines: ['epoch 1: loss 0.5'] });
+    expect(problems).toEqual([]);
   });
 
   it('keeps a save that failed and sends it again; a save made elsewhere stops saving and asks for a reload', async () => {

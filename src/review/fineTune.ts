@@ -1,0 +1,120 @@
+// Fine-tuning on the photos a user corrected: the review's LabelMe files of the photos marked reviewed become a
+// training folder (through annotate, as a user would run it), and `train --init` starts from the run's own model
+// with the few-shot defaults. One call behind `photosieve review DIR --fine-tune` and the page's button.
+//
+//   DIR/review/train-data/   the training folder (annotate's layout), rewritten each time
+//   DIR/review/model/        the fine-tuned model; replaced only once a new one is complete
+import { existsSync } from 'node:fs';
+import { readFile, rename, rm } from 'node:fs/promises';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { PhotosieveError } from '../core/index.js';
+import { CLASSICAL, defaultModelDir, resolveModelOption } from '../segment/modelLocation.js';
+import { FEW_SHOT } from '../train/fewShot.js';
+import { RUN_FILE } from './loadReviewRun.js';
+import { loadReviewRun } from './loadReviewRun.js';
+import { STATE_FILE, reviewFileOf, reviewFolder } from './reviewFiles.js';
+import { ReviewStore } from './reviewStore.js';
+
+export const FINE_TUNED_MODEL = 'model';
+export const TRAIN_DATA = 'train-data';
+
+export interface ReviewFineTuneOptions {
+  /** The segment run folder that `photosieve review` edited. */
+  dir: string;
+  /** Parent model folder (or `default`). @default the run's own U-Net; models/default when the run was classical */
+  init?: string | undefined;
+  /** Model folder to write. @default DIR/review/model */
+  out?: string | undefined;
+  /** Time budget of the training. @default FEW_SHOT.maxMinutes */
+  maxMinutes?: number | undefined;
+  /** Keep the parent's encoder fixed. @default false */
+  freezeEncoder?: boolean | undefined;
+  /** Worker threads of data-parallel training. @default trainModel's (the machine's cores) */
+  workers?: number | undefined;
+  /** @default 1 */
+  seed?: number | undefined;
+  log?: ((line: string) => void) | undefined;
+}
+
+export interface ReviewFineTuneResult {
+  model: string;
+  parent: string;
+  /** The reviewed photos it trained on. */
+  photos: string[];
+  trainData: string;
+  epochs: number;
+  seconds: number;
+  backend: string;
+}
+
+const runModelSchema = z.object({ model: z.object({ kind: z.string(), id: z.string() }).optional() });
+
+/** The U-Net folder the run was segmented with, or models/default when it was classical (or unknown). */
+export async function runParentModel(dir: string): Promise<string> {
+  const raw = JSON.parse(await readFile(join(dir, RUN_FILE), 'utf8')) as unknown;
+  const model = runModelSchema.safeParse(raw).data?.model;
+  if (!model || model.kind !== 'unet' || model.id === CLASSICAL || !existsSync(join(model.id, 'meta.json'))) return defaultModelDir();
+  return model.id;
+}
+
+/** Photos marked reviewed that have a review file: what a fine-tune trains on. */
+export async function reviewedPhotos(dir: string): Promise<string[]> {
+  const store = await ReviewStore.open(await loadReviewRun(dir));
+  return store
+    .list()
+    .filter((p) => p.reviewed && p.saved && p.problem === null)
+    .map((p) => p.name);
+}
+
+export async function fineTuneOnReviewed(options: ReviewFineTuneOptions): Promise<ReviewFineTuneResult> {
+  const { dir } = options;
+  const log = options.log ?? (() => {});
+  const photos = await reviewedPhotos(dir);
+  if (photos.length === 0) {
+    throw new PhotosieveError('E_INPUT', 'no photo of this run is marked reviewed, so there is nothing to fine-tune on.', {
+      file: join(reviewFolder(dir), STATE_FILE),
+      fix: `open photosieve review ${dir}, correct the particles of one to three photos and mark each reviewed (r)`,
+    });
+  }
+  const parent = options.init === undefined ? await runParentModel(dir) : resolveModelOption(options.init);
+  if (parent === CLASSICAL) throw new PhotosieveError('E_PARAM', '--init classical: the classical mode has no weights to fine-tune.', { fix: 'pass --init default or --init DIR with a U-Net model folder' });
+  const out = options.out ?? join(reviewFolder(dir), FINE_TUNED_MODEL);
+  const trainData = join(reviewFolder(dir), TRAIN_DATA);
+  const maxMinutes = options.maxMinutes ?? FEW_SHOT.maxMinutes;
+  if (!(maxMinutes > 0)) throw new PhotosieveError('E_PARAM', `--max-minutes must be a positive number, received ${maxMinutes}.`);
+
+  // Heavy modules only now: the page's server and `review --help` must not load tfjs.
+  const [{ runAnnotate }, { trainModel }] = await Promise.all([import('../annotate/index.js'), import('../train/index.js')]);
+  log(`fine-tune: ${photos.length} reviewed photo(s) (${photos.join(', ')}) → ${trainData}`);
+  await rm(trainData, { recursive: true, force: true });
+  // The review files name the photos run.json lists; they come from this run, so they may lie outside DIR.
+  await runAnnotate({ labels: photos.map((name) => reviewFileOf(dir, name)), out: trainData });
+
+  // Trained into a sibling folder: the previous fine-tuned model stays usable until the new one is complete.
+  const partial = `${out}.partial`;
+  await rm(partial, { recursive: true, force: true });
+  log(`fine-tune: from ${parent} for at most ${maxMinutes} min`);
+  const started = performance.now();
+  const result = await trainModel({
+    init: parent,
+    freezeEncoder: options.freezeEncoder ?? false,
+    data: [{ dir: trainData, weight: 1, license: 'the user’s own photos, corrected in photosieve review' }],
+    out: partial,
+    learningRate: FEW_SHOT.lr,
+    stepsPerEpoch: FEW_SHOT.steps,
+    epochs: FEW_SHOT.epochs,
+    pipelineEvery: FEW_SHOT.pipelineEvery,
+    valFraction: FEW_SHOT.valFraction,
+    valMinGroups: FEW_SHOT.valMinGroups,
+    maxSeconds: maxMinutes * 60,
+    seed: options.seed ?? 1,
+    ...(options.workers !== undefined ? { workers: options.workers } : {}),
+    log,
+  });
+  const seconds = (performance.now() - started) / 1000;
+  await rm(out, { recursive: true, force: true });
+  await rename(partial, out);
+  log(`fine-tune: ${result.epochs.length} epoch(s) in ${seconds.toFixed(0)} s → ${out}`);
+  return { model: out, parent, photos, trainData, epochs: result.epochs.length, seconds, backend: result.backend.name };
+}
