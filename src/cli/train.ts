@@ -78,7 +78,7 @@ export function trainCommand(): Command {
       parseIntOption('--workers', 1, 256),
       availableParallelism(),
     )
-    .option('--max-minutes <m>', 'stop after this many minutes (the epoch finishes)', parsePositive('--max-minutes'))
+    .option('--max-minutes <m>', 'time budget: no epoch starts that would end after it (at the pace of the last three epochs; the first always runs)', parsePositive('--max-minutes'))
     .option('--class-weights <w>', `cross-entropy weights: background,body,boundary[,large] (default ${DEFAULT_LOSS.classWeights.join(',')}, with --size-band 1,1,3,1)`, parseNumberList('--class-weights'))
     .option('--size-band <px>', 'train a scale-band model: particles with a b-axis above PX tile px are labelled "large" (4th class), for segment\'s image pyramid', parsePositive('--size-band'))
     .option('--dice-weight <x>', 'weight of the soft Dice term', (v) => Number(v), DEFAULT_LOSS.diceWeight)

@@ -76,7 +76,7 @@ export interface TrainOptions {
    * Results are deterministic for a given seed and worker count. @default the number of cores
    */
   workers?: number;
-  /** Stop after this many seconds (the current epoch finishes). @default Infinity */
+  /** Time budget: no epoch starts that would end after it at the pace of the last three (the first always runs). @default Infinity */
   maxSeconds?: number;
   /**
    * Train a scale-band model: particles with a b-axis above `maxPx` tile px are labelled `large` (a 4th output
@@ -458,9 +458,13 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       log(`early stop: no better ${record.pipeline ? 'pipeline F1' : 'IoU'} for ${patience} evaluations`);
       break;
     }
-    if ((performance.now() - started) / 1000 > (options.maxSeconds ?? Infinity)) {
+    // The budget is a promise to the user: no epoch starts that would, at the pace of the slowest of the last
+    // three, end after it (the first epoch always runs).
+    const elapsed = (performance.now() - started) / 1000;
+    const pace = Math.max(...epochs.slice(-3).map((e) => e.seconds));
+    if (elapsed + pace > (options.maxSeconds ?? Infinity)) {
       stoppedEarly = true;
-      log('time budget reached');
+      log(`time budget reached: ${elapsed.toFixed(0)} s spent, another epoch (~${pace.toFixed(0)} s) would end after ${(options.maxSeconds! / 60).toFixed(1)} min`);
       break;
     }
   }
