@@ -245,25 +245,29 @@ export function suggestBinEdges(curve: readonly PassingPoint[], unit: LengthUnit
 }
 
 /**
- * One line per image whose vector puts more than DOMINANT_BIN_WARNING in one bin, naming the image and the bin and
- * suggesting --bins (from `suggestion`, e.g. suggestBinEdges of the batch, unless it is the bins already used).
+ * The note for a vector that puts more than DOMINANT_BIN_WARNING in one bin (undefined otherwise), suggesting
+ * --bins from `suggestion` (e.g. suggestBinEdges of the batch) unless that is the bins already used.
  */
+export function dominantBinWarning(vector: readonly number[], spec: Pick<BinSpec, 'edges' | 'unit' | 'weight'>, suggestion: readonly number[] = []): string | undefined {
+  let top = 0;
+  for (let k = 1; k < vector.length; k++) if (vector[k]! > vector[top]!) top = k;
+  const share = vector[top];
+  if (share === undefined || !(share > DOMINANT_BIN_WARNING)) return undefined;
+  const same = suggestion.length === spec.edges.length && suggestion.every((e, k) => e === spec.edges[k]);
+  const hint = suggestion.length >= 2 && !same ? `, e.g. --bins ${suggestion.join(',')} (the batch's D20/D40/D60/D80${spec.unit === 'mm' ? ' on standard sieves' : ''})` : '';
+  return `${(100 * share).toFixed(1)} % of its ${spec.weight}-weighted vector is in one bin (${binText(spec.edges, spec.unit, top)}), so the vector says little about its sizes: pass --bins with edges inside that bin${hint}`;
+}
+
+/** One line per image whose vector puts more than DOMINANT_BIN_WARNING in one bin, naming the image (for stderr). */
 export function dominantBinWarnings(
   images: readonly { image: string; vector: readonly number[] }[],
   spec: Pick<BinSpec, 'edges' | 'unit' | 'weight'>,
   suggestion: readonly number[] = [],
 ): string[] {
-  const same = suggestion.length === spec.edges.length && suggestion.every((e, k) => e === spec.edges[k]);
-  const hint = suggestion.length >= 2 && !same ? `, e.g. --bins ${suggestion.join(',')} (the batch's D20/D40/D60/D80${spec.unit === 'mm' ? ' on standard sieves' : ''})` : '';
-  const lines: string[] = [];
-  for (const im of images) {
-    let top = 0;
-    for (let k = 1; k < im.vector.length; k++) if (im.vector[k]! > im.vector[top]!) top = k;
-    const share = im.vector[top];
-    if (share === undefined || !(share > DOMINANT_BIN_WARNING)) continue;
-    lines.push(`${im.image}: ${(100 * share).toFixed(1)} % of its ${spec.weight}-weighted vector is in one bin (${binText(spec.edges, spec.unit, top)}), so the vector says little about its sizes: pass --bins with edges inside that bin${hint}`);
-  }
-  return lines;
+  return images.flatMap((im) => {
+    const w = dominantBinWarning(im.vector, spec, suggestion);
+    return w === undefined ? [] : [`${im.image}: ${w}`];
+  });
 }
 
 /** Where an item goes: a bin index, or left out as touching the edge (--edge exclude) or below the detection limit. */
