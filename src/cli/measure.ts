@@ -65,8 +65,8 @@ export function measureCommand(): Command {
   const cmd = new Command('measure')
     .description(
       'Measure every particle of 16-bit instance PNGs and bin them into the normalized size vector.\n' +
-        'Writes DIR/particles/NAME.csv (one row per particle), DIR/histograms.csv (one row per image: the vector,\n' +
-        'D10/D16/D30/D50/D60/D84/D90, Cu, Cc), DIR/histograms-pooled.csv (all particles in one row) and DIR/measure.json.',
+        'Writes DIR/particles/NAME.csv (one row per particle), DIR/histograms.csv (one row per image: the vector, D10/D16/D30/D50/D60/D84/D90, Cu, Cc), ' +
+        'DIR/histograms-pooled.csv (all particles in one row) and DIR/measure.json.',
     )
     .argument('<instances...>', 'instance PNGs, folders of them, or glob patterns')
     .requiredOption('-o, --out <dir>', 'output folder')

@@ -5,12 +5,13 @@ export function reportCommand(): Command {
   return new Command('report')
     .description(
       'Write a self-contained HTML report of a photosieve segment run: summary, the\n' +
-        'batch (all particles pooled: histograms-pooled.csv and its percent-passing curve),\n' +
+        'batch (all particles pooled: histograms-pooled.csv, its percent-passing curve),\n' +
         'warnings, and per image the zoomable overlay with the outlines coloured by bin\n' +
-        '(edge particles dashed), the size vector and the cumulative percent-passing curve\n' +
-        'on a log size axis beside the truth, D10…D90, Cu, Cc, scores, and a sortable\n' +
-        'particle table. Default: DIR/report/index.html, with the overlays, outline layers,\n' +
-        'particle tables and histograms CSVs beside it in DIR/report; zip that folder to send it.\n' +
+        '(edge particles dashed), the size vector and the cumulative percent-passing\n' +
+        'curve on a log size axis beside the truth, D10…D90, Cu, Cc, scores, and a\n' +
+        'sortable particle table. Default: DIR/report/index.html, with the overlays,\n' +
+        'outline layers, particle tables and histogram CSVs beside it in DIR/report;\n' +
+        'zip that folder to send it.\n' +
         'The page opens offline and makes no network request.',
     )
     .argument('<dir>', 'the --out folder of photosieve segment (with run.json)')

@@ -92,7 +92,7 @@ export function segmentCommand(): Command {
     .description(
       'Segment photos into particles at full resolution: DIR/instances/NAME.png (16-bit ids, input size),\n' +
         'DIR/particles/NAME.csv (one row per particle), DIR/overlays/NAME.jpg (outlines and ids; see --overlays),\n' +
-        'DIR/histograms.csv (with --scale or --bins: vector, D10…D90, Cu, Cc per image), DIR/histograms-pooled.csv\n' +
+        'DIR/histograms.csv (with --scale or --bins: vector, D10…D90, Cu, Cc per image), DIR/histograms-pooled.csv ' +
         '(all particles of the batch in one row), DIR/run.json (model, backend, options, timings, versions).',
     )
     .argument('[images...]', 'image files, folders of them, or glob patterns')
