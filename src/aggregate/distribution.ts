@@ -1,5 +1,6 @@
-// Particles → the normalized N-bin size vector and D-percentiles, under one BinSpec (size measure, weighting,
-// edge policy, detection limit). An image with no measurable particle gives NaN values and a flag, never zeros.
+// Particles → the normalized N-bin size vector, the percent-passing curve and its D-values (with Cu, Cc), under one
+// BinSpec (size measure, weighting, edge policy, detection limit). An image with no measurable particle gives NaN
+// values and a flag, never zeros.
 import type { LengthUnit } from '../core/index.js';
 import { PhotosieveError, binIndex, invalidParameter, validateBinEdges } from '../core/index.js';
 import type { Particle } from './measure.js';
@@ -18,7 +19,7 @@ export interface BinSpec {
   unit: LengthUnit;
   /** @default 'minor' (the b-axis, what a sieve sorts by) */
   measure: SizeMeasure;
-  /** @default 'area'; mass ∝ major·minor² */
+  /** mass ∝ major·minor². @default defaultWeighting(unit): 'mass' for mm bins (what a sieve weighs), 'area' for px */
   weight: Weighting;
   /** Particles cut by the image or ROI edge are only partly seen. @default 'exclude' */
   edgePolicy: EdgePolicy;
@@ -26,9 +27,24 @@ export interface BinSpec {
   minSizePx: number;
 }
 
+/** Defaults of the spec's fields; `weight` here is the px default, see defaultWeighting. */
 export const DEFAULT_BIN_SPEC: Omit<BinSpec, 'edges' | 'unit'> = { measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 0 };
 
-export const PERCENTILES = [10, 16, 50, 84, 90] as const;
+/**
+ * The weighting used when none is asked for. Bins in mm are compared with sieve results, which are mass fractions:
+ * mass. Bins in px describe the photo itself (no scale, no sieve to compare with): area, the share of the picture.
+ */
+export function defaultWeighting(unit: LengthUnit): Weighting {
+  return unit === 'mm' ? 'mass' : 'area';
+}
+
+/** The D-values of a sieve report: D10, D30, D60 for Cu and Cc, D16/D50/D84 for sorting, D90 for the coarse tail. */
+export const PERCENTILES = [10, 16, 30, 50, 60, 84, 90] as const;
+export type PercentileKey = `d${(typeof PERCENTILES)[number]}`;
+export const PERCENTILE_KEYS: readonly PercentileKey[] = PERCENTILES.map((q) => `d${q}` as const);
+
+/** One bin holding more than this share of an image's vector makes a warning: the bins do not resolve the sample. */
+export const DOMINANT_BIN_WARNING = 0.8;
 
 /** Share of the particle area below the detection limit above which a distribution carries a warning. */
 export const UNMEASURED_WARNING = 0.05;
@@ -36,8 +52,12 @@ export const UNMEASURED_WARNING = 0.05;
 export interface SizeDistribution {
   /** Weighted fraction per bin, summing to 1; all NaN when no particle was measurable. */
   fractions: number[];
-  /** D10, D16, D50, D84, D90 in the unit of the edges (NaN when empty). */
-  d: Record<`d${(typeof PERCENTILES)[number]}`, number>;
+  /** D10, D16, D30, D50, D60, D84, D90 in the unit of the edges, read off the percent-passing curve (NaN when empty). */
+  d: Record<PercentileKey, number>;
+  /** Uniformity coefficient D60/D10 (NaN when empty). */
+  cu: number;
+  /** Coefficient of curvature D30²/(D10·D60) (NaN when empty). */
+  cc: number;
   /** Particles binned. */
   n: number;
   /** Particles left out because they touch the edge. */
@@ -109,7 +129,8 @@ export function sizedItems(particles: readonly Particle[], spec: BinSpec, scale:
 
 /**
  * Percentile of a weighted sample: sizes sorted, each item's cumulative position at the middle of its weight
- * (Hazen plotting positions), linear interpolation between items, clamped at the ends.
+ * (Hazen plotting positions), linear interpolation between items, clamped at the ends. For quantiles of any value
+ * (segmentationScore's bin edges, bench/scale); the reported D-values are read in log size by passingDiameter.
  */
 export function weightedPercentile(items: readonly { size: number; weight: number }[], q: number): number {
   const pts = items.filter((x) => x.weight > 0).sort((a, b) => a.size - b.size);
@@ -132,6 +153,132 @@ export function weightedPercentile(items: readonly { size: number; weight: numbe
   return pts[pts.length - 1]!.size;
 }
 
+/** A point of the cumulative percent-passing curve: the weighted share (0–1) of the sample finer than `size`. */
+export interface PassingPoint {
+  size: number;
+  passing: number;
+}
+
+/**
+ * The percent-passing curve of a weighted sample, as the points it is drawn through: sizes ascending (equal sizes
+ * merged), each at the cumulative share at the middle of its own weight (Hazen plotting positions), so that a
+ * sample of one size is centred on 50 % and the curve treats fine and coarse ends alike. Items without a positive
+ * size and weight are left out (a log axis has no place for them).
+ */
+export function passingCurve(items: readonly { size: number; weight: number }[]): PassingPoint[] {
+  const pts = items.filter((x) => x.weight > 0 && x.size > 0 && Number.isFinite(x.size) && Number.isFinite(x.weight)).sort((a, b) => a.size - b.size);
+  const merged: { size: number; weight: number }[] = [];
+  for (const p of pts) {
+    const last = merged[merged.length - 1];
+    if (last && last.size === p.size) last.weight += p.weight;
+    else merged.push({ size: p.size, weight: p.weight });
+  }
+  const total = merged.reduce((a, x) => a + x.weight, 0);
+  let cum = 0;
+  return merged.map((x) => {
+    const passing = (cum + x.weight / 2) / total;
+    cum += x.weight;
+    return { size: x.size, passing };
+  });
+}
+
+/**
+ * The size at `q` percent passing, as a lab reads it off a percent-passing curve on a log size axis: linear in
+ * log size between the curve's points (a geometric interpolation of the sizes), the smallest size below the first
+ * point and the largest above the last. NaN for an empty curve.
+ */
+export function passingDiameter(curve: readonly PassingPoint[], q: number): number {
+  if (curve.length === 0) return NaN;
+  const target = q / 100;
+  const first = curve[0]!;
+  if (target <= first.passing) return first.size;
+  for (let k = 1; k < curve.length; k++) {
+    const hi = curve[k]!;
+    if (target > hi.passing) continue;
+    const lo = curve[k - 1]!;
+    const t = (target - lo.passing) / (hi.passing - lo.passing);
+    // The ends exactly: a D that falls on a point is that particle's size, not its size after exp(log(...)).
+    if (t >= 1) return hi.size;
+    if (t <= 0) return lo.size;
+    return lo.size * Math.pow(hi.size / lo.size, t);
+  }
+  return curve[curve.length - 1]!.size;
+}
+
+/** The sieve-report numbers of a curve: D10…D90, Cu = D60/D10 and Cc = D30²/(D10·D60); all NaN when empty. */
+export interface SieveNumbers {
+  d: Record<PercentileKey, number>;
+  cu: number;
+  cc: number;
+}
+
+export function sieveNumbers(curve: readonly PassingPoint[]): SieveNumbers {
+  const d = Object.fromEntries(PERCENTILES.map((q) => [`d${q}`, passingDiameter(curve, q)])) as Record<PercentileKey, number>;
+  return { d, cu: d.d60 / d.d10, cc: (d.d30 * d.d30) / (d.d10 * d.d60) };
+}
+
+/** A bin for people: `< 4 mm`, `4–5.6 mm`, `≥ 11.2 mm`. */
+export function binText(edges: readonly number[], unit: LengthUnit, bin: number): string {
+  const n = (x: number): string => String(Number(x.toPrecision(12)));
+  if (bin <= 0) return `< ${n(edges[0]!)} ${unit}`;
+  if (bin >= edges.length) return `≥ ${n(edges[edges.length - 1]!)} ${unit}`;
+  return `${n(edges[bin - 1]!)}–${n(edges[bin]!)} ${unit}`;
+}
+
+/** ISO 565 R20/3 sieve apertures (mm), the classes labs sieve gravel and sand with; DEFAULT_BIN_EDGES_MM are four of them. */
+export const SIEVE_SERIES_MM: readonly number[] = [0.045, 0.063, 0.09, 0.125, 0.18, 0.25, 0.355, 0.5, 0.71, 1, 1.4, 2, 2.8, 4, 5.6, 8, 11.2, 16, 22.4, 31.5, 45, 63, 90, 125, 180, 250];
+
+/**
+ * Interior edges that split a sample into five bins of about equal weight: its D20, D40, D60 and D80, each moved
+ * to the nearest sieve of SIEVE_SERIES_MM (mm) or to two significant digits (px), duplicates dropped. Empty when
+ * fewer than two distinct edges remain (the sample is too narrow to split).
+ */
+export function suggestBinEdges(curve: readonly PassingPoint[], unit: LengthUnit): number[] {
+  const snap = (x: number): number => {
+    if (unit === 'px' || x < SIEVE_SERIES_MM[0]! || x > SIEVE_SERIES_MM[SIEVE_SERIES_MM.length - 1]!) return Number(x.toPrecision(2));
+    let best = SIEVE_SERIES_MM[0]!;
+    for (const s of SIEVE_SERIES_MM) if (Math.abs(Math.log(s / x)) < Math.abs(Math.log(best / x))) best = s;
+    return best;
+  };
+  const edges = [...new Set([20, 40, 60, 80].map((q) => passingDiameter(curve, q)).filter((x) => Number.isFinite(x) && x > 0).map(snap))].sort((a, b) => a - b);
+  return edges.length >= 2 ? edges : [];
+}
+
+/**
+ * The note for a vector that puts more than DOMINANT_BIN_WARNING in one bin (undefined otherwise), suggesting
+ * --bins from `suggestion` (e.g. suggestBinEdges of the batch) unless that is the bins already used.
+ */
+export function dominantBinWarning(vector: readonly number[], spec: Pick<BinSpec, 'edges' | 'unit' | 'weight'>, suggestion: readonly number[] = []): string | undefined {
+  let top = 0;
+  for (let k = 1; k < vector.length; k++) if (vector[k]! > vector[top]!) top = k;
+  const share = vector[top];
+  if (share === undefined || !(share > DOMINANT_BIN_WARNING)) return undefined;
+  const same = suggestion.length === spec.edges.length && suggestion.every((e, k) => e === spec.edges[k]);
+  const hint = suggestion.length >= 2 && !same ? `, e.g. --bins ${suggestion.join(',')} (the batch's D20/D40/D60/D80${spec.unit === 'mm' ? ' on standard sieves' : ''})` : '';
+  return `${(100 * share).toFixed(1)} % of its ${spec.weight}-weighted vector is in one bin (${binText(spec.edges, spec.unit, top)}), so the vector says little about its sizes: pass --bins with edges inside that bin${hint}`;
+}
+
+/** One line per image whose vector puts more than DOMINANT_BIN_WARNING in one bin, naming the image (for stderr). */
+export function dominantBinWarnings(
+  images: readonly { image: string; vector: readonly number[] }[],
+  spec: Pick<BinSpec, 'edges' | 'unit' | 'weight'>,
+  suggestion: readonly number[] = [],
+): string[] {
+  return images.flatMap((im) => {
+    const w = dominantBinWarning(im.vector, spec, suggestion);
+    return w === undefined ? [] : [`${im.image}: ${w}`];
+  });
+}
+
+/** Where an item goes: a bin index, or left out as touching the edge (--edge exclude) or below the detection limit. */
+export type ItemClass = number | 'edge' | 'unmeasured';
+
+export function classifyItem(it: Pick<SizedItem, 'size' | 'sizePx' | 'touchesEdge'>, spec: BinSpec): ItemClass {
+  if (it.touchesEdge && spec.edgePolicy === 'exclude') return 'edge';
+  if (it.sizePx < spec.minSizePx) return 'unmeasured';
+  return binIndex(spec.edges, it.size);
+}
+
 /** Bins sized items into the normalized vector, with percentiles and the detection-limit bookkeeping. */
 export function distributionOf(items: readonly SizedItem[], spec: BinSpec, scale?: number): SizeDistribution {
   const bins = new Array<number>(spec.edges.length + 1).fill(0);
@@ -142,17 +289,18 @@ export function distributionOf(items: readonly SizedItem[], spec: BinSpec, scale
   let totalArea = 0;
   const used: SizedItem[] = [];
   for (const it of items) {
-    if (it.touchesEdge && spec.edgePolicy === 'exclude') {
+    const c = classifyItem(it, spec);
+    if (c === 'edge') {
       nEdge += 1;
       continue;
     }
     totalArea += it.areaPx;
-    if (it.sizePx < spec.minSizePx) {
+    if (c === 'unmeasured') {
       unmeasuredCount += 1;
       unmeasuredArea += it.areaPx;
       continue;
     }
-    bins[binIndex(spec.edges, it.size)]! += it.weight;
+    bins[c]! += it.weight;
     used.push(it);
     n += 1;
   }
@@ -173,10 +321,12 @@ export function distributionOf(items: readonly SizedItem[], spec: BinSpec, scale
       `${(100 * unmeasuredFraction).toFixed(1)} % of the particle area is in particles below the detection limit of ${limit}: reported as unmeasured, not in the vector (a finer mm/px resolves them)`,
     );
   }
-  const d = Object.fromEntries(PERCENTILES.map((q) => [`d${q}`, empty ? NaN : weightedPercentile(used, q)])) as SizeDistribution['d'];
+  const { d, cu, cc } = sieveNumbers(empty ? [] : passingCurve(used));
   return {
     fractions: bins.map((b) => (empty ? NaN : b / total)),
     d,
+    cu,
+    cc,
     n,
     nEdge,
     unmeasured: { count: unmeasuredCount, areaFraction: unmeasuredFraction },

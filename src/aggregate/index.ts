@@ -5,6 +5,8 @@ export * from './hull.js';
 export * from './matchInstances.js';
 export * from './measure.js';
 export * from './metrics.js';
+export * from './particleItems.js';
+export * from './pooled.js';
 export * from './runMeasure.js';
 export * from './tables.js';
 export * from './runEvaluate.js';

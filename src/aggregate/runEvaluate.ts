@@ -7,8 +7,9 @@ import { PhotosieveError } from '../core/index.js';
 import { readCsv, readInstancePng } from '../io/index.js';
 import type { Calibration } from './calibrate.js';
 import { applyCalibration } from './calibrate.js';
-import type { BinSpec, SizedItem } from './distribution.js';
-import { distributionOf, weightOf } from './distribution.js';
+import type { BinSpec } from './distribution.js';
+import { distributionOf } from './distribution.js';
+import { itemsFromParticles } from './particleItems.js';
 import type { MatchResult } from './matchInstances.js';
 import { matchInstances } from './matchInstances.js';
 import type { VectorMetrics } from './metrics.js';
@@ -80,24 +81,6 @@ async function readMeasureMeta(dir: string): Promise<MeasureMeta | null> {
   if (!existsSync(file)) return null;
   const meta = JSON.parse(await readFile(file, 'utf8')) as Partial<MeasureMeta>;
   return meta.spec ? { spec: meta.spec, scale: meta.scale ?? null } : null;
-}
-
-/** Items for binning from a particles CSV (same size measure and weighting as the run). */
-export async function itemsFromParticles(file: string, spec: BinSpec, scale: number | null): Promise<SizedItem[]> {
-  const t = await readCsv(file);
-  const col = (name: string): number => {
-    const k = t.header.indexOf(name);
-    if (k < 0) throw new PhotosieveError('E_INPUT', `no column ${name}.`, { file, fix: 'use particle tables written by photosieve' });
-    return k;
-  };
-  const sizeCol = col({ minor: 'minor_px', major: 'major_px', ecd: 'eq_diam_px', feret_min: 'feret_min_px', feret_max: 'feret_max_px' }[spec.measure]);
-  const [area, major, minor, edge] = [col('area_px'), col('major_px'), col('minor_px'), col('touches_edge')];
-  const factor = spec.unit === 'mm' ? (scale ?? NaN) : 1;
-  return t.rows.map((r) => {
-    const sizePx = Number(r[sizeCol]);
-    const a = Number(r[area]);
-    return { size: sizePx * factor, sizePx, weight: weightOf(spec.weight, a, Number(r[major]), Number(r[minor])), areaPx: a, touchesEdge: r[edge] === '1' };
-  });
 }
 
 function instanceSummary(results: MatchResult[]): Omit<InstanceScore, 'image'> {

@@ -1,5 +1,5 @@
-// The measure job: instance PNGs → particles/NAME.csv, histograms.csv and measure.json. One bad file is reported
-// and skipped; the others are written.
+// The measure job: instance PNGs → particles/NAME.csv, histograms.csv, histograms-pooled.csv and measure.json. One
+// bad file is reported and skipped; the others are written.
 import { basename, extname, join } from 'node:path';
 import { PhotosieveError, errorLine } from '../core/index.js';
 import type { RoiSpec } from '../annotate/index.js';
@@ -11,7 +11,9 @@ import { applyCalibration } from './calibrate.js';
 import type { BinSpec, SizeDistribution } from './distribution.js';
 import { sizeDistribution, validateBinSpec } from './distribution.js';
 import { measureParticles } from './measure.js';
-import { histogramHeader, histogramRow, particleTable } from './tables.js';
+import type { PooledResult } from './pooled.js';
+import { writePooledHistogram } from './pooled.js';
+import { histogramEntry, histogramHeader, histogramRow, particleTable } from './tables.js';
 
 export interface MeasureJobOptions {
   instances: readonly string[];
@@ -42,6 +44,8 @@ export interface MeasureReport {
   calibration: string | null;
   images: MeasuredImage[];
   failed: { file: string; error: string }[];
+  /** All particles of the batch in one distribution (histograms-pooled.csv), and the per-image bin warnings. */
+  pooled: PooledResult | null;
 }
 
 /** Measures one instance map and writes its particle table; returns the row for histograms.csv. */
@@ -62,7 +66,7 @@ export async function runMeasure(options: MeasureJobOptions): Promise<MeasureRep
   if (options.calibration && options.calibration.bins.length !== options.spec.edges.length + 1) {
     throw new PhotosieveError('E_PARAM', `the calibration has ${options.calibration.bins.length} bins, --bins gives ${options.spec.edges.length + 1}.`, { fix: 'use the bins the calibration was fitted with' });
   }
-  const report: MeasureReport = { tool: 'photosieve measure', spec: options.spec, scale: options.scale ?? null, calibration: options.calibrationFile ?? null, images: [], failed: [] };
+  const report: MeasureReport = { tool: 'photosieve measure', spec: options.spec, scale: options.scale ?? null, calibration: options.calibrationFile ?? null, images: [], failed: [], pooled: null };
   const rows: CsvCell[][] = [];
   let done = 0;
   for (const file of options.instances) {
@@ -70,7 +74,7 @@ export async function runMeasure(options: MeasureJobOptions): Promise<MeasureRep
     try {
       const m = await measureInstanceFile(file, options);
       report.images.push(m);
-      rows.push(histogramRow(m.image, { n: m.distribution.n, fractions: m.vector, ...m.distribution.d }));
+      rows.push(histogramRow(m.image, histogramEntry(m.distribution, m.vector)));
     } catch (err) {
       if (err instanceof PhotosieveError && err.code === 'E_OUTPUT') throw err;
       report.failed.push({ file, error: errorLine(err) });
@@ -78,6 +82,7 @@ export async function runMeasure(options: MeasureJobOptions): Promise<MeasureRep
   }
   options.onProgress?.(done, options.instances.length, '');
   await writeCsvAtomic(join(options.out, 'histograms.csv'), histogramHeader(options.spec.edges, options.spec.unit), rows);
+  report.pooled = await writePooledHistogram({ out: options.out, images: report.images, spec: options.spec, scale: options.scale, calibration: options.calibration });
   await writeJsonAtomic(join(options.out, 'measure.json'), report);
   return report;
 }

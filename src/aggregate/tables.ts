@@ -1,7 +1,9 @@
-// The tables of the file contracts (DESIGN.md): particles/NAME.csv, histograms.csv and the truth CSV.
+// The tables of the file contracts (DESIGN.md): particles/NAME.csv, histograms.csv (and its pooled row) and the truth CSV.
 import type { LengthUnit } from '../core/index.js';
 import { PhotosieveError, binColumnNames } from '../core/index.js';
 import type { CsvCell, CsvTable } from '../io/index.js';
+import type { SizeDistribution } from './distribution.js';
+import { PERCENTILE_KEYS } from './distribution.js';
 import type { Particle } from './measure.js';
 
 export const PARTICLE_COLUMNS_PX = ['id', 'x_px', 'y_px', 'area_px', 'perimeter_px', 'eq_diam_px', 'major_px', 'minor_px', 'feret_min_px', 'feret_max_px', 'solidity', 'touches_edge'] as const;
@@ -24,23 +26,37 @@ export function particleTable(particles: readonly Particle[], scale: number | un
   return { header, rows };
 }
 
+/** The sieve-report columns of histograms.csv after the bins: D-values in the unit of the edges, then Cu and Cc. */
+export const SIEVE_COLUMNS = [...PERCENTILE_KEYS, 'cu', 'cc'] as const;
+export type SieveColumn = (typeof SIEVE_COLUMNS)[number];
+
 export function histogramHeader(edges: readonly number[], unit: LengthUnit): string[] {
-  return ['image', 'n_particles', ...binColumnNames(edges, unit), 'd10', 'd50', 'd90'];
+  return ['image', 'n_particles', ...binColumnNames(edges, unit), ...SIEVE_COLUMNS];
 }
 
 /** What one row of histograms.csv holds. */
-export interface HistogramEntry {
-  n: number;
-  fractions: readonly number[];
-  d10: number;
-  d50: number;
-  d90: number;
+export type HistogramEntry = { n: number; fractions: number[] } & Record<SieveColumn, number>;
+
+/** A distribution's row; `fractions` replaces its vector when given (a calibrated one). */
+export function histogramEntry(d: SizeDistribution, fractions: readonly number[] = d.fractions): HistogramEntry {
+  return { n: d.n, fractions: [...fractions], ...d.d, cu: d.cu, cc: d.cc };
 }
 
-/** One row of histograms.csv; NaN (an image without measurable particles) is written as `NaN`. */
+const cell8 = (x: number): number => Number(x.toPrecision(8));
+
+/**
+ * One row of histograms.csv. An undefined fraction (an image without measurable particles) is written `NaN`, as
+ * readers of the vector expect; an undefined D, Cu or Cc is an empty cell.
+ */
 export function histogramRow(image: string, e: HistogramEntry): CsvCell[] {
-  const f = (x: number): CsvCell => (Number.isFinite(x) ? Number(x.toPrecision(8)) : 'NaN');
-  return [image, e.n, ...e.fractions.map(f), f(e.d10), f(e.d50), f(e.d90)];
+  return [image, e.n, ...e.fractions.map((x) => (Number.isFinite(x) ? cell8(x) : 'NaN')), ...SIEVE_COLUMNS.map((k) => (Number.isFinite(e[k]) ? cell8(e[k]) : ''))];
+}
+
+/** The sieve numbers of a row for people: `D10 1.23, …, D90 9.87 mm; Cu 3.45, Cc 1.02` (– when undefined). */
+export function sieveNumbersText(e: HistogramEntry, unit: LengthUnit): string {
+  const d = (x: number): string => (Number.isFinite(x) ? String(Number(x.toPrecision(3))) : '–');
+  const c = (x: number): string => (Number.isFinite(x) ? x.toFixed(2) : '–');
+  return `${PERCENTILE_KEYS.map((k) => `${k.toUpperCase()} ${d(e[k])}`).join(', ')} ${unit}; Cu ${c(e.cu)}, Cc ${c(e.cc)}`;
 }
 
 export interface VectorRow {
@@ -81,15 +97,20 @@ export function parseTruth(table: CsvTable): { bins: string[]; rows: VectorRow[]
   return { bins: header.slice(2), rows };
 }
 
-/** Reads histograms.csv as written by `measure`/`segment`: the bin columns lie between n_particles and d10. */
+/**
+ * Reads histograms.csv (or histograms-pooled.csv) as written by `measure`/`segment`: the bin columns lie between
+ * n_particles and d10, whatever follows (runs before the sieve columns ended at d10,d50,d90). An empty or `NaN`
+ * fraction reads as NaN, never as 0.
+ */
 export function parseHistograms(table: CsvTable): { bins: string[]; rows: (VectorRow & { n: number })[] } {
   const { header, file } = table;
   const d10 = header.indexOf('d10');
   if (header[0] !== 'image' || header[1] !== 'n_particles' || d10 < 3) {
-    throw new PhotosieveError('E_INPUT', 'not a photosieve histograms.csv (image,n_particles,<bins>,d10,d50,d90).', { file, fix: 'point --pred at the folder written by photosieve measure or segment' });
+    throw new PhotosieveError('E_INPUT', `not a photosieve histograms.csv (image,n_particles,<bins>,${SIEVE_COLUMNS.join(',')}).`, { file, fix: 'point --pred at the folder written by photosieve measure or segment' });
   }
+  const num = (s: string | undefined): number => (s === undefined || s.trim() === '' ? NaN : Number(s));
   return {
     bins: header.slice(2, d10),
-    rows: table.rows.map((r) => ({ image: imageKey(r[0]!), group: '', n: Number(r[1]), vector: r.slice(2, d10).map(Number) })),
+    rows: table.rows.map((r) => ({ image: imageKey(r[0]!), group: '', n: Number(r[1]), vector: r.slice(2, d10).map(num) })),
   };
 }

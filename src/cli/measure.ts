@@ -7,8 +7,10 @@ import {
   EDGE_POLICIES,
   SIZE_MEASURES,
   WEIGHTINGS,
+  defaultWeighting,
   fitCalibration,
   parseHistograms,
+  pooledSummaryLines,
   parseTruth,
   readCalibration,
   runEvaluate,
@@ -27,7 +29,8 @@ export interface BinFlags {
   scale?: number;
   bins?: number[];
   measure: SizeMeasure;
-  weight: Weighting;
+  /** Unset: defaultWeighting(unit), mass with --scale, area without. */
+  weight?: Weighting;
   edge: EdgePolicy;
   minSizePx: number;
 }
@@ -38,7 +41,7 @@ export function addBinOptions(cmd: Command): Command {
     .option('--scale <mm_per_px>', 'millimetres per pixel; bin edges are then in mm', parsePositive('--scale'))
     .option('--bins <edges>', `interior bin edges, ascending (4 edges = 5 bins); mm with --scale (default ${DEFAULT_BIN_EDGES_MM.join(',')}), else px (required)`, parseNumberList('--bins'))
     .addOption(new Option('--measure <measure>', 'size measure').choices(SIZE_MEASURES).default(DEFAULT_BIN_SPEC.measure))
-    .addOption(new Option('--weight <weight>', 'weighting: count, area, or mass ∝ major·minor²').choices(WEIGHTINGS).default(DEFAULT_BIN_SPEC.weight))
+    .addOption(new Option('--weight <weight>', 'weighting: count, area, or mass ∝ major·minor² (default: mass with --scale, as sieve results are mass fractions; area without)').choices(WEIGHTINGS))
     .addOption(new Option('--edge <policy>', 'particles touching the image/ROI edge').choices(EDGE_POLICIES).default(DEFAULT_BIN_SPEC.edgePolicy))
     .option('--min-size-px <n>', 'detection limit: smaller particles are reported as unmeasured, not binned', parsePositiveOrZero, DEFAULT_BIN_SPEC.minSizePx);
 }
@@ -53,7 +56,7 @@ export function binSpecFromFlags(flags: BinFlags): BinSpec {
   const unit = flags.scale === undefined ? 'px' : 'mm';
   const edges = flags.bins ?? (unit === 'mm' ? [...DEFAULT_BIN_EDGES_MM] : undefined);
   if (!edges) throw new PhotosieveError('E_PARAM', 'without --scale the bin edges are in pixels and have no default.', { fix: 'pass --bins E1,E2,E3,E4 in px, or --scale MM_PER_PX' });
-  const spec: BinSpec = { edges, unit, measure: flags.measure, weight: flags.weight, edgePolicy: flags.edge, minSizePx: flags.minSizePx };
+  const spec: BinSpec = { edges, unit, measure: flags.measure, weight: flags.weight ?? defaultWeighting(unit), edgePolicy: flags.edge, minSizePx: flags.minSizePx };
   validateBinSpec(spec, flags.scale);
   return spec;
 }
@@ -62,7 +65,8 @@ export function measureCommand(): Command {
   const cmd = new Command('measure')
     .description(
       'Measure every particle of 16-bit instance PNGs and bin them into the normalized size vector.\n' +
-        'Writes DIR/particles/NAME.csv (one row per particle), DIR/histograms.csv (one row per image) and DIR/measure.json.',
+        'Writes DIR/particles/NAME.csv (one row per particle), DIR/histograms.csv (one row per image: the vector, D10/D16/D30/D50/D60/D84/D90, Cu, Cc), ' +
+        'DIR/histograms-pooled.csv (all particles in one row) and DIR/measure.json.',
     )
     .argument('<instances...>', 'instance PNGs, folders of them, or glob patterns')
     .requiredOption('-o, --out <dir>', 'output folder')
@@ -80,6 +84,10 @@ export function measureCommand(): Command {
     const warnings = new Set(report.images.flatMap((m) => m.distribution.warnings));
     for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
     for (const f of report.failed) process.stdout.write(`error: ${f.error} → skipped\n`);
+    if (report.pooled) {
+      for (const line of pooledSummaryLines(report.pooled, names)) process.stdout.write(`${line}\n`);
+      for (const w of report.pooled.warnings) process.stderr.write(`warning: ${w}\n`);
+    }
     process.stdout.write(`measure: ${report.images.length} image(s), ${report.images.reduce((a, m) => a + m.particles, 0)} particle(s); ${report.failed.length} failed → ${flags.out}\n`);
     if (report.failed.length > 0) process.exitCode = 1;
   });

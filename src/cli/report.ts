@@ -4,11 +4,14 @@ import { Command } from 'commander';
 export function reportCommand(): Command {
   return new Command('report')
     .description(
-      'Write a self-contained HTML report of a photosieve segment run: summary,\n' +
-        'warnings, and per image the zoomable overlay, the size vector beside the\n' +
-        'truth, D10/D50/D90, scores, and a sortable particle table.\n' +
-        'Default: DIR/report/index.html, the overlays and particle tables copied into\n' +
-        'DIR/report/overlays and DIR/report/particles; zip that folder to send it.\n' +
+      'Write a self-contained HTML report of a photosieve segment run: summary, the\n' +
+        'batch (all particles pooled: histograms-pooled.csv, its percent-passing curve),\n' +
+        'warnings, and per image the zoomable overlay with the outlines coloured by bin\n' +
+        '(edge particles dashed), the size vector and the cumulative percent-passing\n' +
+        'curve on a log size axis beside the truth, D10…D90, Cu, Cc, scores, and a\n' +
+        'sortable particle table. Default: DIR/report/index.html, with the overlays,\n' +
+        'outline layers, particle tables and histogram CSVs beside it in DIR/report;\n' +
+        'zip that folder to send it.\n' +
         'The page opens offline and makes no network request.',
     )
     .argument('<dir>', 'the --out folder of photosieve segment (with run.json)')
@@ -28,7 +31,7 @@ export function reportCommand(): Command {
       const d = r.data;
       const failed = d.images.filter((im) => im.status === 'failed').length;
       const mb = (r.bytes / 1e6).toFixed(1);
-      process.stdout.write(`report: ${d.images.length} image(s) (${failed} failed), ${d.images.reduce((a, im) => a + (im.particles ?? 0), 0)} particle(s); ${mb} MB page${flags.embed ? ' with embedded overlays' : `, ${r.copied.length} file(s) copied beside it`}\n`);
+      process.stdout.write(`report: ${d.images.length} image(s) (${failed} failed), ${d.images.reduce((a, im) => a + (im.particles ?? 0), 0)} particle(s); ${mb} MB page${flags.embed ? ' with embedded overlays' : `, ${r.layers.length} outline layer(s) drawn and ${r.copied.length} file(s) copied beside it`}\n`);
       for (const p of d.problems) process.stdout.write(`warning: ${p}\n`);
       process.stdout.write(`written: ${r.file}\n`);
       if (d.problems.length > 0) process.exitCode = 1;

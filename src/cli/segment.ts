@@ -1,6 +1,7 @@
 // `photosieve segment`: thin layer over runSegmentBatch — parse and validate flags, show progress, print the summary.
 import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
+import { POOLED_HISTOGRAM_FILE, pooledSummaryLines } from '../aggregate/pooled.js';
 import { parseRoi } from '../annotate/index.js';
 import { PhotosieveError } from '../core/index.js';
 import type { BackendName } from '../segment/backendNames.js';
@@ -79,9 +80,10 @@ export function formatSegmentSummary(report: BatchReport, out: string): string[]
     if (withTruth) lines.push(`  mean RMSE over ${m.images.filter((im) => im.rmse !== undefined).length} image(s) with truth: ${m.rmse.toFixed(4)}`);
     if (m.noTruth.length) lines.push(`  no truth row for: ${m.noTruth.join(', ')}`);
     for (const w of m.warnings) lines.push(`  warning: ${w}`);
+    lines.push(...pooledSummaryLines(m.pooled, m.bins).map((l) => `  ${l}`));
   } else lines.push('  no --scale or --bins: particle tables written, no histograms.csv');
   const overlays = report.overlays === 'none' ? '' : `, ${out}/overlays (${report.overlays})`;
-  lines.push(`  outputs: ${out}/instances, ${out}/particles${overlays}${m ? `, ${out}/histograms.csv` : ''}, ${out}/run.json`);
+  lines.push(`  outputs: ${out}/instances, ${out}/particles${overlays}${m ? `, ${out}/histograms.csv, ${out}/${POOLED_HISTOGRAM_FILE}` : ''}, ${out}/run.json`);
   return lines;
 }
 
@@ -90,7 +92,8 @@ export function segmentCommand(): Command {
     .description(
       'Segment photos into particles at full resolution: DIR/instances/NAME.png (16-bit ids, input size),\n' +
         'DIR/particles/NAME.csv (one row per particle), DIR/overlays/NAME.jpg (outlines and ids; see --overlays),\n' +
-        'DIR/histograms.csv (with --scale or --bins), DIR/run.json (model, backend, options, timings, versions).',
+        'DIR/histograms.csv (with --scale or --bins: vector, D10…D90, Cu, Cc per image), DIR/histograms-pooled.csv ' +
+        '(all particles of the batch in one row), DIR/run.json (model, backend, options, timings, versions).',
     )
     .argument('[images...]', 'image files, folders of them, or glob patterns')
     .requiredOption('-o, --out <dir>', 'output folder')
@@ -185,6 +188,7 @@ export function segmentCommand(): Command {
         bar.stop();
       }
       for (const line of formatSegmentSummary(report, flags.out)) process.stdout.write(`${line}\n`);
+      for (const w of report.measure?.pooled.warnings ?? []) process.stderr.write(`warning: ${w}\n`);
       if (report.failed > 0) process.exitCode = 1;
     });
 }

@@ -45,6 +45,21 @@ svg.bars .tick, svg.bars .legend, svg.bars .bin { fill: #4a5262; }
 svg.bars .note { fill: var(--bad); font-size: 13px; }
 svg.bars rect.pred { fill: var(--pred); }
 svg.bars rect.truth { fill: var(--truth); }
+svg.curve { max-width: 100%; height: auto; font-size: 11px; }
+svg.curve .grid { stroke: #e6e9ef; }
+svg.curve .axis { stroke: #8a93a3; }
+svg.curve line.edge { stroke: #aab2c0; stroke-dasharray: 3 3; }
+svg.curve .tick, svg.curve .legend, svg.curve .axis-label { fill: #4a5262; }
+svg.curve .note { fill: var(--bad); font-size: 13px; }
+svg.curve path.pred, svg.curve line.pred { fill: none; stroke: var(--pred); stroke-width: 2; }
+svg.curve rect.pred-edge { fill: #fff; stroke: var(--pred); stroke-width: 1.5; }
+svg.curve polyline.truth, svg.curve line.truth { fill: none; stroke: var(--truth); stroke-width: 2; stroke-dasharray: 6 3; }
+svg.curve circle.truth { fill: var(--truth); }
+svg.curve circle.dvalue { fill: var(--pred); stroke: #fff; }
+.viewport img.layer.off { display: none; }
+.outline-legend { font-size: 12px; display: flex; flex-wrap: wrap; gap: 4px 12px; margin: 0; }
+.swatch { display: inline-flex; align-items: center; gap: 4px; }
+button[aria-pressed="true"] { background: #e3ecf8; border-color: var(--pred); }
 ul.warnings { margin: 6px 0; padding-left: 20px; }
 ul.warnings li { color: var(--warn); }
 ul.warnings li.error { color: var(--bad); }
@@ -68,10 +83,13 @@ export const CLIENT_SCRIPT = String.raw`
 
   function clamp(v, lo, hi) { return Math.max(lo, Math.min(hi, v)); }
 
-  // Overlay viewer: wheel or buttons zoom about a point, drag pans, double-click zooms in.
+  // Overlay viewer: wheel or buttons zoom about a point, drag pans, double-click zooms in. The outlines coloured by
+  // bin lie on the overlay (or alone without one), scaled to the same image pixels; a button shows or hides them.
   function setupViewer(v) {
     var box = v.querySelector('.viewport');
-    var img = box.querySelector('img');
+    var img = box.querySelector('img.photo') || box.querySelector('img');
+    var layer = box.querySelector('img.layer');
+    if (layer === img) layer = null;
     var marker = box.querySelector('.marker');
     var level = v.querySelector('.zoom-level');
     if (!img) return;
@@ -79,6 +97,11 @@ export const CLIENT_SCRIPT = String.raw`
     function apply() {
       img.style.transform = 'translate(' + st.x + 'px,' + st.y + 'px) scale(' + st.s + ')';
       img.classList.toggle('pixelated', st.s >= 2);
+      if (layer && layer.naturalWidth) {
+        var k = st.s * img.naturalWidth / layer.naturalWidth;
+        layer.style.transform = 'translate(' + st.x + 'px,' + st.y + 'px) scale(' + k + ')';
+        layer.classList.toggle('pixelated', k >= 2);
+      }
       if (level) level.textContent = Math.round(st.s * 100) + ' %';
       if (marker && st.mark) {
         marker.style.display = 'block';
@@ -105,6 +128,15 @@ export const CLIENT_SCRIPT = String.raw`
     }
     function centre() { return [box.clientWidth / 2, box.clientHeight / 2]; }
     if (img.complete && img.naturalWidth) fit(); else img.addEventListener('load', fit);
+    if (layer) layer.addEventListener('load', apply);
+    var toggle = v.querySelector('button[data-layer]');
+    if (toggle && layer) {
+      toggle.addEventListener('click', function () {
+        var on = toggle.getAttribute('aria-pressed') !== 'true';
+        toggle.setAttribute('aria-pressed', on ? 'true' : 'false');
+        layer.classList.toggle('off', !on);
+      });
+    }
     // A view left at "fit" follows the window's size; a zoomed one stays where the user put it.
     window.addEventListener('resize', function () { if (st.s === st.fit) fit(); });
     img.addEventListener('error', function () {

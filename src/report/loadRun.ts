@@ -1,13 +1,16 @@
-// Reads the output folder of `photosieve segment` (run.json, histograms.csv, evaluation.json, particles/,
-// overlays/) into one plain object for the report. Values are taken from the files as written; nothing is measured
-// or scored again here.
+// Reads the output folder of `photosieve segment` (run.json, histograms.csv, histograms-pooled.csv, evaluation.json,
+// particles/, instances/, overlays/) into one plain object for the report. Values are taken from the files as
+// written; nothing is measured or scored again here (curves and bins of particles: loadSieve.ts).
 import { existsSync } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PhotosieveError } from '../core/index.js';
+import type { PassingPoint } from '../aggregate/index.js';
 import type { CsvTable } from '../io/index.js';
 import { readCsv } from '../io/index.js';
+import type { BatchSieve, ImageSieve, ParticleClasses } from './loadSieve.js';
+import { batchSieve, dominantNote, imageSieve, parsePooledTable, pooledFileOf, reportBinSpec, sieveCells } from './loadSieve.js';
 
 /** JSON.stringify writes NaN as null, so every number a run writes may come back as null. */
 const num = z.number().nullable();
@@ -16,8 +19,14 @@ const imageMeasureSchema = z.object({
   fractions: z.array(num),
   n: z.number(),
   d10: num.optional(),
+  d16: num.optional(),
+  d30: num.optional(),
   d50: num.optional(),
+  d60: num.optional(),
+  d84: num.optional(),
   d90: num.optional(),
+  cu: num.optional(),
+  cc: num.optional(),
   warnings: z.array(z.string()).default([]),
   unmeasuredAreaFraction: num.optional(),
 });
@@ -156,11 +165,20 @@ export interface ReportImage {
   vector: (number | null)[] | null;
   truth: number[] | null;
   percentiles: { name: string; value: number | null }[];
+  /** Cu = D60/D10 and Cc = D30²/(D10·D60), as written (null for runs before them, or when undefined). */
+  cu: number | null;
+  cc: number | null;
   metrics: ImageMetrics | null;
   warnings: string[];
   unmeasuredAreaFraction: number | null;
   /** Rows of the particle table with touches_edge = 1. */
   edgeTouching: number | null;
+  /** instances/NAME.png, when there: the report draws its outlines coloured by bin. */
+  instances: string | null;
+  /** The percent-passing curve of the image's binned particles (null without bins or a particle table). */
+  curve: PassingPoint[] | null;
+  /** Each particle's bin (or why it is left out) by id, for the outlines. */
+  classes: ParticleClasses | null;
 }
 
 export interface RunData {
@@ -170,6 +188,10 @@ export interface RunData {
   bins: string[] | null;
   images: ReportImage[];
   evaluation: (Evaluation & { file: string }) | null;
+  /** The batch's pooled row and curve (null without bins). */
+  batch: BatchSieve | null;
+  /** histograms.csv, when the run wrote one. */
+  histogramsFile: string | null;
   /** Per-image files that could not be read: one line each (file, what, fix); the report shows the rest. */
   problems: string[];
 }
@@ -213,6 +235,8 @@ interface HistogramRow {
   n: number;
   vector: (number | null)[];
   percentiles: { name: string; value: number | null }[];
+  cu: number | null;
+  cc: number | null;
 }
 
 const cellNumber = (s: string | undefined): number | null => {
@@ -224,16 +248,13 @@ const cellNumber = (s: string | undefined): number | null => {
 function parseHistogramTable(t: CsvTable, fix: string): { bins: string[]; rows: Map<string, HistogramRow> } {
   const firstD = t.header.findIndex((h, k) => k >= 2 && /^d\d+$/.test(h));
   if (t.header[0] !== 'image' || t.header[1] !== 'n_particles' || firstD < 3) {
-    throw new PhotosieveError('E_INPUT', `not a photosieve histograms.csv: the header is ${t.header.join(',')}, expected image,n_particles,<bins>,d10,d50,d90.`, { file: t.file, fix });
+    throw new PhotosieveError('E_INPUT', `not a photosieve histograms.csv: the header is ${t.header.join(',')}, expected image,n_particles,<bins>,d10,…,d90,cu,cc.`, { file: t.file, fix });
   }
   const bins = t.header.slice(2, firstD);
   const rows = new Map<string, HistogramRow>();
   for (const r of t.rows) {
-    rows.set(r[0]!, {
-      n: Number(r[1]),
-      vector: r.slice(2, firstD).map(cellNumber),
-      percentiles: t.header.slice(firstD).flatMap((h, k) => (/^d\d+$/.test(h) ? [{ name: h.toUpperCase(), value: cellNumber(r[firstD + k]) }] : [])),
-    });
+    const { percentiles, cu, cc } = sieveCells(t.header, r);
+    rows.set(r[0]!, { n: Number(r[1]), vector: r.slice(2, firstD).map(cellNumber), percentiles, cu, cc });
   }
   return { bins, rows };
 }
@@ -311,6 +332,8 @@ export async function loadRun(dir: string): Promise<RunData> {
 
   const problems: string[] = [];
   const images: ReportImage[] = [];
+  const spec = reportBinSpec(summary.spec, summary.scale);
+  const sieves: (ImageSieve | null)[] = [];
   // The run's own kind first; the other one too, so images kept from an earlier run of another kind still show.
   const kinds = summary.overlays === 'none' ? [] : [...new Set([summary.overlays, 'jpg', 'png'])];
   for (const im of run.images) {
@@ -331,6 +354,9 @@ export async function loadRun(dir: string): Promise<RunData> {
     const m = measureBy.get(im.name);
     const e = evalBy.get(im.name);
     const edgeCol = table ? table.columns.indexOf('touches_edge') : -1;
+    const sieve = table && spec ? imageSieve(table, spec, summary.scale) : null;
+    sieves.push(sieve);
+    const instances = join(dir, 'instances', `${im.name}.png`);
     images.push({
       name: im.name,
       path: im.path ?? null,
@@ -346,7 +372,9 @@ export async function loadRun(dir: string): Promise<RunData> {
       binned: h?.n ?? im.measure?.n ?? null,
       vector: h?.vector ?? im.measure?.fractions ?? null,
       truth: m?.truth ?? e?.truth ?? null,
-      percentiles: h?.percentiles ?? (im.measure ? (['d10', 'd50', 'd90'] as const).map((k) => ({ name: k.toUpperCase(), value: im.measure![k] ?? null })) : []),
+      percentiles: h?.percentiles ?? (im.measure ? (['d10', 'd16', 'd30', 'd50', 'd60', 'd84', 'd90'] as const).flatMap((k) => (im.measure![k] === undefined ? [] : [{ name: k.toUpperCase(), value: im.measure![k] }])) : []),
+      cu: h ? h.cu : (im.measure?.cu ?? null),
+      cc: h ? h.cc : (im.measure?.cc ?? null),
       metrics: e
         ? { rmse: e.rmse, mae: e.mae, maxBinError: e.maxBinError, kl: e.kl, rmseConstant: e.rmseConstant, group: e.group, source: 'evaluation.json' }
         : m?.rmse !== undefined
@@ -355,7 +383,21 @@ export async function loadRun(dir: string): Promise<RunData> {
       warnings: im.measure?.warnings ?? [],
       unmeasuredAreaFraction: im.measure?.unmeasuredAreaFraction ?? null,
       edgeTouching: table && edgeCol >= 0 ? table.rows.filter((r) => r[edgeCol] === 1).length : null,
+      instances: hasOutputs && existsSync(instances) ? instances : null,
+      curve: sieve?.curve ?? null,
+      classes: sieve?.classes ?? null,
     });
   }
-  return { dir, summary, bins: hist?.bins ?? run.measure?.bins ?? null, images, evaluation, problems };
+  const bins = hist?.bins ?? run.measure?.bins ?? null;
+  let batch: BatchSieve | null = null;
+  if (spec) {
+    const pooledFile = pooledFileOf(dir);
+    const row = pooledFile ? parsePooledTable(await readRunCsv(pooledFile, fix), bins, fix) : null;
+    batch = batchSieve(images.map((im, k) => ({ sieve: sieves[k] ?? null, truth: im.truth, inVector: im.vector !== null })), spec, pooledFile, row);
+    for (const im of images) {
+      const note = dominantNote(im.vector, spec, batch.suggestion);
+      if (note && !im.warnings.includes(note)) im.warnings = [...im.warnings, note];
+    }
+  }
+  return { dir, summary, bins, images, evaluation, problems, batch, histogramsFile: hist ? histFile : null };
 }

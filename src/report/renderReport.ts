@@ -5,14 +5,20 @@ import { createHash } from 'node:crypto';
 import { basename } from 'node:path';
 import { barChart, binLabel } from './barChart.js';
 import { CLIENT_SCRIPT, REPORT_CSS } from './client.js';
+import { curveChart } from './curveChart.js';
 import { escapeHtml, fmt, imageAnchor, jsonForScript, pct } from './html.js';
 import type { ReportImage, RunData } from './loadRun.js';
+import { EDGE_RGB, UNMEASURED_RGB, binColours, rgbCss } from './outlineLayer.js';
 
 /** Where the page finds an image's overlay and particle table (relative URLs or data URIs); null: not available. */
 export interface ReportAssets {
   overlaySrc(image: ReportImage, index: number): string | null;
   /** A link to the particle CSV, or null (embedded reports link none). */
   csvHref(image: ReportImage, index: number): string | null;
+  /** The image's outlines coloured by bin (a transparent PNG the size of the overlay), or null. */
+  layerSrc?(image: ReportImage, index: number): string | null;
+  /** A link to the run's histograms.csv or histograms-pooled.csv, or null. */
+  batchCsvHref?(file: 'histograms' | 'pooled'): string | null;
 }
 
 export interface RenderOptions {
@@ -65,7 +71,20 @@ function countBy(images: readonly ReportImage[], status: string): number {
   return images.filter((im) => im.status === status).length;
 }
 
-function summarySection(d: RunData): string {
+function batchCsvLinks(d: RunData, options: RenderOptions): string {
+  const links: string[] = [];
+  for (const [key, file, what] of [
+    ['histograms', d.histogramsFile, 'histograms.csv'],
+    ['pooled', d.batch?.file ?? null, 'histograms-pooled.csv'],
+  ] as const) {
+    if (file === null) continue;
+    const href = options.assets.batchCsvHref?.(key) ?? null;
+    links.push(href ? `<a href="${e(href)}" download>${e(what)}</a>` : `<code>${e(what)}</code>`);
+  }
+  return links.join(' · ');
+}
+
+function summarySection(d: RunData, options: RenderOptions): string {
   const s = d.summary;
   const total = d.images.length;
   const statusLine = `${total} image(s): ${countBy(d.images, 'done')} done, ${countBy(d.images, 'skipped')} skipped (outputs of an earlier run), ${countBy(d.images, 'failed')} failed`;
@@ -95,6 +114,8 @@ function summarySection(d: RunData): string {
   if (s.roi) rows.push(['Region of interest', e(s.roi)]);
   if (s.truthFile) rows.push(['Truth', `<code>${e(s.truthFile)}</code>`]);
   if (d.evaluation) rows.push(['Evaluation', `<code>${e(d.evaluation.file)}</code>${d.evaluation.baseline ? ` <span class="muted">(constant predictor: ${e(d.evaluation.baseline.kind)}${d.evaluation.baseline.file ? ` ${e(d.evaluation.baseline.file)}` : ''})</span>` : ''}`]);
+  const csvLinks = batchCsvLinks(d, options);
+  if (csvLinks) rows.push(['Tables', csvLinks]);
   const versions = Object.entries(s.versions).map(([k, v]) => `${k} ${v}`);
   if (versions.length) rows.push(['Versions', e(versions.join(', '))]);
   return `<section class="card" id="summary"><h2>Summary</h2>${facts(rows)}${overallMetrics(d)}</section>`;
@@ -206,17 +227,21 @@ function scoresOf(im: ReportImage): string {
   return `<h3>Scores against the truth${group}</h3><div class="metrics">${cards.join('')}</div>`;
 }
 
-function viewer(d: RunData, im: ReportImage, k: number, src: string | null, eager: boolean, embedded: boolean): string {
-  if (!src) {
-    const why = d.summary.overlays === 'none' ? `No overlay for ${e(im.name)}: the run was made with --overlays none.` : `No overlay image for ${e(im.name)}.`;
-    return `<div class="viewer" data-image="${k}"><div class="viewport"><p class="missing">${why}</p></div></div>`;
-  }
-  const open = embedded ? '' : ` <a href="${e(src)}" target="_blank" rel="noopener">open full size</a>`;
+function viewer(d: RunData, im: ReportImage, k: number, src: string | null, layer: string | null, eager: boolean, embedded: boolean): string {
+  const why = d.summary.overlays === 'none' ? `No overlay for ${e(im.name)}: the run was made with --overlays none.` : `No overlay image for ${e(im.name)}.`;
+  if (!src && !layer) return `<div class="viewer" data-image="${k}"><div class="viewport"><p class="missing">${why}</p></div></div>`;
+  const open = embedded || !src ? '' : ` <a href="${e(src)}" target="_blank" rel="noopener">open full size</a>`;
+  const lazy = eager ? '' : ' loading="lazy"';
+  const toggle = layer && src ? '<button type="button" data-layer aria-pressed="true" title="outlines coloured by bin, or as segment drew them (by id)">outlines by bin</button>' : '';
+  const photo = src ? `<img class="photo" src="${e(src)}" alt="${e(`overlay of ${im.name}: outlines and ids of the particles`)}" draggable="false"${lazy}>` : '';
+  const outlines = layer ? `<img class="layer" src="${e(layer)}" alt="${e(`outlines of the particles of ${im.name}, coloured by bin`)}" draggable="false"${lazy}>` : '';
   return (
     `<div class="viewer" data-image="${k}">` +
     `<div class="toolbar"><button type="button" data-zoom="in" title="zoom in">+</button><button type="button" data-zoom="out" title="zoom out">−</button>` +
-    `<button type="button" data-zoom="fit">fit</button><button type="button" data-zoom="actual" title="one image pixel per screen pixel">1:1</button><span class="zoom-level"></span>${open}</div>` +
-    `<div class="viewport"><img src="${e(src)}" alt="${e(`overlay of ${im.name}: outlines and ids of the particles`)}" draggable="false"${eager ? '' : ' loading="lazy"'}><div class="marker"></div></div>` +
+    `<button type="button" data-zoom="fit">fit</button><button type="button" data-zoom="actual" title="one image pixel per screen pixel">1:1</button>${toggle}<span class="zoom-level"></span>${open}</div>` +
+    `<div class="viewport">${photo}${outlines}<div class="marker"></div></div>` +
+    (layer ? outlineLegend(d) : '') +
+    (src ? '' : `<p class="muted">${why} The outlines are shown alone.</p>`) +
     `<p class="muted">Wheel, buttons or double-click to zoom, drag to pan; click a row of the table to find its particle.</p></div>`
   );
 }
@@ -231,6 +256,54 @@ function particlesBlock(im: ReportImage, k: number, href: string | null): string
     `<div class="table-foot"><span class="row-count muted"></span>${link}</div></div>` +
     `<script type="application/json" id="particles-${k}">${jsonForScript(t)}</script>`
   );
+}
+
+/** D-values, then Cu and Cc when the run wrote them. */
+function sieveTable(percentiles: readonly { name: string; value: number | null }[], cu: number | null, cc: number | null): string {
+  const cols = [...percentiles.map((p) => [e(p.name), fmt(p.value, 2)]), ...(cu !== null || cc !== null ? [['Cu', fmt(cu, 2)], ['Cc', fmt(cc, 2)]] : [])];
+  return `<table class="percentiles"><thead><tr>${cols.map((c) => `<th>${c[0]}</th>`).join('')}</tr></thead><tbody><tr>${cols.map((c) => `<td>${c[1]}</td>`).join('')}</tr></tbody></table>`;
+}
+
+/** The batch as one sample: histograms-pooled.csv's row, and the curve of all particles beside the mean truth. */
+function batchSection(d: RunData, options: RenderOptions): string {
+  const b = d.batch;
+  const spec = d.summary.spec;
+  if (!b || !spec || !d.bins) return '';
+  const unit = spec.unit;
+  const parts: string[] = [`<section class="card" id="batch"><h2>Batch: all particles pooled</h2>`];
+  const row = b.row;
+  const n = row?.n ?? null;
+  parts.push(
+    `<p class="muted">${e(`${b.images} image(s)${n !== null ? `, ${n} particle(s)` : ''} in one ${WEIGHT_NAMES[spec.weight] ?? spec.weight}-weighted distribution (each particle counts with its own weight, so photos of larger stones weigh more)`)}${b.file ? '' : e(': no histograms-pooled.csv in this run (made before it); the curve is drawn from the particle tables')}.</p>`,
+  );
+  parts.push('<div class="image-grid"><div>');
+  if (row) {
+    parts.push(`<h3>Percentiles (${e(unit)})</h3>${sieveTable(row.percentiles, row.cu, row.cc)}`);
+    parts.push(`<h3>Size vector</h3>${barChart(d.bins, row.vector, b.truth)}`);
+  }
+  const links = batchCsvLinks(d, options);
+  if (links) parts.push(`<p>${links}</p>`);
+  parts.push('</div><div>');
+  const truthLabel = b.truth ? `truth (mean of ${b.images} photos)` : undefined;
+  parts.push(`<h3>Percent passing</h3>${curveChart({ curve: b.curve, edges: spec.edges, unit, vector: row?.vector ?? null, truth: b.truth, dValues: row?.percentiles ?? [], label: 'all particles', ...(truthLabel ? { truthLabel } : {}) })}`);
+  parts.push('</div></div></section>');
+  return parts.join('');
+}
+
+/** The colours of the outline layer, as the legend under an image. */
+function outlineLegend(d: RunData): string {
+  const bins = d.bins ?? [];
+  const colours = binColours(bins.length);
+  // SVG presentation attributes, not style="": the page's CSP allows no inline style.
+  const swatch = (css: string, text: string, dashed = false): string =>
+    `<span class="swatch"><svg width="18" height="10" aria-hidden="true"><rect width="18" height="10" fill="#20242c"/><line x1="1" x2="17" y1="5" y2="5" stroke="${css}" stroke-width="3"${dashed ? ' stroke-dasharray="4 3"' : ''}/></svg>${e(text)}</span>`;
+  const policy = d.summary.spec?.edgePolicy;
+  const items = [
+    ...bins.map((b, k) => swatch(rgbCss(colours[k]!), binLabel(b))),
+    swatch(rgbCss(EDGE_RGB), policy === 'include' ? 'touching the edge (dashed, in its bin colour)' : 'touching the edge, not in the vector', true),
+    ...((d.summary.spec?.minSizePx ?? 0) > 0 ? [swatch(rgbCss(UNMEASURED_RGB), 'below the detection limit')] : []),
+  ];
+  return `<p class="legend outline-legend">Outlines by bin: ${items.join(' ')}</p>`;
 }
 
 function imageSection(d: RunData, im: ReportImage, k: number, options: RenderOptions): string {
@@ -248,20 +321,23 @@ function imageSection(d: RunData, im: ReportImage, k: number, options: RenderOpt
     im.path,
   ].filter((x): x is string => x !== null);
   const src = options.assets.overlaySrc(im, k);
+  const layer = options.assets.layerSrc?.(im, k) ?? null;
   const embedded = src?.startsWith('data:') ?? false;
   let side = '';
   if (d.bins && im.vector) {
     side += `<h3>Size vector <span class="muted">(${e(WEIGHT_NAMES[d.summary.spec?.weight ?? ''] ?? d.summary.spec?.weight ?? '')}-weighted)</span></h3>${barChart(d.bins, im.vector, im.truth)}${vectorTable(d, im)}`;
   } else side += '<p class="muted">No size vector (the run had no bins).</p>';
-  if (im.percentiles.length) {
-    side += `<h3>Percentiles (${e(unit)})</h3><table class="percentiles"><thead><tr>${im.percentiles.map((p) => `<th>${e(p.name)}</th>`).join('')}</tr></thead><tbody><tr>${im.percentiles.map((p) => `<td>${fmt(p.value, 2)}</td>`).join('')}</tr></tbody></table>`;
+  if (im.percentiles.length) side += `<h3>Percentiles (${e(unit)})</h3>${sieveTable(im.percentiles, im.cu, im.cc)}`;
+  if (d.bins && im.curve && d.summary.spec) {
+    side += `<h3>Percent passing <span class="muted">(${e(WEIGHT_NAMES[d.summary.spec.weight] ?? d.summary.spec.weight)}-weighted)</span></h3>`;
+    side += curveChart({ curve: im.curve, edges: d.summary.spec.edges, unit, vector: im.vector, truth: im.truth, dValues: im.percentiles });
   }
   side += scoresOf(im);
   const warn = [...im.warnings, ...(im.unmeasuredAreaFraction ? [`unmeasured (below the detection limit): ${pct(im.unmeasuredAreaFraction)} of the particle area`] : [])];
   if (warn.length) side += `<h3>Warnings</h3><ul class="warnings">${warn.map((w) => `<li>${e(w)}</li>`).join('')}</ul>`;
   return (
     `<section class="card image" id="${imageAnchor(k)}">${head}<p class="muted">${e(facts.join(' · '))}</p>` +
-    `<div class="image-grid">${viewer(d, im, k, src, k < (options.eagerImages ?? 4), embedded)}<div class="side">${side}</div></div>` +
+    `<div class="image-grid">${viewer(d, im, k, src, layer, k < (options.eagerImages ?? 4), embedded)}<div class="side">${side}</div></div>` +
     `${particlesBlock(im, k, options.assets.csvHref(im, k))}</section>`
   );
 }
@@ -288,7 +364,8 @@ export function renderReport(d: RunData, options: RenderOptions): string {
     `<header><h1>${e(title)}</h1><p class="muted">Particle-size distributions measured from photos by <code>photosieve segment</code>; values as written in the run folder.</p>`,
     '<noscript><p>The zoom and the particle tables need JavaScript; the same tables are in particles/NAME.csv.</p></noscript></header>',
     '<main>',
-    summarySection(d),
+    summarySection(d, options),
+    batchSection(d, options),
     warningsSection(d),
     overviewSection(d),
     ...d.images.map((im, k) => imageSection(d, im, k, options)),

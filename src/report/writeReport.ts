@@ -1,12 +1,14 @@
-// The report job: load a segment run folder, put the overlays and particle tables beside the page (or inside it
-// as data URIs with `embed`), and write the page. Every file goes through a temporary file and a rename.
+// The report job: load a segment run folder, put the overlays, the outlines coloured by bin, the particle tables and
+// the batch's CSVs beside the page (or the images inside it as data URIs with `embed`), and write the page. Every
+// file goes through a temporary file and a rename.
 import { copyFile, readFile } from 'node:fs/promises';
-import { dirname, extname, join, resolve } from 'node:path';
-import { PhotosieveError, invalidParameter } from '../core/index.js';
-import { writeFileAtomic, writeViaTemp } from '../io/index.js';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { PhotosieveError, errorLine, invalidParameter } from '../core/index.js';
+import { readInstancePng, writeFileAtomic, writeViaTemp } from '../io/index.js';
 import { urlSegment } from './html.js';
 import type { RunData } from './loadRun.js';
 import { loadRun } from './loadRun.js';
+import { outlineLayerPng } from './outlineLayer.js';
 import type { ReportAssets } from './renderReport.js';
 import { renderReport } from './renderReport.js';
 
@@ -30,6 +32,8 @@ export interface ReportResult {
   data: RunData;
   /** Files copied beside the page. */
   copied: string[];
+  /** Outline layers written beside the page (report/outlines/NAME.png; none with `embed`). */
+  layers: string[];
   /** Bytes of the page itself. */
   bytes: number;
 }
@@ -63,7 +67,10 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
   const folder = dirname(file);
   const overlays = new Map<number, string>();
   const csvs = new Map<number, string>();
+  const layers = new Map<number, string>();
   const copied: string[] = [];
+  const layerFiles: string[] = [];
+  const bins = data.bins?.length ?? 0;
   for (const [k, im] of data.images.entries()) {
     if (im.overlay) {
       if (options.embed) overlays.set(k, await imageDataUri(im.overlay));
@@ -74,14 +81,48 @@ export async function writeReport(options: ReportOptions): Promise<ReportResult>
         overlays.set(k, `overlays/${urlSegment(im.name)}${ext}`);
       }
     }
+    // Outlines coloured by bin, from the instance map and the particles' classes (the run's bin spec).
+    if (im.instances && im.classes && bins > 0) {
+      try {
+        const png = await outlineLayerPng(await readInstancePng(im.instances), im.classes, bins);
+        if (options.embed) layers.set(k, `data:image/png;base64,${png.toString('base64')}`);
+        else {
+          const target = join(folder, 'outlines', `${im.name}.png`);
+          await writeFileAtomic(target, png);
+          layerFiles.push(target);
+          layers.set(k, `outlines/${urlSegment(im.name)}.png`);
+        }
+      } catch (err) {
+        data.problems.push(err instanceof PhotosieveError ? err.toLine() : `${im.instances}: ${errorLine(err)}`);
+      }
+    }
     if (im.particlesCsv && !options.embed) {
       const target = join(folder, 'particles', `${im.name}.csv`);
       if (await copyAtomic(im.particlesCsv, target)) copied.push(target);
       csvs.set(k, `particles/${urlSegment(im.name)}.csv`);
     }
   }
-  const assets: ReportAssets = { overlaySrc: (_, k) => overlays.get(k) ?? null, csvHref: (_, k) => csvs.get(k) ?? null };
+  // The batch's tables beside the page as well; an embedded page links the small CSVs as data URIs.
+  const batchCsvs = new Map<'histograms' | 'pooled', string>();
+  for (const [key, csv] of [
+    ['histograms', data.histogramsFile],
+    ['pooled', data.batch?.file ?? null],
+  ] as const) {
+    if (csv === null) continue;
+    if (options.embed) batchCsvs.set(key, `data:text/csv;base64,${(await readFile(csv)).toString('base64')}`);
+    else {
+      const target = join(folder, basename(csv));
+      if (await copyAtomic(csv, target)) copied.push(target);
+      batchCsvs.set(key, urlSegment(basename(csv)));
+    }
+  }
+  const assets: ReportAssets = {
+    overlaySrc: (_, k) => overlays.get(k) ?? null,
+    csvHref: (_, k) => csvs.get(k) ?? null,
+    layerSrc: (_, k) => layers.get(k) ?? null,
+    batchCsvHref: (key) => batchCsvs.get(key) ?? null,
+  };
   const html = renderReport(data, { assets, now: options.now });
   await writeFileAtomic(file, html);
-  return { file, data, copied, bytes: Buffer.byteLength(html) };
+  return { file, data, copied, layers: layerFiles, bytes: Buffer.byteLength(html) };
 }

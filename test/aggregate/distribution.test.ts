@@ -85,7 +85,7 @@ describe('size distributions', () => {
   });
 });
 
-describe('weighted percentiles (Hazen positions, linear interpolation)', () => {
+describe('weightedPercentile (Hazen positions, linear interpolation; the reported D-values: test/aggregate/sieve.test.ts)', () => {
   it('two equal weights: D50 halfway, ends clamped', () => {
     const items = [
       { size: 1, weight: 1 },
@@ -100,7 +100,7 @@ describe('weighted percentiles (Hazen positions, linear interpolation)', () => {
   it('weights move the median; one particle gives its size for every D', () => {
     expect(weightedPercentile([{ size: 1, weight: 1 }, { size: 10, weight: 3 }], 50)).toBeCloseTo(1 + (9 * (0.5 - 0.125)) / (0.625 - 0.125), 12);
     const one = distributionOf([{ size: 7, sizePx: 7, weight: 2, areaPx: 30, touchesEdge: false }], spec());
-    expect(Object.values(one.d)).toEqual([7, 7, 7, 7, 7]);
+    expect(Object.values(one.d)).toEqual([7, 7, 7, 7, 7, 7, 7]);
     expect(one.fractions).toEqual([0, 0, 1]);
   });
 });

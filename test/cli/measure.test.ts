@@ -1,7 +1,7 @@
 // measure → evaluate → calibrate through the CLI on small hand-made instance maps.
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import type { EvaluationReport } from '../../src/aggregate/index.js';
 import { main } from '../../src/cli/main.js';
 import { writeInstancePng } from '../../src/io/index.js';
@@ -41,8 +41,33 @@ describe('measure / evaluate / calibrate', () => {
     expect(exitCode).toBe(0);
     expect(out).toMatch(/measure: 5 image\(s\), 17 particle\(s\); 0 failed/);
     const hist = await readFile(join(tmp.dir, 'm', 'histograms.csv'), 'utf8');
-    expect(hist.split('\n')[0]).toBe('image,n_particles,lt_4px,ge_4px,d10,d50,d90');
+    expect(hist.split('\n')[0]).toBe('image,n_particles,lt_4px,ge_4px,d10,d16,d30,d50,d60,d84,d90,cu,cc');
     expect(hist).toContain('a1,3,0.66666667,0.33333333,');
+    // The pooled row: all 17 particles of the five images, with the same columns. Nine 2×2 squares (b-axis 2) and
+    // eight 6×6 ones (b-axis 6.8313 in their tables), count-weighted: Hazen positions 4.5/17 and 13/17, so D10 = D16
+    // = 2, D84 = D90 = 6.8313, and D50 = 2·(6.8313/2)^(8/17) = 3.5651375 (8/17 of the way in log size).
+    const pooled = (await readFile(join(tmp.dir, 'm', 'histograms-pooled.csv'), 'utf8')).split('\n');
+    expect(pooled[0]).toBe(hist.split('\n')[0]);
+    expect(Number((2 * (6.8313 / 2) ** (8 / 17)).toPrecision(8))).toBe(3.5651375);
+    expect(pooled[1]).toBe('pooled,17,0.52941176,0.47058824,2,2,2.1811571,3.5651375,4.5579647,6.8313,6.8313,2.2789823,0.52188273');
+    expect(out).toMatch(/^pooled \(5 image\(s\), 17 particle\(s\)\): lt_4px 0\.529, ge_4px 0\.471$/m);
+    expect(out).toMatch(/^ {2}D10 [\d.]+, D16 [\d.]+, D30 [\d.]+, D50 [\d.]+, D60 [\d.]+, D84 [\d.]+, D90 [\d.]+ px; Cu [\d.]+, Cc [\d.]+ → .*histograms-pooled\.csv$/m);
+  });
+
+  it('warns on stderr, one line per photo, when one bin holds more than 80 % of its vector', async () => {
+    let err = '';
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk: string | Uint8Array) => {
+      err += String(chunk);
+      return true;
+    });
+    // Area weighting: a 6×6 square outweighs two 2×2 ones 36:8, so a1 (2, 2, 6) puts 82 % in the upper bin.
+    const { out, exitCode } = await capture(['measure', join(tmp.dir, 'inst'), '--bins', '4', '--out', join(tmp.dir, 'm-area')]);
+    vi.restoreAllMocks();
+    expect(exitCode).toBe(0);
+    const lines = err.split('\n').filter((l) => l.startsWith('warning:'));
+    expect(lines.length).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(/^warning: a1: 8\d\.\d % of its area-weighted vector is in one bin \(≥ 4 px\), so the vector says little about its sizes: pass --bins with edges inside that bin/);
+    expect(out).not.toMatch(/vector is in one bin/);
   });
 
   it('evaluate scores images and groups against the truth and the constant predictor', async () => {
@@ -76,6 +101,20 @@ describe('measure / evaluate / calibrate', () => {
     expect(await errorLineOf(() => main(['evaluate', '--pred', join(tmp.dir, 'm'), '--truth', bad]))).toMatch(/bad\.csv: row 2 \(a1\) sums to 0\.7000, not 1\. Fix: normalize each row/);
     const wrong = await tmp.write('wrong.csv', 'name,small,large\na1,0.5,0.5\n');
     expect(await errorLineOf(() => main(['evaluate', '--pred', join(tmp.dir, 'm'), '--truth', wrong]))).toMatch(/needs the columns image,group/);
+  });
+
+  it('the weighting defaults to mass with a scale (sieve results are mass fractions) and to area without', async () => {
+    const weightOf = async (args: string[]): Promise<string> => {
+      const dir = join(tmp.dir, `w-${args.join('')}`);
+      // One photo of three stones puts most of its vector in one bin: that stderr line is tested above.
+      vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+      expect((await capture(['measure', join(tmp.dir, 'inst', 'a1.png'), ...args, '--out', dir])).exitCode).toBe(0);
+      return (JSON.parse(await readFile(join(dir, 'measure.json'), 'utf8')) as { spec: { weight: string } }).spec.weight;
+    };
+    expect(await weightOf(['--scale', '0.5', '--bins', '2'])).toBe('mass');
+    expect(await weightOf(['--scale', '0.5'])).toBe('mass');
+    expect(await weightOf(['--bins', '4'])).toBe('area');
+    expect(await weightOf(['--scale', '0.5', '--weight', 'area'])).toBe('area');
   });
 
   it('px bins are required without a scale', async () => {

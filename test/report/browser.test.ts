@@ -121,7 +121,7 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
   it('zooms the overlay with buttons and the wheel, pans by dragging, and rings a particle picked in the table', async () => {
     const viewer = page.locator('#img-1 .viewer');
     const level = async (): Promise<number> => parseInt(await viewer.locator('.zoom-level').innerText(), 10);
-    const transform = async (): Promise<string | null> => viewer.locator('img').getAttribute('style');
+    const transform = async (): Promise<string | null> => viewer.locator('img.photo').getAttribute('style');
     const fit = await level();
     await viewer.locator('button[data-zoom="in"]').click();
     expect(await level()).toBeGreaterThan(fit);
@@ -139,6 +139,53 @@ describe.skipIf(!hasChromium)('the report in headless Chromium', () => {
     expect(await level()).toBe(fit);
     await page.locator('#img-1 table.particles tbody tr:not(.spacer)').nth(2).click();
     expect(await viewer.locator('.marker').isVisible()).toBe(true);
+    expect(problems).toEqual([]);
+  });
+
+  it('draws the percent-passing curves per photo and for the batch, with the truth, on a log size axis', async () => {
+    const hist = await readCsv(join(run, 'histograms.csv'));
+    for (const [k, name] of PHOTOS.entries()) {
+      const chart = page.locator(`#img-${k + 1} svg.curve`);
+      expect(await chart.count()).toBe(1);
+      // The measured curve: one path through many points; the truth at the four bin edges; the vector's squares.
+      const d = (await chart.locator('path.pred').getAttribute('d'))!;
+      expect(d.split('L').length).toBeGreaterThan(50);
+      expect((await chart.locator('polyline.truth').getAttribute('points'))!.split(' ')).toHaveLength(4);
+      expect(await chart.locator('rect.pred-edge').count()).toBe(4);
+      expect(await chart.locator('text.axis-label').first().textContent()).toBe('size (mm, log scale)');
+      // The D-values of histograms.csv, in the percentile table beside it.
+      const row = hist.rows.find((r) => r[0] === name)!;
+      const cells = await page.locator(`#img-${k + 1} table.percentiles td`).allInnerTexts();
+      expect(cells.slice(0, 7)).toEqual(['d10', 'd16', 'd30', 'd50', 'd60', 'd84', 'd90'].map((c) => Number(row[hist.header.indexOf(c)]).toFixed(2)));
+      expect(cells.slice(7)).toEqual(['cu', 'cc'].map((c) => Number(row[hist.header.indexOf(c)]).toFixed(2)));
+      // The curve is drawn where it rises: from the bottom to the top of the plot.
+      const box = (await chart.locator('path.pred').boundingBox())!;
+      expect(box.height).toBeGreaterThan(100);
+    }
+    const batch = page.locator('#batch svg.curve');
+    expect(await batch.locator('path.pred').count()).toBe(1);
+    expect(await batch.locator('polyline.truth').count()).toBe(1);
+    expect(await page.locator('#batch').innerText()).toMatch(/2 image\(s\), \d+ particle\(s\) in one mass/);
+    expect(await page.locator('#batch a[href="histograms-pooled.csv"]').count()).toBe(1);
+  });
+
+  it('lays the outlines coloured by bin over the overlay, at its scale, and hides them on request', async () => {
+    const viewer = page.locator('#img-1 .viewer');
+    const layer = viewer.locator('img.layer');
+    await expect.poll(async () => page.evaluate("document.querySelector('#img-1 img.layer').naturalWidth")).toBe(768);
+    await viewer.locator('button[data-zoom="in"]').click();
+    const photoBox = (await viewer.locator('img.photo').boundingBox())!;
+    const layerBox = (await layer.boundingBox())!;
+    expect(layerBox.x).toBeCloseTo(photoBox.x, 1);
+    expect(layerBox.width).toBeCloseTo(photoBox.width, 1);
+    const toggle = viewer.locator('button[data-layer]');
+    await toggle.click();
+    expect(await toggle.getAttribute('aria-pressed')).toBe('false');
+    expect(await layer.isVisible()).toBe(false);
+    await toggle.click();
+    expect(await layer.isVisible()).toBe(true);
+    await viewer.locator('button[data-zoom="fit"]').click();
+    expect(await viewer.locator('.outline-legend').innerText()).toMatch(/Outlines by bin:\s+< 4 mm\s+4–5\.6 mm.*touching the edge, not in the vector/s);
     expect(problems).toEqual([]);
   });
 

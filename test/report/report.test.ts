@@ -181,7 +181,9 @@ describe('writeReport', () => {
     expect(html).toContain(`href="particles/${enc}.csv"`);
     expect(existsSync(join(dir, 'report', 'overlays', `${ODD_NAME}.png`))).toBe(true);
     expect(existsSync(join(dir, 'report', 'particles', 'plain.csv'))).toBe(true);
-    expect(r.copied).toHaveLength(4);
+    expect(existsSync(join(dir, 'report', 'histograms.csv'))).toBe(true);
+    expect(html).toContain('<a href="histograms.csv" download>histograms.csv</a>');
+    expect(r.copied).toHaveLength(5); // 2 overlays, 2 particle tables, histograms.csv
     const all = [...(await readdir(join(dir, 'report'))), ...(await readdir(join(dir, 'report', 'overlays')))];
     expect(all.filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
@@ -209,7 +211,7 @@ describe('writeReport', () => {
     expect(html).toContain('No overlay for plain: the run was made with --overlays none.');
     expect(html).not.toMatch(/<img src="overlays\//);
     expect(existsSync(join(dir, 'report', 'overlays'))).toBe(false);
-    expect(r.copied).toHaveLength(2);
+    expect(r.copied).toHaveLength(3);
   });
 
   it('--embed puts the overlays inside the page and copies nothing', async () => {
@@ -251,7 +253,7 @@ describe('photosieve report (CLI, in-process)', () => {
   it('writes the page and says where; a damaged image file sets exit code 1 and is listed', async () => {
     const ok = await capture(['report', join(tmp.dir, 'notruth')]);
     expect(ok.exitCode).toBe(0);
-    expect(ok.out).toMatch(/^report: 3 image\(s\) \(1 failed\), 6 particle\(s\); .* 4 file\(s\) copied beside it$/m);
+    expect(ok.out).toMatch(/^report: 3 image\(s\) \(1 failed\), 6 particle\(s\); .* 5 file\(s\) copied beside it$/m);
     expect(ok.out).toContain(`written: ${join(tmp.dir, 'notruth', 'report', 'index.html')}`);
     const dir = join(tmp.dir, 'damaged');
     await writeFakeRun(dir);

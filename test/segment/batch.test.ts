@@ -144,8 +144,9 @@ describe('photosieve segment (CLI, in-process)', () => {
     expect(first.out).toMatch(/^photo0\s+120×90\s+\d+\s+0\s+[\d.]+\s+done$/m);
     expect(first.out).toMatch(/failed: .*broken\.jpg: cannot decode the image/);
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { options: { measure: unknown } };
-    expect(run.options.measure).toEqual({ scale: 0.2, spec: { edges: [2, 4, 8], unit: 'mm', measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 0 } });
-    expect((await readFile(join(out, 'histograms.csv'), 'utf8')).split('\n')[0]).toBe('image,n_particles,lt_2mm,2_4mm,4_8mm,ge_8mm,d10,d50,d90');
+    expect(run.options.measure).toEqual({ scale: 0.2, spec: { edges: [2, 4, 8], unit: 'mm', measure: 'minor', weight: 'mass', edgePolicy: 'exclude', minSizePx: 0 } });
+    expect((await readFile(join(out, 'histograms.csv'), 'utf8')).split('\n')[0]).toBe('image,n_particles,lt_2mm,2_4mm,4_8mm,ge_8mm,d10,d16,d30,d50,d60,d84,d90,cu,cc');
+    expect((await readFile(join(out, 'histograms-pooled.csv'), 'utf8')).split('\n')[1]).toMatch(/^pooled,\d+,/);
     expect((await readFile(join(out, 'particles', 'photo0.csv'), 'utf8')).split('\n')[0]).toMatch(/^id,x_px,y_px,area_px,.*,touches_edge,x_mm,/);
     process.exitCode = undefined;
     const second = await capture(['segment', join(tmp.dir, 'in', 'photo*.png'), '--out', out, '--model', 'classical', '--workers', '0', '--force']);

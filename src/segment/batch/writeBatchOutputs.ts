@@ -1,10 +1,12 @@
 // Batch-level outputs of the measure stage: histograms.csv (one row per image, skipped images re-read from their
-// particle tables), measure.json (the bin spec, so evaluate can pool particles) and, with --truth, RMSE per image.
+// particle tables), histograms-pooled.csv (src/aggregate/pooled.ts), measure.json (the bin spec, so evaluate can
+// pool particles) and, with --truth, RMSE per image.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CsvCell } from '../../io/index.js';
 import { readCsv, writeCsvAtomic, writeJsonAtomic } from '../../io/index.js';
-import { distributionOf, histogramHeader, histogramRow, imageKey, itemsFromParticles, meanOf, parseTruth, rmse } from '../../aggregate/index.js';
+import type { PooledResult } from '../../aggregate/index.js';
+import { distributionOf, histogramHeader, histogramRow, imageKey, itemsFromParticles, meanOf, parseTruth, rmse, writePooledHistogram } from '../../aggregate/index.js';
 import type { ImageResult, MeasureOptions } from './types.js';
 import { imageMeasureOf } from './writeImageOutputs.js';
 
@@ -25,13 +27,15 @@ export interface BatchMeasureSummary {
   /** Images of the batch without a truth row. */
   noTruth: string[];
   warnings: string[];
+  /** All particles of the batch in one row (histograms-pooled.csv), and the one-bin-dominates lines for stderr. */
+  pooled: PooledResult;
 }
 
 export async function writeBatchOutputs(input: BatchOutputInput): Promise<BatchMeasureSummary | undefined> {
   const { spec, scale, truth } = input.measure;
   if (!spec) return undefined;
   const header = histogramHeader(spec.edges, spec.unit);
-  const bins = header.slice(2, -3);
+  const bins = header.slice(2, 2 + spec.edges.length + 1);
   const rows: CsvCell[][] = [];
   const images: BatchMeasureSummary['images'] = [];
   const warnings = new Set<string>();
@@ -47,6 +51,7 @@ export async function writeBatchOutputs(input: BatchOutputInput): Promise<BatchM
     images.push({ image: r.name, n: m.n, vector: m.fractions });
   }
   await writeCsvAtomic(join(input.out, 'histograms.csv'), header, rows);
+  const pooled = await writePooledHistogram({ out: input.out, images, spec, scale });
   await writeJsonAtomic(join(input.out, 'measure.json'), { tool: 'photosieve segment', spec, scale: scale ?? null });
   const noTruth: string[] = [];
   if (truth) {
@@ -62,5 +67,5 @@ export async function writeBatchOutputs(input: BatchOutputInput): Promise<BatchM
       im.rmse = rmse(im.vector, v);
     }
   }
-  return { bins, images, rmse: meanOf(images.flatMap((im) => (im.rmse === undefined ? [] : [im.rmse]))), noTruth, warnings: [...warnings] };
+  return { bins, images, rmse: meanOf(images.flatMap((im) => (im.rmse === undefined ? [] : [im.rmse]))), noTruth, warnings: [...warnings], pooled };
 }

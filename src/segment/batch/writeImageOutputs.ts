@@ -3,8 +3,8 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { InstanceMap, Raster } from '../../core/index.js';
-import type { SizeDistribution } from '../../aggregate/index.js';
-import { measureParticles, particleTable, sizeDistribution } from '../../aggregate/index.js';
+import type { HistogramEntry, SizeDistribution } from '../../aggregate/index.js';
+import { histogramEntry, measureParticles, particleTable, sizeDistribution } from '../../aggregate/index.js';
 import { writeCsvAtomic, writeInstancePng, writeViaTemp } from '../../io/index.js';
 import { drawOverlay } from './overlay.js';
 import type { MeasureOptions, OverlayKind } from './types.js';
@@ -43,19 +43,14 @@ export interface ImageOutputInput {
   largestPx?: number | undefined;
 }
 
-/** What one image contributes to histograms.csv (plain data, back from the worker). */
-export interface ImageMeasure {
-  fractions: number[];
-  n: number;
-  d10: number;
-  d50: number;
-  d90: number;
+/** What one image contributes to histograms.csv (plain data, back from the worker): its row, and its notes. */
+export type ImageMeasure = HistogramEntry & {
   warnings: string[];
   unmeasuredAreaFraction: number;
-}
+};
 
 export function imageMeasureOf(d: SizeDistribution): ImageMeasure {
-  return { fractions: d.fractions, n: d.n, d10: d.d.d10, d50: d.d.d50, d90: d.d.d90, warnings: d.warnings, unmeasuredAreaFraction: d.unmeasured.areaFraction };
+  return { ...histogramEntry(d), warnings: d.warnings, unmeasuredAreaFraction: d.unmeasured.areaFraction };
 }
 
 export interface ImageOutputResult {
