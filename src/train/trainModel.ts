@@ -458,8 +458,9 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
       log(`early stop: no better ${record.pipeline ? 'pipeline F1' : 'IoU'} for ${patience} evaluations`);
       break;
     }
-    // The budget is a promise to the user: no epoch starts that would, at the pace of the slowest of the last
-    // three, end after it (the first epoch always runs).
+    // The budget bounds the whole run, not only the epochs started: no epoch starts that would, at the pace of the
+    // slowest of the last three, end after it (the first epoch always runs; a machine that slows down can still
+    // overrun by the difference).
     const elapsed = (performance.now() - started) / 1000;
     const pace = Math.max(...epochs.slice(-3).map((e) => e.seconds));
     if (elapsed + pace > (options.maxSeconds ?? Infinity)) {
