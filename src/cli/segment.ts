@@ -6,9 +6,9 @@ import { PhotosieveError } from '../core/index.js';
 import type { BackendName } from '../segment/backendNames.js';
 import { BACKENDS, describeBackend, parseBackendName } from '../segment/backendNames.js';
 import { DEFAULT_MAX_PIXELS } from '../io/index.js';
-import type { BatchReport, MeasureOptions, OverlayKind } from '../segment/batch/index.js';
+import type { BatchReport, MeasureOptions, OverlayKind } from '../pipeline/index.js';
 // types.ts only: the batch runner itself (TensorFlow.js, OpenCV.js) is imported when the command runs.
-import { DEFAULT_OVERLAYS, OVERLAY_KINDS } from '../segment/batch/types.js';
+import { DEFAULT_OVERLAYS, OVERLAY_KINDS } from '../pipeline/types.js';
 import { readModelMeta } from '../segment/modelMeta.js';
 import { resolveModelOption } from '../segment/modelLocation.js';
 import { expandInputs, formatTable, parseIntOption, parsePositive, progressBar } from './common.js';
@@ -147,7 +147,7 @@ export function segmentCommand(): Command {
       };
       const minArea = flags.minArea === undefined ? {} : { minArea: flags.minArea };
       // Loaded here, not at the top: TensorFlow.js and OpenCV.js are heavy and other commands do not need them.
-      const { runSegmentBatch } = await import('../segment/batch/index.js');
+      const { runSegmentBatch } = await import('../pipeline/index.js');
       const bar = progressBar('segment');
       let current = { done: 0, total: files.length };
       let report: BatchReport;

@@ -2,7 +2,7 @@
 // dies mid-image fails that image only (reported) and is replaced; a worker that cannot start fails the run.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { PhotosieveError, startModuleWorker, workerEntryOf } from '../../core/index.js';
+import { PhotosieveError, startModuleWorker, workerEntryOf } from '../core/index.js';
 import type { FromWorker, Leftovers, SegmenterInfo, ToWorker, WorkerInit } from './protocol.js';
 import type { ImageJob, ImageResult } from './types.js';
 

@@ -2,10 +2,10 @@
 // arrays never cross threads): instance PNG, overlay, particle table, and the image's size distribution.
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { InstanceMap, Raster } from '../../core/index.js';
-import type { SizeDistribution } from '../../aggregate/index.js';
-import { measureParticles, particleTable, sizeDistribution } from '../../aggregate/index.js';
-import { writeCsvAtomic, writeInstancePng, writeViaTemp } from '../../io/index.js';
+import type { InstanceMap, Raster } from '../core/index.js';
+import type { SizeDistribution } from '../aggregate/index.js';
+import { measureParticles, particleTable, sizeDistribution } from '../aggregate/index.js';
+import { writeCsvAtomic, writeInstancePng, writeViaTemp } from '../io/index.js';
 import { drawOverlay } from './overlay.js';
 import type { MeasureOptions, OverlayKind } from './types.js';
 import { DEFAULT_OVERLAYS, OVERLAY_JPEG_QUALITY } from './types.js';

@@ -8,11 +8,12 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { liveMatCount } from '../../src/cv/index.js';
 import { readInstancePng } from '../../src/io/index.js';
-import { buildUnet, defaultModelDir, randomModelMeta, resolveModelOption, runSegmentBatch, saveModelFolder, workerEntry, writeImageOutputs } from '../../src/segment/index.js';
+import { runSegmentBatch, workerEntry, writeImageOutputs } from '../../src/pipeline/index.js';
+import { buildUnet, defaultModelDir, randomModelMeta, resolveModelOption, saveModelFolder } from '../../src/segment/index.js';
 import { matchInstances } from '../../src/aggregate/index.js';
 import { capture, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { TINY_MODEL, discGrid, discRaster, tinyModelDir } from './helpers.js';
+import { TINY_MODEL, discGrid, discRaster, tinyModelDir } from '../segment/helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let model: string;
@@ -40,7 +41,7 @@ resetCliAfterEach();
 describe('worker entry', () => {
   it('points at worker.ts (loaded through tsx) when running from sources', () => {
     const { url, fromSource } = workerEntry();
-    expect(url.pathname.endsWith('/src/segment/batch/worker.ts')).toBe(true);
+    expect(url.pathname.endsWith('/src/pipeline/worker.ts')).toBe(true);
     expect(fromSource).toBe(true);
     expect(existsSync(url)).toBe(true);
   });

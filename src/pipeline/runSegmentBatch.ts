@@ -6,14 +6,14 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join, resolve } from 'node:path';
 import sharp from 'sharp';
-import type { RoiSpec } from '../../annotate/index.js';
-import { describeRoi } from '../../annotate/index.js';
-import { PhotosieveError, invalidParameter } from '../../core/index.js';
-import { liveMatCount } from '../../cv/index.js';
-import { DEFAULT_MAX_PIXELS, writeJsonAtomic } from '../../io/index.js';
-import { createSegmenter, resolveModelOption } from '../createSegmenter.js';
-import { liveTensorCount } from '../engine.js';
-import { liveSessionCount } from '../ortEngine.js';
+import type { RoiSpec } from '../annotate/index.js';
+import { describeRoi } from '../annotate/index.js';
+import { PhotosieveError, invalidParameter } from '../core/index.js';
+import { liveMatCount } from '../cv/index.js';
+import { DEFAULT_MAX_PIXELS, writeJsonAtomic } from '../io/index.js';
+import { createSegmenter, resolveModelOption } from '../segment/createSegmenter.js';
+import { liveTensorCount } from '../segment/engine.js';
+import { liveSessionCount } from '../segment/ortEngine.js';
 import { processImage } from './processImage.js';
 import { defaultWorkers, runPool } from './pool.js';
 import type { Leftovers, SegmenterInfo } from './protocol.js';
@@ -62,7 +62,7 @@ function readVersions(): Record<string, string> {
     }
   };
   return {
-    photosieve: version('../../../package.json'),
+    photosieve: version('../../package.json'),
     node: process.versions.node,
     tfjs: version('@tensorflow/tfjs/package.json'),
     onnxruntime: version('onnxruntime-node/package.json'),

@@ -2,9 +2,9 @@
 // particle tables), measure.json (the bin spec, so evaluate can pool particles) and, with --truth, RMSE per image.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CsvCell } from '../../io/index.js';
-import { readCsv, writeCsvAtomic, writeJsonAtomic } from '../../io/index.js';
-import { distributionOf, histogramHeader, histogramRow, imageKey, itemsFromParticles, meanOf, parseTruth, rmse } from '../../aggregate/index.js';
+import type { CsvCell } from '../io/index.js';
+import { readCsv, writeCsvAtomic, writeJsonAtomic } from '../io/index.js';
+import { distributionOf, histogramHeader, histogramRow, imageKey, itemsFromParticles, meanOf, parseTruth, rmse } from '../aggregate/index.js';
 import type { ImageResult, MeasureOptions } from './types.js';
 import { imageMeasureOf } from './writeImageOutputs.js';
 

@@ -1,8 +1,8 @@
 // The batch runner's shared types: what the CLI passes in, what each image yields, what run.json records.
-import type { BinSpec } from '../../aggregate/index.js';
+import type { BinSpec } from '../aggregate/index.js';
 import type { ImageMeasure } from './writeImageOutputs.js';
-import type { RoiSpec } from '../../annotate/index.js';
-import type { SegmenterOptions } from '../createSegmenter.js';
+import type { RoiSpec } from '../annotate/index.js';
+import type { SegmenterOptions } from '../segment/createSegmenter.js';
 
 /**
  * The measure stage (src/aggregate): particle tables always; histograms.csv when a bin spec is given (bins in mm

@@ -1,4 +1,5 @@
-// segment/batch: the `photosieve segment` runner (worker pool, resume, per-image and batch outputs).
+// pipeline: the `photosieve segment` batch runner (inputs, worker pool, resume with settings fingerprints, per-image
+// and batch outputs, run.json). Segment turns an image into instances; everything around it lives here.
 export * from './types.js';
 export * from './overlay.js';
 export * from './writeImageOutputs.js';

@@ -1,10 +1,10 @@
 // One image through the pipeline: decode → segment → write. Used by worker threads and by the in-thread mode;
 // any failure becomes a result with one line naming the file and the fix, never an exception, so one bad
 // photo cannot stop a batch.
-import { roiMask } from '../../annotate/index.js';
-import { PhotosieveError, errorLine } from '../../core/index.js';
-import { readImage } from '../../io/index.js';
-import type { Segmenter } from '../createSegmenter.js';
+import { roiMask } from '../annotate/index.js';
+import { PhotosieveError, errorLine } from '../core/index.js';
+import { readImage } from '../io/index.js';
+import type { Segmenter } from '../segment/createSegmenter.js';
 import type { ImageJob, ImageResult, JobContext } from './types.js';
 import { writeImageOutputs } from './writeImageOutputs.js';
 
