@@ -12,6 +12,9 @@ import type { BinSpec, SizeDistribution } from './distribution.js';
 import { sizeDistribution, validateBinSpec } from './distribution.js';
 import { measureParticles } from './measure.js';
 import { histogramHeader, histogramRow, particleTable } from './tables.js';
+// measure.json's one schema, shared with the other writer (src/pipeline) and its reader (runEvaluate).
+import type { MeasureJsonInput } from '../pipeline/runFiles.js';
+import { MEASURE_JSON } from '../pipeline/runFiles.js';
 
 export interface MeasureJobOptions {
   instances: readonly string[];
@@ -78,6 +81,6 @@ export async function runMeasure(options: MeasureJobOptions): Promise<MeasureRep
   }
   options.onProgress?.(done, options.instances.length, '');
   await writeCsvAtomic(join(options.out, 'histograms.csv'), histogramHeader(options.spec.edges, options.spec.unit), rows);
-  await writeJsonAtomic(join(options.out, 'measure.json'), report);
+  await writeJsonAtomic(join(options.out, MEASURE_JSON), { ...report } satisfies MeasureJsonInput);
   return report;
 }
