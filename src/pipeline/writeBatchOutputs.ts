@@ -1,19 +1,29 @@
-// Batch-level outputs of the measure stage: histograms.csv (one row per image, skipped images re-read from their
-// particle tables), measure.json (the bin spec, so evaluate can pool particles) and, with --truth, RMSE per image.
-import { existsSync } from 'node:fs';
+// Batch-level outputs of the measure stage: histograms.csv (one row per image, from each image's measure as its
+// run made it: skipped images come from their records, so a resumed batch writes the same bytes as a clean one),
+// measure.json (the bin spec and scales, so evaluate can pool particles) and, with --truth, RMSE per image.
 import { join } from 'node:path';
+import type { BinSpec } from '../aggregate/index.js';
+import { histogramHeader, histogramRow, imageKey, meanOf, rmse } from '../aggregate/index.js';
+import { binColumnNames } from '../core/index.js';
 import type { CsvCell } from '../io/index.js';
-import { readCsv, writeCsvAtomic, writeJsonAtomic } from '../io/index.js';
-import { distributionOf, histogramHeader, histogramRow, imageKey, itemsFromParticles, meanOf, parseTruth, rmse } from '../aggregate/index.js';
-import type { ImageResult, MeasureOptions } from './types.js';
-import { imageMeasureOf } from './writeImageOutputs.js';
+import { writeCsvAtomic, writeJsonAtomic } from '../io/index.js';
+import type { MeasureJsonInput } from './runFiles.js';
+import { MEASURE_JSON } from './runFiles.js';
+import type { ImageResult } from './types.js';
+
+export const HISTOGRAMS_CSV = 'histograms.csv';
 
 export interface BatchOutputInput {
   out: string;
   /** Every input in order: done, skipped (outputs from an earlier run) or failed. */
   results: ImageResult[];
-  /** --scale, bin spec, --truth. */
-  measure: MeasureOptions;
+  spec: BinSpec | undefined;
+  /** mm per pixel of every image, when one scale served the batch. */
+  scale: number | undefined;
+  /** Each image's own mm per pixel (--scales), by name. */
+  scales: Map<string, number> | undefined;
+  /** The --truth table, parsed before the batch started. */
+  truth: { rows: { image: string; vector: number[] }[] } | undefined;
 }
 
 export interface BatchMeasureSummary {
@@ -28,30 +38,29 @@ export interface BatchMeasureSummary {
 }
 
 export async function writeBatchOutputs(input: BatchOutputInput): Promise<BatchMeasureSummary | undefined> {
-  const { spec, scale, truth } = input.measure;
+  const { spec, scale, truth } = input;
   if (!spec) return undefined;
-  const header = histogramHeader(spec.edges, spec.unit);
-  const bins = header.slice(2, -3);
   const rows: CsvCell[][] = [];
   const images: BatchMeasureSummary['images'] = [];
   const warnings = new Set<string>();
   for (const r of input.results) {
-    let m = r.status === 'done' ? r.measure : undefined;
-    const csv = join(input.out, 'particles', `${r.name}.csv`);
-    if (!m && r.status === 'skipped' && existsSync(csv)) {
-      m = imageMeasureOf(distributionOf(await itemsFromParticles(csv, spec, scale ?? null), spec, scale));
-    }
+    const m = r.status === 'failed' ? undefined : r.measure;
     if (!m) continue;
     for (const w of m.warnings) warnings.add(w);
     rows.push(histogramRow(r.name, m));
     images.push({ image: r.name, n: m.n, vector: m.fractions });
   }
-  await writeCsvAtomic(join(input.out, 'histograms.csv'), header, rows);
-  await writeJsonAtomic(join(input.out, 'measure.json'), { tool: 'photosieve segment', spec, scale: scale ?? null });
+  await writeCsvAtomic(join(input.out, HISTOGRAMS_CSV), histogramHeader(spec.edges, spec.unit), rows);
+  const measureJson: MeasureJsonInput = {
+    tool: 'photosieve segment',
+    spec,
+    scale: input.scales ? null : (scale ?? null),
+    ...(input.scales ? { scales: Object.fromEntries(input.scales) } : {}),
+  };
+  await writeJsonAtomic(join(input.out, MEASURE_JSON), measureJson);
   const noTruth: string[] = [];
   if (truth) {
-    const t = parseTruth(await readCsv(truth));
-    const byImage = new Map(t.rows.map((row) => [row.image, row.vector]));
+    const byImage = new Map(truth.rows.map((row) => [row.image, row.vector]));
     for (const im of images) {
       const v = byImage.get(imageKey(im.image));
       if (!v) {
@@ -62,5 +71,5 @@ export async function writeBatchOutputs(input: BatchOutputInput): Promise<BatchM
       im.rmse = rmse(im.vector, v);
     }
   }
-  return { bins, images, rmse: meanOf(images.flatMap((im) => (im.rmse === undefined ? [] : [im.rmse]))), noTruth, warnings: [...warnings] };
+  return { bins: binColumnNames(spec.edges, spec.unit), images, rmse: meanOf(images.flatMap((im) => (im.rmse === undefined ? [] : [im.rmse]))), noTruth, warnings: [...warnings] };
 }

@@ -3,12 +3,12 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { InstanceMap, Raster } from '../core/index.js';
-import type { SizeDistribution } from '../aggregate/index.js';
+import type { BinSpec, SizeDistribution } from '../aggregate/index.js';
 import { measureParticles, particleTable, sizeDistribution } from '../aggregate/index.js';
 import { writeCsvAtomic, writeInstancePng, writeViaTemp } from '../io/index.js';
 import { drawOverlay } from './overlay.js';
-import type { MeasureOptions, OverlayKind } from './types.js';
-import { DEFAULT_OVERLAYS, OVERLAY_JPEG_QUALITY } from './types.js';
+import type { OverlayKind } from './types.js';
+import { DEFAULT_OVERLAYS, OVERLAY_JPEG_QUALITY, OVERLAY_KINDS } from './types.js';
 
 /** overlays/NAME.png or .jpg; undefined for 'none'. */
 export function overlayPath(out: string, name: string, kind: OverlayKind): string | undefined {
@@ -24,14 +24,20 @@ export function expectedOutputs(out: string, name: string, overlays: OverlayKind
   return [join(out, 'instances', `${name}.png`), ...(overlay ? [overlay] : []), join(out, 'particles', `${name}.csv`)];
 }
 
+/** Every file an image may have in DIR, whatever overlay kind made it (for stale-output checks). */
+export function possibleOutputs(out: string, name: string): string[] {
+  const overlays = OVERLAY_KINDS.flatMap((k) => overlayPath(out, name, k) ?? []);
+  return [join(out, 'instances', `${name}.png`), join(out, 'particles', `${name}.csv`), ...overlays];
+}
+
 export interface ImageOutputInput {
   out: string;
   name: string;
   path: string;
   raster: Raster;
   instances: InstanceMap;
-  /** --scale, --bins, --weight, --truth: used by the measure stage. */
-  measure: MeasureOptions;
+  /** mm per pixel of this image, and the bin spec (--bins, --weight, …). */
+  measure: { scale?: number | undefined; spec?: BinSpec | undefined };
   /** 1 inside the region of interest: particles next to its outside touch the edge. */
   roi?: Uint8Array | undefined;
   /** @default 'jpg' */
@@ -43,19 +49,14 @@ export interface ImageOutputInput {
   largestPx?: number | undefined;
 }
 
-/** What one image contributes to histograms.csv (plain data, back from the worker). */
-export interface ImageMeasure {
-  fractions: number[];
-  n: number;
-  d10: number;
-  d50: number;
-  d90: number;
-  warnings: string[];
-  unmeasuredAreaFraction: number;
-}
+/**
+ * What one image contributes to histograms.csv (plain data, back from the worker, kept in its record): the vector,
+ * the count and every percentile the distribution has (d10, d50, …), so a resumed batch writes the same rows.
+ */
+export type ImageMeasure = { fractions: number[]; n: number; warnings: string[]; unmeasuredAreaFraction: number } & SizeDistribution['d'];
 
 export function imageMeasureOf(d: SizeDistribution): ImageMeasure {
-  return { fractions: d.fractions, n: d.n, d10: d.d.d10, d50: d.d.d50, d90: d.d.d90, warnings: d.warnings, unmeasuredAreaFraction: d.unmeasured.areaFraction };
+  return { fractions: d.fractions, n: d.n, ...d.d, warnings: d.warnings, unmeasuredAreaFraction: d.unmeasured.areaFraction };
 }
 
 export interface ImageOutputResult {
