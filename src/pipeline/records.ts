@@ -1,14 +1,13 @@
 // records/NAME.json: which settings made an image's outputs, and whether they are complete. Written atomically
 // by whoever writes the outputs; read by the planner of the next run.
 import { existsSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PhotosieveError } from '../core/index.js';
 import { writeJsonAtomic } from '../io/atomic.js';
 import type { ImageRecord, ImageRecordInput } from './runFiles.js';
 import type { ImageResult } from './types.js';
 import type { ImageMeasure } from './writeImageOutputs.js';
-import { RECORDS_DIR, imageRecordSchema, readRunFile } from './runFiles.js';
+import { RECORDS_DIR, imageRecordSchema } from './runFiles.js';
 
 /** Numbers of a result read back from JSON: NaN was written as null, and comes back as NaN. */
 function revive(value: unknown): unknown {
@@ -33,12 +32,14 @@ export function recordPath(out: string, name: string): string {
 export async function readRecord(out: string, name: string): Promise<ImageRecord | 'damaged' | undefined> {
   const file = recordPath(out, name);
   if (!existsSync(file)) return undefined;
+  let raw: unknown;
   try {
-    return await readRunFile(imageRecordSchema, file, 'photosieve image record', 'rerun with --force');
-  } catch (err) {
-    if (err instanceof PhotosieveError) return 'damaged';
-    throw err;
+    raw = JSON.parse(await readFile(file, 'utf8'));
+  } catch {
+    return 'damaged';
   }
+  // Validated, but the object as written is kept: its key order is the order a clean run writes run.json in.
+  return imageRecordSchema.safeParse(raw).success ? (raw as ImageRecord) : 'damaged';
 }
 
 export async function writeRecord(out: string, record: ImageRecordInput): Promise<void> {

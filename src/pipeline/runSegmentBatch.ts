@@ -14,6 +14,7 @@ import { liveMatCount } from '../cv/index.js';
 import { DEFAULT_MAX_PIXELS, readCsv, readImageSize, writeJsonAtomic } from '../io/index.js';
 import { createSegmenter } from '../segment/createSegmenter.js';
 import { liveTensorCount } from '../segment/engine.js';
+import { readModelMeta } from '../segment/modelMeta.js';
 import { liveSessionCount } from '../segment/ortEngine.js';
 import type { ImageSettings } from './fingerprint.js';
 import { modelIdentity, resultSegmenterOptions } from './fingerprint.js';
@@ -226,9 +227,9 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
     tool: 'photosieve segment',
     startedAt: started.toISOString(),
     finishedAt: new Date().toISOString(),
-    model: info
-      ? { kind: info.kind, id: info.modelId, ...(model.sha256 ? { sha256: model.sha256 } : {}), meta: info.meta ?? null }
-      : { kind: model.kind, id: model.path, ...(model.sha256 ? { sha256: model.sha256 } : {}), note: 'no image was segmented in this run' },
+    // The same whether this run segmented or only resumed; the engine is this run's (absent when nothing ran: the
+    // records say which engine made each image).
+    model: { kind: model.kind, id: model.path, ...(model.sha256 ? { sha256: model.sha256 } : {}), meta: info?.meta ?? (model.kind === 'unet' ? await readModelMeta(model.path) : null) },
     backend: info?.backend ?? (model.kind === 'classical' ? { name: 'none (classical mode uses no TensorFlow.js)' } : undefined),
     options: {
       segmenter: { ...options.segmenter },
