@@ -39,9 +39,10 @@ export function binSpecFromFlags(flags: BinFlags): BinSpec {
   const scaled = flags.scale !== undefined || flags.scales !== undefined;
   if (flags.binsPx && flags.bins === undefined) throw new PhotosieveError('E_PARAM', '--bins-px needs --bins.', { fix: 'pass --bins E1,E2,... (in pixels) with --bins-px' });
   if (!scaled && !flags.binsPx) {
-    throw new PhotosieveError('E_PARAM', flags.bins === undefined ? 'size bins need a scale.' : '--bins without --scale: are the edges millimetres or pixels?', {
-      fix: 'pass --scale MM_PER_PX (or --scales CSV) for edges in mm, or --bins-px for edges in pixels',
-    });
+    if (flags.bins === undefined) {
+      throw new PhotosieveError('E_PARAM', 'without --scale there are no bin edges to use.', { fix: 'pass --scale MM_PER_PX (the default sieve bins, in mm), or --bins E1,E2,... --bins-px (edges in pixels)' });
+    }
+    throw new PhotosieveError('E_PARAM', '--bins without --scale: are the edges millimetres or pixels?', { fix: 'pass --scale MM_PER_PX (or --scales CSV) for edges in mm, or --bins-px for edges in pixels' });
   }
   const unit = flags.binsPx ? 'px' : 'mm';
   const edges = flags.bins ?? [...DEFAULT_BIN_EDGES_MM];

@@ -105,9 +105,8 @@ export class JobLog {
     if (this.mode === 'json') this.stdout.write(`${JSON.stringify(event)}\n`);
   }
 
-  /** A line on stderr that matters in every mode but --json (a failure, a warning). */
+  /** A line on stderr that matters in every mode, --json and -q included (a failure, a warning). */
   problem(text: string): void {
-    if (this.mode === 'json') return;
     this.printLine(text);
   }
 
