@@ -6,6 +6,8 @@ import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expandImageInputs, imageNameOf, matchScales, readRunFile, runJsonSchema, runSegmentBatch } from '../../src/pipeline/index.js';
 import { readInstancePng } from '../../src/io/index.js';
+import { loadRun } from '../../src/report/index.js';
+import { loadReviewRun } from '../../src/review/loadReviewRun.js';
 import { captureAll, resetCliAfterEach } from '../helpers/cli.js';
 import { errorLineOf } from '../helpers/errors.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -59,6 +61,11 @@ describe('image names', () => {
     expect((await readInstancePng(join(out, 'instances', 'site-b', 'IMG_1.png'))).width).toBe(70);
     const run = await readRunFile(runJsonSchema, join(out, 'run.json'), 'run.json', '');
     expect(run.images.map((im) => im.name)).toEqual(['site-a/IMG_1', 'site-b/IMG_1', 'site-b/deep/run.2', 'top']);
+    // The readers take names with subfolders: the report finds every table, review every photo and instance map.
+    const report = await loadRun(out);
+    expect([report.problems, report.images.map((im) => im.particles === null)]).toEqual([[], [false, false, false, false]]);
+    const review = await loadReviewRun(out);
+    expect(review.photos.map((p) => [p.name, p.problem])).toEqual(run.images.map((im) => [im.name, null]));
 
     const collide = await captureAll(['segment', join(survey, 'site-a', 'IMG_1.png'), join(survey, 'site-b', 'IMG_1.png'), '--out', join(tmp.dir, 'collide'), '--model', 'classical', '--workers', '0']);
     expect(collide.exitCode).toBe(1);
