@@ -15,7 +15,7 @@ import type { Saved } from './probabilityCache.js';
 import { cachedNames, hash, median, readCached } from './probabilityCache.js';
 
 type Instances = typeof import('../src/segment/instances.js');
-type Batch = typeof import('../src/segment/batch/index.js');
+type Batch = typeof import('../src/pipeline/index.js');
 type Io = typeof import('../src/io/index.js');
 
 const { values, positionals } = parseArgs({
@@ -58,7 +58,7 @@ async function capture(photos: string[]): Promise<void> {
 
 async function time(): Promise<void> {
   const { probabilitiesToInstances } = await load<Instances>('segment/instances.ts');
-  const { writeImageOutputs } = await load<Batch>('segment/batch/index.ts');
+  const { writeImageOutputs } = await load<Batch>('pipeline/index.ts').catch(() => load<Batch>('segment/batch/index.ts'));
   const { readImage } = await load<Io>('io/index.ts');
   const names = await cachedNames(cache);
   const out = join(tmpdir(), `photosieve-bench-${process.pid}`);

@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { cachedNames, hash, median, readCached } from './probabilityCache.js';
 
 type Aggregate = typeof import('../src/aggregate/index.js');
-type Batch = typeof import('../src/segment/batch/index.js');
+type Batch = typeof import('../src/pipeline/index.js');
 
 const { values } = parseArgs({
   options: {
@@ -43,7 +43,7 @@ interface Tree {
 async function loadTree(dir: string, label: string): Promise<Tree> {
   const base = pathToFileURL(`${resolve(dir)}/`);
   const load = <T>(path: string): Promise<T> => import(new URL(path, base).href) as Promise<T>;
-  return { label, aggregate: await load<Aggregate>('aggregate/index.ts'), batch: await load<Batch>('segment/batch/index.ts') };
+  return { label, aggregate: await load<Aggregate>('aggregate/index.ts'), batch: await load<Batch>('pipeline/index.ts').catch(() => load<Batch>('segment/batch/index.ts')) };
 }
 
 const here = join(import.meta.dirname, '..', 'src');

@@ -19,7 +19,8 @@ import { measureParticles, octavesOf, sizeRecall, weightedPercentile } from '../
 import type { InstanceMap } from '../src/core/index.js';
 import { readImage, readInstancePng, writeInstancePng, writeJsonAtomic } from '../src/io/index.js';
 import type { SegmenterOptions } from '../src/segment/index.js';
-import { runSegmentBatch, scaleNearest } from '../src/segment/index.js';
+import { runSegmentBatch } from '../src/pipeline/index.js';
+import { scaleNearest } from '../src/segment/index.js';
 import type { LookName } from '../src/synth/index.js';
 import { runSynth } from '../src/synth/index.js';
 import { renderScaleChart } from './scale/chart.js';

@@ -19,7 +19,8 @@ import fg from 'fast-glob';
 import { matchInstances } from '../src/aggregate/index.js';
 import { readInstancePng, writeJsonAtomic } from '../src/io/index.js';
 import type { BackendName } from '../src/segment/index.js';
-import { inferenceTileSize, parseBackendName, planTiles, readModelMeta, resolveModelOption, runSegmentBatch, unetFlopsPerPixel, unetSizeMultiple, defaultOverlap } from '../src/segment/index.js';
+import { inferenceTileSize, parseBackendName, planTiles, readModelMeta, resolveModelOption, unetFlopsPerPixel, unetSizeMultiple, defaultOverlap } from '../src/segment/index.js';
+import { runSegmentBatch } from '../src/pipeline/index.js';
 import { runSynth } from '../src/synth/index.js';
 import { SIEVE_MASS_SPEC } from './sieveSpec.js';
 

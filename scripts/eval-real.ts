@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { SegmentationScorer } from '../src/aggregate/index.js';
 import { readInstancePng, writeJsonAtomic } from '../src/io/index.js';
-import { runSegmentBatch } from '../src/segment/index.js';
+import { runSegmentBatch } from '../src/pipeline/index.js';
 
 const here = import.meta.dirname;
 const { values } = parseArgs({

@@ -26,11 +26,14 @@ export interface PooledInput {
   spec: BinSpec;
   /** mm per pixel. */
   scale?: number | undefined;
+  /** Each image's own mm per pixel (segment --scales), by name; wins over `scale`. */
+  scales?: ReadonlyMap<string, number> | undefined;
   /** Applied to the pooled vector as to the images' (measure --calibration); the D-values stay the particles'. */
   calibration?: Calibration | undefined;
 }
 
 export interface PooledResult {
+  /** The file's name in the run folder (histograms-pooled.csv): run.json stays the same whatever the folder. */
   file: string;
   /** Images pooled (those with a row in histograms.csv). */
   images: number;
@@ -64,19 +67,18 @@ export async function writePooledHistogram(input: PooledInput): Promise<PooledRe
   for (const im of input.images) {
     const csv = join(out, 'particles', `${im.image}.csv`);
     if (!existsSync(csv)) throw new PhotosieveError('E_OUTPUT', `the particle table of ${im.image} is missing, so the batch cannot be pooled.`, { file: csv, fix: 'rerun with --force' });
-    perImage.push(await itemsFromParticles(csv, spec, scale ?? null));
+    perImage.push(await itemsFromParticles(csv, spec, input.scales?.get(im.image) ?? scale ?? null));
   }
   const items = pooledItems(perImage, spec);
-  const d = distributionOf(items, spec, scale);
+  const d = distributionOf(items, spec, input.scales ? undefined : scale);
   const fractions = input.calibration ? applyCalibration(input.calibration, d.fractions) : d.fractions;
   const entry = histogramEntry(d, fractions);
-  const file = join(out, POOLED_HISTOGRAM_FILE);
-  await writeCsvAtomic(file, histogramHeader(spec.edges, spec.unit), [histogramRow(POOLED_ROW, entry)]);
-  return { file, images: input.images.length, unit: spec.unit, entry, warnings: batchChecks(input.images, spec, passingCurve(items)) };
+  await writeCsvAtomic(join(out, POOLED_HISTOGRAM_FILE), histogramHeader(spec.edges, spec.unit), [histogramRow(POOLED_ROW, entry)]);
+  return { file: POOLED_HISTOGRAM_FILE, images: input.images.length, unit: spec.unit, entry, warnings: batchChecks(input.images, spec, passingCurve(items)) };
 }
 
 /** The pooled row in two lines for a command's summary: vector, then the sieve numbers and the file. */
-export function pooledSummaryLines(p: PooledResult, bins: readonly string[]): string[] {
+export function pooledSummaryLines(p: PooledResult, bins: readonly string[], out: string): string[] {
   const v = p.entry.fractions.map((x, k) => `${bins[k] ?? k} ${Number.isFinite(x) ? x.toFixed(3) : '–'}`).join(', ');
-  return [`pooled (${p.images} image(s), ${p.entry.n} particle(s)): ${v}`, `  ${sieveNumbersText(p.entry, p.unit)} → ${p.file}`];
+  return [`pooled (${p.images} image(s), ${p.entry.n} particle(s)): ${v}`, `  ${sieveNumbersText(p.entry, p.unit)} → ${join(out, p.file)}`];
 }

@@ -1,10 +1,11 @@
 // The evaluate job: predicted vectors (histograms.csv of a measure/segment run) against ground truth, per image,
 // per group (mean of image vectors, and pooled particles) and overall, with the constant predictor beside them.
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PhotosieveError } from '../core/index.js';
 import { readCsv, readInstancePng } from '../io/index.js';
+// measure.json's one schema, shared with its writers (src/pipeline, runMeasure).
+import { MEASURE_JSON, measureJsonSchema, readRunFile } from '../pipeline/runFiles.js';
 import type { Calibration } from './calibrate.js';
 import { applyCalibration } from './calibrate.js';
 import type { BinSpec } from './distribution.js';
@@ -74,13 +75,15 @@ export interface EvaluationReport {
 interface MeasureMeta {
   spec: BinSpec;
   scale: number | null;
+  /** Per image, when each has its own scale (segment --scales). */
+  scales: Record<string, number> | undefined;
 }
 
 async function readMeasureMeta(dir: string): Promise<MeasureMeta | null> {
-  const file = join(dir, 'measure.json');
+  const file = join(dir, MEASURE_JSON);
   if (!existsSync(file)) return null;
-  const meta = JSON.parse(await readFile(file, 'utf8')) as Partial<MeasureMeta>;
-  return meta.spec ? { spec: meta.spec, scale: meta.scale ?? null } : null;
+  const meta = await readRunFile(measureJsonSchema, file, 'measure.json written by photosieve measure or segment', 'run photosieve measure or segment again to rewrite it');
+  return { spec: meta.spec, scale: meta.scale, scales: meta.scales };
 }
 
 function instanceSummary(results: MatchResult[]): Omit<InstanceScore, 'image'> {
@@ -132,8 +135,9 @@ export async function runEvaluate(options: EvaluateOptions): Promise<EvaluationR
     const meanPred = meanVector(rows.map((r) => r.pred));
     let pooled: GroupScore['pooled'] = null;
     if (meta && rows.every((r) => existsSync(join(options.pred, 'particles', `${r.image}.csv`)))) {
-      const items = (await Promise.all(rows.map((r) => itemsFromParticles(join(options.pred, 'particles', `${r.image}.csv`), meta.spec, meta.scale)))).flat();
-      const d = distributionOf(items, meta.spec, meta.scale ?? undefined);
+      const items = (await Promise.all(rows.map((r) => itemsFromParticles(join(options.pred, 'particles', `${r.image}.csv`), meta.spec, meta.scales?.[r.image] ?? meta.scale)))).flat();
+      // Items are already in the unit of the edges; the scale only enters the detection-limit warning.
+      const d = distributionOf(items, meta.spec, meta.scale ?? (meta.scales ? Object.values(meta.scales)[0] : undefined));
       const v = options.calibration ? applyCalibration(options.calibration, d.fractions) : d.fractions;
       pooled = { pred: v, rmse: rmse(v, truthVec) };
     }

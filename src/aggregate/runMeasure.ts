@@ -14,6 +14,10 @@ import { measureParticles } from './measure.js';
 import type { PooledResult } from './pooled.js';
 import { writePooledHistogram } from './pooled.js';
 import { histogramEntry, histogramHeader, histogramRow, particleTable } from './tables.js';
+// measure.json's one schema, shared with the other writer (src/pipeline) and its reader (runEvaluate).
+import type { MeasureJsonInput } from '../pipeline/runFiles.js';
+import { MEASURE_JSON } from '../pipeline/runFiles.js';
+
 
 export interface MeasureJobOptions {
   instances: readonly string[];
@@ -83,6 +87,6 @@ export async function runMeasure(options: MeasureJobOptions): Promise<MeasureRep
   options.onProgress?.(done, options.instances.length, '');
   await writeCsvAtomic(join(options.out, 'histograms.csv'), histogramHeader(options.spec.edges, options.spec.unit), rows);
   report.pooled = await writePooledHistogram({ out: options.out, images: report.images, spec: options.spec, scale: options.scale, calibration: options.calibration });
-  await writeJsonAtomic(join(options.out, 'measure.json'), report);
+  await writeJsonAtomic(join(options.out, MEASURE_JSON), { ...report } satisfies MeasureJsonInput);
   return report;
 }

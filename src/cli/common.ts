@@ -1,40 +1,91 @@
 // Helpers every subcommand shares: input expansion, number parsing, progress, one-line errors.
-import { stat } from 'node:fs/promises';
-import { join } from 'node:path';
 import { SingleBar } from 'cli-progress';
-import fg from 'fast-glob';
 import { PhotosieveError } from '../core/index.js';
+import { expandImageInputs } from '../pipeline/inputs.js';
 
 /** Expands files, folders (their files with `extensions`) and glob patterns, in a stable order. */
 export async function expandInputs(inputs: readonly string[], extensions: readonly string[]): Promise<string[]> {
-  const out: string[] = [];
-  for (const input of inputs) {
-    if (fg.isDynamicPattern(input)) {
-      const found = (await fg(input, { onlyFiles: true })).sort();
-      if (found.length === 0) throw new PhotosieveError('E_INPUT', `no file matches ${input}.`, { fix: 'check the pattern and quote it' });
-      out.push(...found);
-      continue;
-    }
-    const st = await stat(input).catch(() => null);
-    if (st?.isDirectory()) {
-      const pattern = extensions.length === 1 ? `*.${extensions[0]}` : `*.{${extensions.join(',')}}`;
-      const found = (await fg(pattern, { cwd: input, onlyFiles: true, caseSensitiveMatch: false })).sort();
-      out.push(...found.map((f) => join(input, f)));
-    } else out.push(input);
-  }
-  return out;
+  return (await expandImageInputs(inputs, { extensions })).images.map((im) => im.path);
 }
 
+// One parser per kind of number a flag takes. Each returns the value or throws one line naming the flag, what it
+// must be and what it received; text that is not a plain decimal number ('', '1e', '0x10', 'NaN') never passes.
+
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+function numberFrom(text: string): number {
+  const t = text.trim();
+  return DECIMAL.test(t) ? Number(t) : NaN;
+}
+
+function rejected(flag: string, expected: string, value: string, example?: string): PhotosieveError {
+  return new PhotosieveError('E_PARAM', `${flag} must be ${expected}, received ${JSON.stringify(value)}.`, example === undefined ? {} : { fix: `e.g. ${flag} ${example}` });
+}
+
+/** An integer flag from `min` to `max`. */
 export function parseIntOption(name: string, min: number, max = Number.MAX_SAFE_INTEGER): (value: string) => number {
   return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min || n > max) {
-      throw new PhotosieveError('E_PARAM', `${name} must be an integer from ${min} to ${max}, received ${JSON.stringify(value)}.`);
-    }
+    const n = numberFrom(value);
+    if (!Number.isInteger(n) || n < min || n > max) throw rejected(name, `an integer from ${min} to ${max}`, value);
     return n;
   };
 }
 
+export interface RealRange {
+  /** Smallest allowed value (inclusive unless `above`). */
+  min?: number;
+  /** The value must be greater than `min`. */
+  above?: boolean;
+  /** Largest allowed value (inclusive). */
+  max?: number;
+}
+
+function describeRange(range: RealRange): string {
+  const low = range.min === undefined ? '' : `${range.above ? '>' : '≥'} ${range.min}`;
+  const high = range.max === undefined ? '' : `≤ ${range.max}`;
+  return low && high ? `a number ${low} and ${high}` : low || high ? `a number ${low || high}` : 'a number';
+}
+
+function inRange(n: number, range: RealRange): boolean {
+  if (!Number.isFinite(n)) return false;
+  if (range.min !== undefined && (range.above ? n <= range.min : n < range.min)) return false;
+  return range.max === undefined || n <= range.max;
+}
+
+/** A real-number flag within a range (finite always). */
+export function parseRealOption(flag: string, range: RealRange = {}): (value: string) => number {
+  return (value) => {
+    const n = numberFrom(value);
+    if (!inRange(n, range)) throw rejected(flag, describeRange(range), value);
+    return n;
+  };
+}
+
+/** A positive number, optionally at most `max`. */
+export function parsePositive(flag: string, max?: number): (value: string) => number {
+  return parseRealOption(flag, { min: 0, above: true, ...(max === undefined ? {} : { max }) });
+}
+
+export interface ListRules extends RealRange {
+  /** Allowed lengths. @default any length ≥ 1 */
+  lengths?: readonly number[];
+  /** An example for the fix. */
+  example?: string;
+}
+
+/** Comma-separated numbers (--bins, --class-weights): each in range, no empty part, the list of an allowed length. */
+export function parseNumberList(flag: string, rules: ListRules = {}): (value: string) => number[] {
+  const example = rules.example ?? '2,4,8,16';
+  return (value) => {
+    const nums = value.split(',').map(numberFrom);
+    const each = describeRange(rules).replace(/^a number/, 'comma-separated numbers');
+    if (value.trim() === '' || nums.some((n) => !inRange(n, rules))) throw rejected(flag, each, value, example);
+    if (rules.lengths && !rules.lengths.includes(nums.length)) throw rejected(flag, `${rules.lengths.join(' or ')} comma-separated numbers`, value, example);
+    return nums;
+  };
+}
+
+/** Comma-separated names (--labels, --val-images); empty parts dropped. */
 export function parseListOption(value: string): string[] {
   return value
     .split(',')
@@ -60,29 +111,6 @@ export function progressBar(what: string): { update(done: number, total: number,
     stop() {
       if (started) bar.stop();
     },
-  };
-}
-
-/** Comma-separated numbers for flags like --bins. */
-export function parseNumberList(flag: string): (value: string) => number[] {
-  return (value) => {
-    const nums = value.split(',').map((s) => Number(s.trim()));
-    if (nums.length === 0 || nums.some((n) => !Number.isFinite(n))) {
-      throw new PhotosieveError('E_PARAM', `${flag} must be comma-separated numbers, received ${JSON.stringify(value)}.`, { fix: `e.g. ${flag} 2,4,8,16` });
-    }
-    return nums;
-  };
-}
-
-export function parsePositive(flag: string, max?: number): (value: string) => number {
-  return (value) => {
-    const n = Number(value);
-    const ok = Number.isFinite(n) && n > 0 && (max === undefined || n <= max);
-    if (!ok) {
-      const expected = max === undefined ? 'a positive number' : `a number > 0 and ≤ ${max}`;
-      throw new PhotosieveError('E_PARAM', `${flag} must be ${expected}, received ${JSON.stringify(value)}.`);
-    }
-    return n;
   };
 }
 

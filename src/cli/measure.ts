@@ -1,65 +1,18 @@
 // `photosieve measure`, `photosieve evaluate`, `photosieve calibrate`: thin layers over src/aggregate.
-import { Command, Option } from 'commander';
-import type { BinSpec, EdgePolicy, SizeMeasure, Weighting } from '../aggregate/index.js';
-import {
-  CALIBRATION_MODELS,
-  DEFAULT_BIN_SPEC,
-  EDGE_POLICIES,
-  SIZE_MEASURES,
-  WEIGHTINGS,
-  defaultWeighting,
-  fitCalibration,
-  parseHistograms,
-  pooledSummaryLines,
-  parseTruth,
-  readCalibration,
-  runEvaluate,
-  runMeasure,
-  validateBinSpec,
-} from '../aggregate/index.js';
-import type { CalibrationModel } from '../aggregate/index.js';
-import { parseRoi } from '../annotate/index.js';
-import { DEFAULT_BIN_EDGES_MM, PhotosieveError, binColumnNames } from '../core/index.js';
-import { readCsv, writeJsonAtomic } from '../io/index.js';
 import { join } from 'node:path';
-import { expandInputs, formatTable, parseNumberList, parsePositive, progressBar } from './common.js';
+import { Command, Option } from 'commander';
+import type { CalibrationModel } from '../aggregate/calibrate.js';
+import { CALIBRATION_MODELS } from '../aggregate/calibrate.js';
+import { PhotosieveError, binColumnNames } from '../core/index.js';
+import type { BinFlags } from './binFlags.js';
+import { addBinOptions, binSpecFromFlags } from './binFlags.js';
+import { expandInputs, formatTable, parseRealOption, progressBar } from './common.js';
 
+export type { BinFlags } from './binFlags.js';
+export { addBinOptions, binSpecFromFlags } from './binFlags.js';
 
-export interface BinFlags {
-  scale?: number;
-  bins?: number[];
-  measure: SizeMeasure;
-  /** Unset: defaultWeighting(unit), mass with --scale, area without. */
-  weight?: Weighting;
-  edge: EdgePolicy;
-  minSizePx: number;
-}
-
-/** Adds the flags that define a BinSpec (shared with segment). */
-export function addBinOptions(cmd: Command): Command {
-  return cmd
-    .option('--scale <mm_per_px>', 'millimetres per pixel; bin edges are then in mm', parsePositive('--scale'))
-    .option('--bins <edges>', `interior bin edges, ascending (4 edges = 5 bins); mm with --scale (default ${DEFAULT_BIN_EDGES_MM.join(',')}), else px (required)`, parseNumberList('--bins'))
-    .addOption(new Option('--measure <measure>', 'size measure').choices(SIZE_MEASURES).default(DEFAULT_BIN_SPEC.measure))
-    .addOption(new Option('--weight <weight>', 'weighting: count, area, or mass ∝ major·minor² (default: mass with --scale, as sieve results are mass fractions; area without)').choices(WEIGHTINGS))
-    .addOption(new Option('--edge <policy>', 'particles touching the image/ROI edge').choices(EDGE_POLICIES).default(DEFAULT_BIN_SPEC.edgePolicy))
-    .option('--min-size-px <n>', 'detection limit: smaller particles are reported as unmeasured, not binned', parsePositiveOrZero, DEFAULT_BIN_SPEC.minSizePx);
-}
-
-function parsePositiveOrZero(value: string): number {
-  const n = Number(value);
-  if (!Number.isFinite(n) || n < 0) throw new PhotosieveError('E_PARAM', `--min-size-px must be a number ≥ 0, received ${JSON.stringify(value)}.`);
-  return n;
-}
-
-export function binSpecFromFlags(flags: BinFlags): BinSpec {
-  const unit = flags.scale === undefined ? 'px' : 'mm';
-  const edges = flags.bins ?? (unit === 'mm' ? [...DEFAULT_BIN_EDGES_MM] : undefined);
-  if (!edges) throw new PhotosieveError('E_PARAM', 'without --scale the bin edges are in pixels and have no default.', { fix: 'pass --bins E1,E2,E3,E4 in px, or --scale MM_PER_PX' });
-  const spec: BinSpec = { edges, unit, measure: flags.measure, weight: flags.weight ?? defaultWeighting(unit), edgePolicy: flags.edge, minSizePx: flags.minSizePx };
-  validateBinSpec(spec, flags.scale);
-  return spec;
-}
+// The jobs (src/aggregate, with sharp and the CSV readers) are loaded when a command runs, not for --help.
+const aggregate = (): Promise<typeof import('../aggregate/index.js')> => import('../aggregate/index.js');
 
 export function measureCommand(): Command {
   const cmd = new Command('measure')
@@ -74,6 +27,8 @@ export function measureCommand(): Command {
     .option('--calibration <file>', 'apply a calibration from photosieve calibrate to the vectors');
   addBinOptions(cmd).action(async (inputs: string[], flags: BinFlags & { out: string; roi: string; calibration?: string }) => {
     const spec = binSpecFromFlags(flags);
+    const { parseRoi } = await import('../annotate/roi.js');
+    const { readCalibration, runMeasure } = await aggregate();
     const files = await expandInputs(inputs, ['png']);
     const calibration = flags.calibration ? await readCalibration(flags.calibration) : undefined;
     const bar = progressBar('measure');
@@ -82,10 +37,11 @@ export function measureCommand(): Command {
     const rows = report.images.map((m) => [m.image, String(m.distribution.n), ...m.vector, m.distribution.d.d50]);
     for (const line of formatTable(['image', 'n', ...names, 'd50'], rows, 3)) process.stdout.write(`${line}\n`);
     const warnings = new Set(report.images.flatMap((m) => m.distribution.warnings));
-    for (const w of warnings) process.stdout.write(`warning: ${w}\n`);
-    for (const f of report.failed) process.stdout.write(`error: ${f.error} → skipped\n`);
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const f of report.failed) process.stderr.write(`error: ${f.error} → skipped\n`);
     if (report.pooled) {
-      for (const line of pooledSummaryLines(report.pooled, names)) process.stdout.write(`${line}\n`);
+      const { pooledSummaryLines } = await aggregate();
+      for (const line of pooledSummaryLines(report.pooled, names, flags.out)) process.stdout.write(`${line}\n`);
       for (const w of report.pooled.warnings) process.stderr.write(`warning: ${w}\n`);
     }
     process.stdout.write(`measure: ${report.images.length} image(s), ${report.images.reduce((a, m) => a + m.particles, 0)} particle(s); ${report.failed.length} failed → ${flags.out}\n`);
@@ -106,6 +62,8 @@ export function evaluateCommand(): Command {
     .option('--truth-instances <dir>', 'reference instance PNGs, for instance metrics')
     .option('-o, --out <file>', 'JSON report (default PRED/evaluation.json)')
     .action(async (flags: { pred: string; truth: string; by: 'image' | 'group'; baseline?: string; calibration?: string; predInstances?: string; truthInstances?: string; out?: string }) => {
+      const { readCalibration, runEvaluate } = await aggregate();
+      const { writeJsonAtomic } = await import('../io/atomic.js');
       const calibration = flags.calibration ? await readCalibration(flags.calibration) : undefined;
       const r = await runEvaluate({ pred: flags.pred, truth: flags.truth, baseline: flags.baseline, calibration, predInstances: flags.predInstances, truthInstances: flags.truthInstances });
       const out = flags.out ?? join(flags.pred, 'evaluation.json');
@@ -122,9 +80,9 @@ export function evaluateCommand(): Command {
         process.stdout.write(`instances: F1@0.5 ${i.f1.toFixed(3)}, precision ${i.precision.toFixed(3)}, recall ${i.recall.toFixed(3)}, mean matched IoU ${i.meanMatchedIoU.toFixed(3)}, AP@0.5:0.95 ${i.ap.toFixed(3)}\n`);
       }
       const m = r.missing;
-      if (m.noPrediction.length) process.stdout.write(`warning: no prediction for ${m.noPrediction.length} image(s) of the truth: ${m.noPrediction.slice(0, 5).join(', ')}\n`);
-      if (m.undefinedVector.length) process.stdout.write(`warning: no measurable particle (NaN vector) in ${m.undefinedVector.length} image(s): ${m.undefinedVector.slice(0, 5).join(', ')}\n`);
-      if (m.noTruth.length) process.stdout.write(`note: ${m.noTruth.length} predicted image(s) have no truth row\n`);
+      if (m.noPrediction.length) process.stderr.write(`warning: no prediction for ${m.noPrediction.length} image(s) of the truth: ${m.noPrediction.slice(0, 5).join(', ')}\n`);
+      if (m.undefinedVector.length) process.stderr.write(`warning: no measurable particle (NaN vector) in ${m.undefinedVector.length} image(s): ${m.undefinedVector.slice(0, 5).join(', ')}\n`);
+      if (m.noTruth.length) process.stderr.write(`note: ${m.noTruth.length} predicted image(s) have no truth row\n`);
       process.stdout.write(`report: ${out}\n`);
       if (m.noPrediction.length > 0) process.exitCode = 1;
     });
@@ -137,8 +95,11 @@ export function calibrateCommand(): Command {
     .requiredOption('--truth <csv>', 'ground truth with groups: image,group,<bins>')
     .requiredOption('-o, --out <file>', 'calibration JSON to write')
     .addOption(new Option('--model <model>', 'correction').choices(CALIBRATION_MODELS).default('diagonal'))
-    .option('--lambda <x>', 'ridge weight towards no correction', (v) => Number(v), 0.01)
+    .option('--lambda <x>', 'ridge weight towards no correction (≥ 0)', parseRealOption('--lambda', { min: 0 }), 0.01)
     .action(async (flags: { pred: string; truth: string; out: string; model: CalibrationModel; lambda: number }) => {
+      const { fitCalibration, parseHistograms, parseTruth } = await aggregate();
+      const { readCsv } = await import('../io/readCsv.js');
+      const { writeJsonAtomic } = await import('../io/atomic.js');
       const truth = parseTruth(await readCsv(flags.truth));
       const pred = parseHistograms(await readCsv(join(flags.pred, 'histograms.csv')));
       const predBy = new Map(pred.rows.map((r) => [r.image, r.vector]));

@@ -185,7 +185,8 @@ export function synthCommand(): Command {
         process.stdout.write(`${summaryLines(summary).join('\n')}\n`);
       } catch (err) {
         process.stderr.write(`photosieve synth: ${errorLine(err)}\n`);
-        process.exitCode = 1;
+        // Usage or setup: nothing was rendered (see EXIT_CODES in run.ts).
+        process.exitCode = 2;
       }
     });
 }

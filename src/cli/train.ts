@@ -3,15 +3,18 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { SingleBar } from 'cli-progress';
 import { PhotosieveError } from '../core/index.js';
-import { DEFAULT_UNET_ARCHITECTURE, UPSAMPLING_KINDS } from '../segment/index.js';
-import type { UpsamplingKind } from '../segment/index.js';
-import { DEFAULT_LOSS, parseSource, trainModel } from '../train/index.js';
-import type { TrainingSource } from '../train/index.js';
-import { parseIntOption, parseListOption, parseNumberList, parsePositive } from './common.js';
+import { readModelMeta } from '../segment/modelMeta.js';
+import { resolveModelOption } from '../segment/modelLocation.js';
+import { DEFAULT_UNET_ARCHITECTURE, UPSAMPLING_KINDS } from '../segment/unetKinds.js';
+import type { UpsamplingKind } from '../segment/unetKinds.js';
+import type { TrainingSource } from '../train/data.js';
 import { FEW_SHOT } from '../train/fewShot.js';
+import { DEFAULT_LOSS } from '../train/loss.js';
+import { parseIntOption, parseListOption, parseNumberList, parsePositive, parseRealOption } from './common.js';
 
 interface TrainFlags {
-  data: TrainingSource[];
+  /** DIR or DIR:WEIGHT, parsed once the training code is loaded. */
+  data: string[];
   out: string;
   depth: number;
   base: number;
@@ -40,6 +43,29 @@ interface TrainFlags {
   sizeBand?: number;
 }
 
+/**
+ * --class-weights needs one weight per class of the model being trained: 3, or 4 for a scale-band model (--size-band,
+ * or an --init parent that has the `large` class). Checked before any training code loads, so a wrong count is
+ * one line here rather than a tensor shape error later.
+ */
+async function checkClassWeights(f: TrainFlags): Promise<void> {
+  if (!f.classWeights) return;
+  let classes = f.sizeBand !== undefined ? 4 : 3;
+  let why = f.sizeBand !== undefined ? 'a scale-band model (--size-band) has 4 classes' : 'the model has 3 classes (background, body, boundary)';
+  if (f.init !== undefined && f.sizeBand === undefined) {
+    const dir = resolveModelOption(f.init);
+    if (dir !== 'classical') {
+      classes = (await readModelMeta(dir)).classes.length;
+      why = `the --init model has ${classes} classes`;
+    }
+  }
+  if (f.classWeights.length !== classes) {
+    throw new PhotosieveError('E_PARAM', `--class-weights must be ${classes} numbers: ${why}; received ${f.classWeights.length} (${f.classWeights.join(',')}).`, {
+      fix: classes === 4 ? 'pass background,body,boundary,large, e.g. --class-weights 1,1,3,1' : 'pass background,body,boundary, e.g. --class-weights 1,1,3',
+    });
+  }
+}
+
 export { FEW_SHOT };
 
 export function trainCommand(): Command {
@@ -50,7 +76,7 @@ export function trainCommand(): Command {
         'OUT/checkpoints/last and OUT/train-log.json. Uses tfjs-node(-gpu) when installed, else wasm (with\n' +
         "photosieve's gradient kernels), else cpu.",
     )
-    .requiredOption('--data <dir[:weight]>', 'training folder, optionally with a sampling weight; repeat for several', (v: string, acc: TrainingSource[] = []) => [...acc, parseSource(v)])
+    .requiredOption('--data <dir[:weight]>', 'training folder, optionally with a sampling weight; repeat for several', (v: string, acc: string[] = []) => [...acc, v])
     .requiredOption('-o, --out <dir>', 'model folder to write')
     .option('--depth <n>', 'U-Net levels including the bottleneck', parseIntOption('--depth', 2, 7), DEFAULT_UNET_ARCHITECTURE.depth)
     .option('--base <n>', 'channels of the first level (doubling per level)', parseIntOption('--base', 1, 256), DEFAULT_UNET_ARCHITECTURE.baseChannels)
@@ -63,11 +89,11 @@ export function trainCommand(): Command {
     .option('--steps <n>', 'steps per epoch', parseIntOption('--steps', 1), 100)
     .option('--lr <x>', 'Adam learning rate', parsePositive('--lr'), 2e-3)
     .option('--seed <n>', 'seed of weights, split and tiles', parseIntOption('--seed', 0, 2 ** 32 - 1), 1)
-    .option('--val-fraction <x>', 'share of groups held out for validation', (v) => Number(v), 0.15)
+    .option('--val-fraction <x>', 'share of groups held out for validation (0-1)', parseRealOption('--val-fraction', { min: 0, max: 1 }), 0.15)
     .option('--val-images <names>', 'validation images by name (their groups are held out)', parseListOption)
     .option('--pipeline-every <n>', 'run tiled inference + watershed on the validation photos every N epochs (0 = never)', parseIntOption('--pipeline-every', 0), 2)
     .option('--patience <n>', 'pipeline evaluations without improvement before stopping', parseIntOption('--patience', 1), 6)
-    .option('--lr-decay <x>', 'multiply the learning rate by X (0-1) when the pipeline F1 has not improved for --lr-decay-after evaluations', parsePositive('--lr-decay'))
+    .option('--lr-decay <x>', 'multiply the learning rate by X (0-1) when the pipeline F1 has not improved for --lr-decay-after evaluations', parseRealOption('--lr-decay', { min: 0, above: true, max: 1 }))
     .option('--lr-decay-after <n>', 'evaluations without improvement before the rate decays', parseIntOption('--lr-decay-after', 1), 3)
     .option('--resume', 'continue from OUT/checkpoints/last', false)
     .option('--init <model>', `fine-tune from a model folder (e.g. models/default): its architecture and tile size; few-shot defaults for flags left unset (--lr ${FEW_SHOT.lr}, --steps ${FEW_SHOT.steps}, --pipeline-every ${FEW_SHOT.pipelineEvery}, --max-minutes ${FEW_SHOT.maxMinutes}, one photo validates when there are ${FEW_SHOT.valMinGroups} or more)`)
@@ -79,9 +105,13 @@ export function trainCommand(): Command {
       availableParallelism(),
     )
     .option('--max-minutes <m>', 'time budget: no epoch starts that would end after it (at the pace of the last three epochs; the first always runs)', parsePositive('--max-minutes'))
-    .option('--class-weights <w>', `cross-entropy weights: background,body,boundary[,large] (default ${DEFAULT_LOSS.classWeights.join(',')}, with --size-band 1,1,3,1)`, parseNumberList('--class-weights'))
+    .option(
+      '--class-weights <w>',
+      `cross-entropy weights ≥ 0: background,body,boundary (default ${DEFAULT_LOSS.classWeights.join(',')}), and large for scale-band models (--size-band, or --init of one; default 1,1,3,1)`,
+      parseNumberList('--class-weights', { min: 0, lengths: [3, 4], example: DEFAULT_LOSS.classWeights.join(',') }),
+    )
     .option('--size-band <px>', 'train a scale-band model: particles with a b-axis above PX tile px are labelled "large" (4th class), for segment\'s image pyramid', parsePositive('--size-band'))
-    .option('--dice-weight <x>', 'weight of the soft Dice term', (v) => Number(v), DEFAULT_LOSS.diceWeight)
+    .option('--dice-weight <x>', 'weight of the soft Dice term (≥ 0)', parseRealOption('--dice-weight', { min: 0 }), DEFAULT_LOSS.diceWeight)
     .addHelpText('after', '\nExample:\n  photosieve train --data data/real:2 --data data/synth --out models/mine --epochs 40 --val-images IMG_1,IMG_2')
     .action(async (f: TrainFlags, command: Command) => {
       const given = (name: string): boolean => command.getOptionValueSource(name) !== 'default' && command.getOptionValueSource(name) !== undefined;
@@ -94,13 +124,17 @@ export function trainCommand(): Command {
           throw new PhotosieveError('E_PARAM', `--${arch[0]!.replace('batchNorm', 'no-batch-norm')} cannot be used with --init: the architecture and tile size are the parent model's.`, { fix: 'leave it out' });
         }
       }
+      await checkClassWeights(f);
+      // The training code (TensorFlow.js, the data readers) loads only once the flags are known to be right.
+      const { parseSource, trainModel } = await import('../train/index.js');
+      const data: TrainingSource[] = f.data.map(parseSource);
       const maxMinutes = pick('maxMinutes', f.maxMinutes, FEW_SHOT.maxMinutes);
       const lr = pick('lr', f.lr, FEW_SHOT.lr);
       const interactive = process.stderr.isTTY === true && !process.env.CI;
       const bar = interactive ? new SingleBar({ format: 'train epoch {epoch} [{bar}] {value}/{total} loss {loss} eta {eta_formatted}', stream: process.stderr, clearOnComplete: true }) : undefined;
       let started = false;
       const result = await trainModel({
-        data: f.data,
+        data,
         out: f.out,
         ...(few
           ? { init: f.init, freezeEncoder: f.freezeEncoder, valMinGroups: FEW_SHOT.valMinGroups }

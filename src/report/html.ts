@@ -16,9 +16,12 @@ export function jsonForScript(value: unknown): string {
   return JSON.stringify(value).replace(/[<>&\u2028\u2029]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }
 
-/** A path segment for a relative URL (`overlays/NAME.png`): `#`, `?`, `%` and spaces in names stay part of the name. */
+/**
+ * A name as a relative URL path (`overlays/NAME.png`): `#`, `?`, `%` and spaces stay part of the name; the `/` of a
+ * name with subfolders (segment --recursive: `site-a/IMG_1`) stays a folder separator.
+ */
 export function urlSegment(name: string): string {
-  return encodeURIComponent(name);
+  return name.split('/').map(encodeURIComponent).join('/');
 }
 
 /** A number for display: `digits` decimals, "–" for a missing or non-finite value. */

@@ -11,80 +11,15 @@ import type { CsvTable } from '../io/index.js';
 import { readCsv } from '../io/index.js';
 import type { BatchSieve, ImageSieve, ParticleClasses } from './loadSieve.js';
 import { batchSieve, dominantNote, imageSieve, parsePooledTable, pooledFileOf, reportBinSpec, sieveCells } from './loadSieve.js';
+import type { RunJson } from '../pipeline/runFiles.js';
+import { runJsonSchema } from '../pipeline/runFiles.js';
 
 /** JSON.stringify writes NaN as null, so every number a run writes may come back as null. */
 const num = z.number().nullable();
 
-const imageMeasureSchema = z.object({
-  fractions: z.array(num),
-  n: z.number(),
-  d10: num.optional(),
-  d16: num.optional(),
-  d30: num.optional(),
-  d50: num.optional(),
-  d60: num.optional(),
-  d84: num.optional(),
-  d90: num.optional(),
-  cu: num.optional(),
-  cc: num.optional(),
-  warnings: z.array(z.string()).default([]),
-  unmeasuredAreaFraction: num.optional(),
-});
-
-/** An image name is a file stem: it becomes part of output paths, so it may not climb out of its folder. */
-export const imageName = z
-  .string()
-  .min(1)
-  .refine((s) => !/[/\\\0]/.test(s) && s !== '.' && s !== '..', { message: 'must be a file stem without / or \\' });
-
-const runSchema = z.object({
-  tool: z.string(),
-  startedAt: z.string().optional(),
-  finishedAt: z.string().optional(),
-  model: z.object({ kind: z.string().optional(), id: z.string().optional(), note: z.string().optional(), meta: z.record(z.string(), z.unknown()).nullish() }),
-  backend: z.object({ name: z.string(), simd: z.boolean().optional(), warning: z.string().optional() }).nullish(),
-  options: z
-    .object({
-      roi: z.string().optional(),
-      /** none | png | jpg; absent in runs from before --overlays, which all wrote PNG. */
-      overlays: z.string().optional(),
-      measure: z
-        .object({
-          scale: z.number().optional(),
-          spec: z.object({ edges: z.array(z.number()), unit: z.string(), measure: z.string(), weight: z.string(), edgePolicy: z.string(), minSizePx: z.number() }).optional(),
-          truth: z.string().optional(),
-        })
-        .optional(),
-    })
-    .optional(),
-  workers: z.number().optional(),
-  wallSeconds: z.number().optional(),
-  images: z.array(
-    z.object({
-      name: imageName,
-      path: z.string().optional(),
-      status: z.string(),
-      error: z.string().optional(),
-      width: z.number().optional(),
-      height: z.number().optional(),
-      particles: z.number().optional(),
-      tiles: z.number().optional(),
-      timings: z.record(z.string(), z.number()).optional(),
-      measure: imageMeasureSchema.optional(),
-    }),
-  ),
-  measure: z
-    .object({
-      bins: z.array(z.string()),
-      images: z.array(z.object({ image: z.string(), n: z.number(), vector: z.array(num), truth: z.array(z.number()).optional(), rmse: num.optional() })),
-      rmse: num.optional(),
-      noTruth: z.array(z.string()).default([]),
-      warnings: z.array(z.string()).default([]),
-    })
-    .nullish(),
-  versions: z.record(z.string(), z.string()).optional(),
-});
-type RunJson = z.infer<typeof runSchema>;
+// run.json's one schema, shared with the writer (src/pipeline) and the other readers.
+export { imageName } from '../pipeline/runFiles.js';
+const runSchema = runJsonSchema;
 
 const evaluationSchema = z.object({
   tool: z.literal('photosieve evaluate'),

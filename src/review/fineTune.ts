@@ -7,8 +7,8 @@
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
 import { PhotosieveError } from '../core/index.js';
+import { runJsonSchema } from '../pipeline/runFiles.js';
 import { CLASSICAL, defaultModelDir, resolveModelOption } from '../segment/modelLocation.js';
 import { FEW_SHOT } from '../train/fewShot.js';
 import { RUN_FILE } from './loadReviewRun.js';
@@ -48,13 +48,14 @@ export interface ReviewFineTuneResult {
   backend: string;
 }
 
-const runModelSchema = z.object({ model: z.object({ kind: z.string(), id: z.string() }).optional() });
+// run.json's one schema (src/pipeline/runFiles.ts), only the part that names the model.
+const runModelSchema = runJsonSchema.pick({ model: true });
 
 /** The U-Net folder the run was segmented with, or models/default when it was classical (or unknown). */
 export async function runParentModel(dir: string): Promise<string> {
   const raw = JSON.parse(await readFile(join(dir, RUN_FILE), 'utf8')) as unknown;
   const model = runModelSchema.safeParse(raw).data?.model;
-  if (!model || model.kind !== 'unet' || model.id === CLASSICAL || !existsSync(join(model.id, 'meta.json'))) return defaultModelDir();
+  if (!model || model.kind !== 'unet' || model.id === undefined || model.id === CLASSICAL || !existsSync(join(model.id, 'meta.json'))) return defaultModelDir();
   return model.id;
 }
 

@@ -3,11 +3,11 @@
 import { existsSync } from 'node:fs';
 import { readFile, realpath, stat } from 'node:fs/promises';
 import { dirname, isAbsolute, join, resolve } from 'node:path';
-import { z } from 'zod';
+import type { z } from 'zod';
 import { PhotosieveError } from '../core/index.js';
 import { readImageSize } from '../io/index.js';
-// A review names photos in output paths (review/NAME.json) exactly as run.json does.
-import { imageName } from '../report/loadRun.js';
+// run.json's one schema (shared with the writer, src/pipeline): a review names photos as run.json does.
+import { runJsonSchema } from '../pipeline/runFiles.js';
 
 export const RUN_FILE = 'run.json';
 export const REVIEW_FOLDER = 'review';
@@ -34,18 +34,8 @@ export interface ReviewRun {
 }
 
 
-const runSchema = z.object({
-  tool: z.string(),
-  images: z.array(
-    z.object({
-      name: imageName,
-      path: z.string().optional(),
-      status: z.string(),
-      width: z.number().int().positive().optional(),
-      height: z.number().int().positive().optional(),
-    }),
-  ),
-});
+/** The part of run.json a review needs: the photos (name, path, status, size). */
+const runSchema = runJsonSchema.pick({ tool: true, images: true });
 
 function runFix(dir: string): string {
   return `pass the --out folder of photosieve segment, or run photosieve segment IMAGES... --out ${dir} first`;

@@ -1,4 +1,4 @@
-// segment: engines (onnxruntime, tfjs ladder), U-Net and its ONNX export, tiled inference, instance stage, classical mode, batch runner. Never measures.
+// segment: engines (onnxruntime, tfjs ladder), U-Net and its ONNX export, tiled inference, instance stage, classical mode: image -> instances. Never measures; the batch runner and its outputs are src/pipeline.
 export * from './backendNames.js';
 export * from './backend.js';
 export * from './engine.js';
@@ -17,4 +17,3 @@ export * from './instances.js';
 export * from './classical.js';
 export * from './resize.js';
 export * from './createSegmenter.js';
-export * from './batch/index.js';

@@ -200,7 +200,7 @@ describe('the pooled row of a batch (histograms-pooled.csv)', () => {
       ],
       spec: spec(),
     });
-    expect(r.file).toBe(join(tmp.dir, POOLED_HISTOGRAM_FILE));
+    expect(r.file).toBe(POOLED_HISTOGRAM_FILE);
     // Sizes 1, 1, 3, 5 (a, edge square left out) and 3 (b): count weights 2, 2, 1 at 1, 3, 5; positions 0.2, 0.6, 0.9.
     const e8 = (x: number): number => Number(x.toPrecision(8));
     const expected = [
@@ -208,7 +208,7 @@ describe('the pooled row of a batch (histograms-pooled.csv)', () => {
       ['pooled', 5, 0.4, 0.4, 0.2, 1, 1, e8(3 ** 0.25), e8(3 ** 0.75), 3, e8(3 * (5 / 3) ** 0.8), 5, 3, e8(3 ** -0.5)].join(','),
       '',
     ].join('\n');
-    expect(await readFile(r.file, 'utf8')).toBe(expected);
+    expect(await readFile(join(tmp.dir, r.file), 'utf8')).toBe(expected);
     expect(r.entry.n).toBe(5);
     expect(r.images).toBe(2);
     // b's vector is all in one bin: one line naming it, with the batch's D20…D80 as --bins (1, √3, 3, 3·(5/3)^⅔).

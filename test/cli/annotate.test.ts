@@ -53,17 +53,17 @@ describe('photosieve annotate (in-process)', () => {
 
 describe('photosieve annotate (process)', () => {
   const cli = ['--import', 'tsx', 'src/cli/run.ts'];
-  it('a bad flag value: one line naming the flag and the fix, exit code 1, no stack trace', async () => {
+  it('a bad flag value: one line naming the flag and the fix, exit code 2 (usage), no stack trace', async () => {
     const err = await run(process.execPath, [...cli, 'annotate', 'fixtures/labels/labelme/pebbles.json', '--out', join(tmp.dir, 'p'), '--roi', 'oval']).catch((e: { code: number; stderr: string }) => e);
-    expect('code' in err && err.code).toBe(1);
+    expect('code' in err && err.code).toBe(2);
     const stderr = (err as { stderr: string }).stderr;
     expect(stderr.trim().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(/^photosieve: --roi "oval" is not a region of interest\. Fix: use --roi circle/);
   });
 
-  it('a missing required option: commander\'s message, exit code 1', async () => {
+  it('a missing required option: commander\'s message, exit code 2 (usage)', async () => {
     const err = await run(process.execPath, [...cli, 'annotate', 'x.json']).catch((e: { code: number; stderr: string }) => e);
-    expect((err as { code: number }).code).toBe(1);
+    expect((err as { code: number }).code).toBe(2);
     expect((err as { stderr: string }).stderr).toMatch(/required option '-o, --out <dir>' not specified/);
   });
 });

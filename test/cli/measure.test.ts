@@ -37,7 +37,7 @@ resetCliAfterEach();
 
 describe('measure / evaluate / calibrate', () => {
   it('measure writes particle tables and histograms with the contract columns', async () => {
-    const { out, exitCode } = await capture(['measure', join(tmp.dir, 'inst'), '--bins', '4', '--weight', 'count', '--out', join(tmp.dir, 'm')]);
+    const { out, exitCode } = await capture(['measure', join(tmp.dir, 'inst'), '--bins', '4', '--bins-px', '--weight', 'count', '--out', join(tmp.dir, 'm')]);
     expect(exitCode).toBe(0);
     expect(out).toMatch(/measure: 5 image\(s\), 17 particle\(s\); 0 failed/);
     const hist = await readFile(join(tmp.dir, 'm', 'histograms.csv'), 'utf8');
@@ -61,7 +61,7 @@ describe('measure / evaluate / calibrate', () => {
       return true;
     });
     // Area weighting: a 6×6 square outweighs two 2×2 ones 36:8, so a1 (2, 2, 6) puts 82 % in the upper bin.
-    const { out, exitCode } = await capture(['measure', join(tmp.dir, 'inst'), '--bins', '4', '--out', join(tmp.dir, 'm-area')]);
+    const { out, exitCode } = await capture(['measure', join(tmp.dir, 'inst'), '--bins', '4', '--bins-px', '--out', join(tmp.dir, 'm-area')]);
     vi.restoreAllMocks();
     expect(exitCode).toBe(0);
     const lines = err.split('\n').filter((l) => l.startsWith('warning:'));
@@ -113,11 +113,17 @@ describe('measure / evaluate / calibrate', () => {
     };
     expect(await weightOf(['--scale', '0.5', '--bins', '2'])).toBe('mass');
     expect(await weightOf(['--scale', '0.5'])).toBe('mass');
-    expect(await weightOf(['--bins', '4'])).toBe('area');
+    expect(await weightOf(['--bins', '4', '--bins-px'])).toBe('area');
     expect(await weightOf(['--scale', '0.5', '--weight', 'area'])).toBe('area');
   });
 
-  it('px bins are required without a scale', async () => {
-    expect(await errorLineOf(() => main(['measure', join(tmp.dir, 'inst'), '--out', join(tmp.dir, 'x')]))).toMatch(/no default\. Fix: pass --bins/);
+  it('without a scale, bins must be given and said to be pixels (--bins-px)', async () => {
+    expect(await errorLineOf(() => main(['measure', join(tmp.dir, 'inst'), '--out', join(tmp.dir, 'x')]))).toBe(
+      'without --scale there are no bin edges to use. Fix: pass --scale MM_PER_PX (the default sieve bins, in mm), or --bins E1,E2,... --bins-px (edges in pixels)',
+    );
+    expect(await errorLineOf(() => main(['measure', join(tmp.dir, 'inst'), '--bins', '4', '--out', join(tmp.dir, 'x')]))).toBe(
+      '--bins without --scale: are the edges millimetres or pixels? Fix: pass --scale MM_PER_PX (or --scales CSV) for edges in mm, or --bins-px for edges in pixels',
+    );
+    expect(await errorLineOf(() => main(['measure', join(tmp.dir, 'inst'), '--bins-px', '--out', join(tmp.dir, 'x')]))).toBe('--bins-px needs --bins. Fix: pass --bins E1,E2,... (in pixels) with --bins-px');
   });
 });

@@ -95,7 +95,7 @@ describe('loadRun', () => {
     await writeFile(join(bad, 'run.json'), '{"tool": "photosieve segment", "images": [');
     expect(await errorLineOf(() => loadRun(bad))).toMatch(/badjson\/run\.json: not valid JSON \(.*\)\. Fix: run photosieve segment IMAGES\.\.\. --out .*badjson --force again/);
     await writeFile(join(bad, 'run.json'), JSON.stringify({ tool: 'photosieve segment', model: {}, images: [{ name: 'a', status: 3 }] }));
-    expect(await errorLineOf(() => loadRun(bad))).toMatch(/run\.json: not a run\.json written by photosieve segment: images\[0\]\.status: .*string/);
+    expect(await errorLineOf(() => loadRun(bad))).toMatch(/run\.json: not a run\.json written by photosieve segment: images\[0\]\.(path|status): /);
     await writeFile(join(bad, 'run.json'), JSON.stringify({ tool: 'photosieve segment', model: {}, images: [{ name: '../../etc/passwd', status: 'done' }] }));
     expect(await errorLineOf(() => loadRun(bad))).toMatch(/images\[0\]\.name: must be a file stem/);
   });

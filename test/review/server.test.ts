@@ -434,7 +434,7 @@ describe('photosieve review (CLI)', () => {
     const line = await errorLineOf(() => capture(['review', empty, '--no-open']));
     expect(line).toBe(`${join(empty, 'run.json')}: no run.json: not a photosieve segment run folder. Fix: pass the --out folder of photosieve segment, or run photosieve segment IMAGES... --out ${empty} first`);
     const err = await promisify(execFile)(process.execPath, [...cli, 'review', empty, '--no-open']).catch((e: { code: number; stderr: string }) => e);
-    expect((err as { code: number }).code).toBe(1);
+    expect((err as { code: number }).code).toBe(2);
     expect((err as { stderr: string }).stderr.trim().split('\n')).toEqual([`photosieve: ${line}`]);
   });
 

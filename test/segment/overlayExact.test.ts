@@ -3,7 +3,7 @@
 // at outline thicknesses 1, 2 and 3 (photos up to 1499, 2499 and 3499 px on the long side).
 import { describe, expect, it } from 'vitest';
 import type { Raster } from '../../src/core/index.js';
-import { drawOverlay, rgb8 } from '../../src/segment/index.js';
+import { drawOverlay, rgb8 } from '../../src/pipeline/index.js';
 import { grid } from '../helpers/grid.js';
 import { random, randomInstanceMap } from '../helpers/randomInstances.js';
 import { referenceDrawOverlay, referenceRgb8 } from './referenceOverlay.js';

@@ -244,7 +244,7 @@ describe('bad looks', () => {
     const before = process.exitCode;
     try {
       await synthCommand().exitOverride().parseAsync(['--out', 'never-written', '--look', 'matrix,foggy'], { from: 'user' });
-      expect(process.exitCode).toBe(1);
+      expect(process.exitCode).toBe(2);
       expect(writes.join('')).toMatch(/^photosieve synth: --look must be one or more of dry, matrix, .*heldout \(comma-separated\), received "foggy"\. Fix: .*\n$/);
     } finally {
       spy.mockRestore();

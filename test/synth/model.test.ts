@@ -166,7 +166,7 @@ describe('synth command', () => {
     const before = process.exitCode;
     try {
       await synthCommand().exitOverride().parseAsync(['--out', 'never-written', '--scale', 'abc'], { from: 'user' });
-      expect(process.exitCode).toBe(1);
+      expect(process.exitCode).toBe(2);
       expect(writes.join('')).toBe('photosieve synth: --scale must be a number, received "abc". Fix: pass a number, e.g. --scale 0.1\n');
       writes.length = 0;
       await synthCommand().exitOverride().parseAsync(['--out', 'never-written', '--bins', '4,8', '--vector', '0.5,0.5'], { from: 'user' });

@@ -1,16 +1,23 @@
 // The batch runner's shared types: what the CLI passes in, what each image yields, what run.json records.
-import type { BinSpec } from '../../aggregate/index.js';
+import type { BinSpec } from '../aggregate/distribution.js';
 import type { ImageMeasure } from './writeImageOutputs.js';
-import type { RoiSpec } from '../../annotate/index.js';
-import type { SegmenterOptions } from '../createSegmenter.js';
+import type { RoiSpec } from '../annotate/roi.js';
+import type { SegmenterOptions } from '../segment/createSegmenter.js';
+import type { SegmenterInfo } from './protocol.js';
+import type { ImageSettings } from './fingerprint.js';
 
 /**
  * The measure stage (src/aggregate): particle tables always; histograms.csv when a bin spec is given (bins in mm
  * need the scale); RMSE per image and overall with a truth table. Plain data: it crosses to the workers.
  */
 export interface MeasureOptions {
-  /** mm per pixel (--scale). */
+  /** mm per pixel of every image (--scale). */
   scale?: number;
+  /**
+   * A CSV `image,mm_per_px` giving each photo its own scale (--scales; not with `scale`). Every image must have
+   * exactly one row, matched by its name or file name, with or without the extension (scales.ts).
+   */
+  scales?: string;
   /** Bins, size measure, weighting, edge policy, detection limit. */
   spec?: BinSpec;
   /** Ground-truth distributions CSV (--truth). */
@@ -28,13 +35,21 @@ export const DEFAULT_OVERLAYS: OverlayKind = 'jpg';
 /** Outlines are one colour on a photo: 85 keeps them crisp at a fraction of the PNG's size. */
 export const OVERLAY_JPEG_QUALITY = 85;
 
+/** An image of the batch: a path (named by its stem), or a path with the name its outputs get (NAME). */
+export type BatchImage = string | { path: string; name: string };
+
 export interface BatchOptions {
-  images: string[];
+  /** Photos in order; names (stems unless given) must be unique, as each becomes DIR/.../NAME.*. */
+  images: BatchImage[];
   out: string;
   segmenter: SegmenterOptions;
   /** Worker threads, each with its own segmenter; 0 runs in this thread (tests, debugging). @default os.availableParallelism() */
   workers?: number;
-  /** Redo images whose outputs exist. @default false */
+  /**
+   * Redo every image, whatever its outputs were made with. Without it, images whose outputs were made with the
+   * same settings are skipped (resume) and outputs made with other settings stop the run before anything is
+   * written. @default false
+   */
   force?: boolean;
   /** Region of interest for every image. @default { kind: 'none' } */
   roi?: RoiSpec;
@@ -43,17 +58,35 @@ export interface BatchOptions {
   measure?: MeasureOptions;
   /** The overlay written per image (overlays/NAME.png or .jpg), or none. @default 'jpg' */
   overlays?: OverlayKind;
+  /** Stops the batch gracefully: no new image starts, those in progress finish, batch files are not written. */
+  signal?: AbortSignal;
   onProgress?: (event: ProgressEvent) => void;
 }
 
 export type ProgressEvent =
-  | { kind: 'image'; done: number; total: number; name: string }
+  /** Planned: `jobs` images to segment (`pixels` in all, from their headers), the rest skipped or refused early. */
+  | { kind: 'start'; total: number; jobs: number; skipped: number; failed: number; pixels: number }
+  /** The first segmenter started (engine, model). */
+  | { kind: 'engine'; info: SegmenterInfo }
+  /**
+   * An image finished (done or failed), or was settled before any work (skipped, refused): `done` counts every
+   * settled image, `pixelsDone` the pixels segmented in this run so far.
+   */
+  | { kind: 'image'; done: number; total: number; name: string; result: ImageResult; pixelsDone: number; pixelsTotal: number }
   | { kind: 'tile'; name: string; done: number; total: number };
 
 export interface ImageJob {
   index: number;
   path: string;
   name: string;
+  /** mm per pixel of this image (--scale or its --scales row). */
+  scale?: number | undefined;
+  /** Everything but the engine that makes this image's outputs (its record). */
+  settings: ImageSettings;
+  /** The photo's size and modification time, for the record. */
+  input: { path: string; bytes: number; mtimeMs: number };
+  /** Overlays of the other kinds are deleted first (their settings are not this run's). */
+  removeOtherOverlays: boolean;
 }
 
 /** What the worker needs besides the job (plain data: it crosses the thread boundary). */
@@ -61,12 +94,13 @@ export interface JobContext {
   out: string;
   roi: RoiSpec;
   maxPixels: number;
-  measure: MeasureOptions;
+  /** The bin spec (the scale is per job). */
+  spec: BinSpec | undefined;
   overlays: OverlayKind;
 }
 
 /** Milliseconds per stage for one image. */
-export interface StageTimings {
+export type StageTimings = {
   decodeMs: number;
   semanticMs: number;
   instancesMs: number;
@@ -74,7 +108,7 @@ export interface StageTimings {
   measureMs: number;
   /** Instance PNG, overlay (unless --overlays none) and particle table. */
   writeMs: number;
-}
+};
 export const STAGES = ['decode', 'semantic', 'instances', 'measure', 'write'] as const;
 
 export interface ImageResult {
@@ -92,4 +126,8 @@ export interface ImageResult {
   timings?: StageTimings;
   /** The image's size distribution from the measure stage, when a bin spec was given. */
   measure?: ImageMeasure;
+  /** mm per pixel the image was measured at. */
+  scale?: number;
+  /** SHA-256 of its settings and engine, as in its record (records/NAME.json). */
+  fingerprint?: string;
 }

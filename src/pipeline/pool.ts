@@ -2,7 +2,7 @@
 // dies mid-image fails that image only (reported) and is replaced; a worker that cannot start fails the run.
 import { availableParallelism } from 'node:os';
 import { Worker } from 'node:worker_threads';
-import { PhotosieveError, startModuleWorker, workerEntryOf } from '../../core/index.js';
+import { PhotosieveError, startModuleWorker, workerEntryOf } from '../core/index.js';
 import type { FromWorker, Leftovers, SegmenterInfo, ToWorker, WorkerInit } from './protocol.js';
 import type { ImageJob, ImageResult } from './types.js';
 
@@ -20,12 +20,17 @@ function startWorker(workerData: WorkerInit): Worker {
 }
 
 export interface PoolCallbacks {
+  /** Called once, when the first worker is ready and before any job is sent; a rejection stops the pool with it. */
+  onReady?: (info: SegmenterInfo) => void | Promise<void>;
   onTile?: (job: ImageJob, done: number, total: number) => void;
   onResult?: (job: ImageJob, result: ImageResult) => void;
+  /** Aborted: no further job is sent; jobs in progress finish, then the pool ends. */
+  signal?: AbortSignal | undefined;
 }
 
 export interface PoolOutcome {
-  results: ImageResult[];
+  /** Per job, in order; undefined for jobs never started because the signal was aborted. */
+  results: (ImageResult | undefined)[];
   info: SegmenterInfo;
   /** Tensors, Mats and ONNX sessions alive in each worker after it released its engine (a leak shows up here). */
   leftovers: Leftovers[];
@@ -48,6 +53,9 @@ export function runPool(jobs: ImageJob[], init: WorkerInit, workers: number, cal
   const slots: Slot[] = [];
   let info: SegmenterInfo | undefined;
   let settled = false;
+  let sent = 0;
+  // Every worker waits on this before its first job: the caller's onReady (a check of the engine) runs first.
+  let gate: Promise<void> | undefined;
 
   return new Promise<PoolOutcome>((resolve, reject) => {
     const finish = (err?: Error): void => {
@@ -56,7 +64,7 @@ export function runPool(jobs: ImageJob[], init: WorkerInit, workers: number, cal
       for (const s of slots) void s.worker.terminate();
       if (err) reject(err);
       else if (info === undefined) reject(new Error('no worker started'));
-      else resolve({ results: jobs.map((j) => results.get(j.index)!), info, leftovers: slots.map((s) => s.last) });
+      else resolve({ results: jobs.map((j) => results.get(j.index)), info, leftovers: slots.map((s) => s.last) });
     };
     // Set once every job is done and the workers were asked to close: they release their engine (the ONNX
     // session, the tfjs model) and report, and the pool ends when all have, or when this timer fires.
@@ -66,17 +74,26 @@ export function runPool(jobs: ImageJob[], init: WorkerInit, workers: number, cal
       clearTimeout(closeTimer);
       finish();
     };
+    const onAbort = (): void => {
+      queue.length = 0;
+      checkDone();
+    };
+    callbacks.signal?.addEventListener('abort', onAbort, { once: true });
     const checkDone = (): void => {
-      if (queue.length > 0 || results.size < jobs.length || closeTimer !== undefined) return;
+      if (queue.length > 0 || results.size < sent || closeTimer !== undefined) return;
+      callbacks.signal?.removeEventListener('abort', onAbort);
       for (const s of slots) s.worker.postMessage({ type: 'close' } satisfies ToWorker);
       closeTimer = setTimeout(finish, CLOSE_TIMEOUT_MS);
       finishIfClosed();
     };
     const next = (slot: Slot): void => {
+      if (settled) return;
       const job = queue.shift();
       slot.job = job;
-      if (job !== undefined) slot.worker.postMessage({ type: 'job', job } satisfies ToWorker);
-      else checkDone();
+      if (job !== undefined) {
+        sent += 1;
+        slot.worker.postMessage({ type: 'job', job } satisfies ToWorker);
+      } else checkDone();
     };
     const spawn = (): void => {
       const worker = startWorker(init);
@@ -85,9 +102,12 @@ export function runPool(jobs: ImageJob[], init: WorkerInit, workers: number, cal
       worker.on('message', (message: FromWorker) => {
         switch (message.type) {
           case 'ready':
-            info ??= message.info;
+            if (info === undefined) {
+              info = message.info;
+              gate = Promise.resolve(callbacks.onReady?.(message.info));
+            }
             slot.ready = true;
-            next(slot);
+            void gate!.then(() => next(slot), (err: unknown) => finish(err instanceof Error ? err : new Error(String(err))));
             break;
           case 'fatal':
             finish(new PhotosieveError('E_INPUT', `the segmenter could not start: ${message.error}`));

@@ -1,12 +1,12 @@
 // Worker thread entry: one segmenter per worker (its own engine and OpenCV heap), images one at a time. On close
 // the engine is released before the thread ends, and the worker says what it still holds (all zero unless leaking).
 import { parentPort, workerData } from 'node:worker_threads';
-import { errorLine } from '../../core/index.js';
-import { liveMatCount } from '../../cv/index.js';
-import type { Segmenter } from '../createSegmenter.js';
-import { createSegmenter } from '../createSegmenter.js';
-import { liveTensorCount } from '../engine.js';
-import { liveSessionCount } from '../ortEngine.js';
+import { errorLine } from '../core/index.js';
+import { liveMatCount } from '../cv/index.js';
+import type { Segmenter } from '../segment/createSegmenter.js';
+import { createSegmenter } from '../segment/createSegmenter.js';
+import { liveTensorCount } from '../segment/engine.js';
+import { liveSessionCount } from '../segment/ortEngine.js';
 import { processImage } from './processImage.js';
 import type { FromWorker, ToWorker, WorkerInit } from './protocol.js';
 

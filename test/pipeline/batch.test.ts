@@ -8,11 +8,12 @@ import sharp from 'sharp';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { liveMatCount } from '../../src/cv/index.js';
 import { readInstancePng } from '../../src/io/index.js';
-import { buildUnet, defaultModelDir, randomModelMeta, resolveModelOption, runSegmentBatch, saveModelFolder, workerEntry, writeImageOutputs } from '../../src/segment/index.js';
+import { runSegmentBatch, workerEntry, writeImageOutputs } from '../../src/pipeline/index.js';
+import { buildUnet, defaultModelDir, randomModelMeta, resolveModelOption, saveModelFolder } from '../../src/segment/index.js';
 import { matchInstances } from '../../src/aggregate/index.js';
-import { capture, resetCliAfterEach } from '../helpers/cli.js';
+import { capture, captureAll, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { TINY_MODEL, discGrid, discRaster, tinyModelDir } from './helpers.js';
+import { TINY_MODEL, discGrid, discRaster, tinyModelDir } from '../segment/helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let model: string;
@@ -40,7 +41,7 @@ resetCliAfterEach();
 describe('worker entry', () => {
   it('points at worker.ts (loaded through tsx) when running from sources', () => {
     const { url, fromSource } = workerEntry();
-    expect(url.pathname.endsWith('/src/segment/batch/worker.ts')).toBe(true);
+    expect(url.pathname.endsWith('/src/pipeline/worker.ts')).toBe(true);
     expect(fromSource).toBe(true);
     expect(existsSync(url)).toBe(true);
   });
@@ -138,11 +139,13 @@ describe('runSegmentBatch', () => {
 describe('photosieve segment (CLI, in-process)', () => {
   it('classical mode with a glob: summary table, failure line, exit code 1; --force redoes', async () => {
     const out = join(tmp.dir, 'cli');
-    const first = await capture(['segment', join(tmp.dir, 'in', '*'), '--out', out, '--model', 'classical', '--workers', '1', '--scale', '0.2', '--bins', '2,4,8']);
+    const first = await captureAll(['segment', join(tmp.dir, 'in', '*'), '--out', out, '--model', 'classical', '--workers', '1', '--scale', '0.2', '--bins', '2,4,8']);
     expect(first.exitCode).toBe(1);
     expect(first.out).toMatch(/^image\s+size\s+particles\s+tiles\s+seconds\s+status$/m);
     expect(first.out).toMatch(/^photo0\s+120×90\s+\d+\s+0\s+[\d.]+\s+done$/m);
-    expect(first.out).toMatch(/failed: .*broken\.jpg: cannot decode the image/);
+    // The failure is named on stderr, as it happens; stdout holds the results only.
+    expect(first.err).toMatch(/^segment: \[\d\/3\] failed: .*broken\.jpg: cannot decode the image/m);
+    expect(first.out).not.toMatch(/cannot decode/);
     const run = JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { options: { measure: unknown } };
     expect(run.options.measure).toEqual({ scale: 0.2, spec: { edges: [2, 4, 8], unit: 'mm', measure: 'minor', weight: 'mass', edgePolicy: 'exclude', minSizePx: 0 } });
     expect((await readFile(join(out, 'histograms.csv'), 'utf8')).split('\n')[0]).toBe('image,n_particles,lt_2mm,2_4mm,4_8mm,ge_8mm,d10,d16,d30,d50,d60,d84,d90,cu,cc');
@@ -194,7 +197,12 @@ describe('photosieve segment (CLI, in-process)', () => {
 
   it('rejects bad flags with one line', async () => {
     vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
-    await expect(capture(['segment', 'x.png', '--out', 'o', '--bins', '4,2'])).rejects.toThrow(/--bins must be strictly ascending, received "4,2"/);
+    await expect(capture(['segment', 'x.png', '--out', 'o', '--bins', '4,2', '--bins-px'])).rejects.toThrow(/--bins must be strictly ascending, received "4,2"/);
+    await expect(capture(['segment', 'x.png', '--out', 'o', '--bins', '2,4'])).rejects.toThrow(/^--bins without --scale: are the edges millimetres or pixels\?$/);
+    await expect(capture(['segment', 'x.png', '--out', 'o', '--bins', '2,,4', '--bins-px'])).rejects.toThrow(/--bins must be comma-separated numbers > 0, received "2,,4"/);
+    await expect(capture(['segment', 'x.png', '--out', 'o', '--workers', ''])).rejects.toThrow(/--workers must be an integer from 0 to 256, received ""/);
+    await expect(capture(['segment', 'x.png', '--out', 'o', '--scale', 'NaN'])).rejects.toThrow(/--scale must be a number > 0, received "NaN"/);
+    await expect(capture(['segment', 'x.png', '--out', 'o', '--scale', '0.1', '--scales', 's.csv'])).rejects.toThrow(/--scale and --scales cannot be combined/);
     await expect(capture(['segment', 'x.png', '--out', 'o', '--resize', '2'])).rejects.toThrow(/--resize must be a number > 0 and ≤ 1/);
     await expect(capture(['segment', 'x.png', '--out', 'o', '--overlays', 'gif'])).rejects.toThrow(/--overlays.*gif.*none, png, jpg/);
   });

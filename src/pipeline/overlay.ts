@@ -1,7 +1,7 @@
 // Overlay PNG: the photo with each particle's outline and its id (the value in the instance PNG) drawn on it, so
 // a user can check a result and find a particle's row in particles/NAME.csv. Pure JS drawing, no Mats.
-import type { InstanceMap, Raster } from '../../core/index.js';
-import { labelSlots } from '../../aggregate/labelMoments.js';
+import type { InstanceMap, Raster } from '../core/index.js';
+import { labelSlots } from '../aggregate/labelMoments.js';
 
 /** 3×5 digit glyphs, one row per string, '#' = ink. */
 const DIGITS: readonly (readonly string[])[] = [

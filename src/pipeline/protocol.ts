@@ -1,7 +1,7 @@
 // Messages between the pool and its worker threads (plain data only).
-import type { BackendInfo } from '../backendNames.js';
-import type { SegmenterOptions } from '../createSegmenter.js';
-import type { ModelMeta } from '../modelMeta.js';
+import type { BackendInfo } from '../segment/backendNames.js';
+import type { SegmenterOptions } from '../segment/createSegmenter.js';
+import type { ModelMeta } from '../segment/modelMeta.js';
 import type { ImageJob, ImageResult, JobContext } from './types.js';
 
 export interface WorkerInit {

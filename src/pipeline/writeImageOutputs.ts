@@ -2,13 +2,14 @@
 // arrays never cross threads): instance PNG, overlay, particle table, and the image's size distribution.
 import { join } from 'node:path';
 import sharp from 'sharp';
-import type { InstanceMap, Raster } from '../../core/index.js';
-import type { HistogramEntry, SizeDistribution } from '../../aggregate/index.js';
-import { histogramEntry, measureParticles, particleTable, sizeDistribution } from '../../aggregate/index.js';
-import { writeCsvAtomic, writeInstancePng, writeViaTemp } from '../../io/index.js';
+import type { InstanceMap, Raster } from '../core/index.js';
+import type { BinSpec, HistogramEntry, SizeDistribution } from '../aggregate/index.js';
+import { histogramEntry, measureParticles, particleTable, sizeDistribution } from '../aggregate/index.js';
+import { writeCsvAtomic, writeInstancePng, writeViaTemp } from '../io/index.js';
+
 import { drawOverlay } from './overlay.js';
-import type { MeasureOptions, OverlayKind } from './types.js';
-import { DEFAULT_OVERLAYS, OVERLAY_JPEG_QUALITY } from './types.js';
+import type { OverlayKind } from './types.js';
+import { DEFAULT_OVERLAYS, OVERLAY_JPEG_QUALITY, OVERLAY_KINDS } from './types.js';
 
 /** overlays/NAME.png or .jpg; undefined for 'none'. */
 export function overlayPath(out: string, name: string, kind: OverlayKind): string | undefined {
@@ -24,14 +25,20 @@ export function expectedOutputs(out: string, name: string, overlays: OverlayKind
   return [join(out, 'instances', `${name}.png`), ...(overlay ? [overlay] : []), join(out, 'particles', `${name}.csv`)];
 }
 
+/** Every file an image may have in DIR, whatever overlay kind made it (for stale-output checks). */
+export function possibleOutputs(out: string, name: string): string[] {
+  const overlays = OVERLAY_KINDS.flatMap((k) => overlayPath(out, name, k) ?? []);
+  return [join(out, 'instances', `${name}.png`), join(out, 'particles', `${name}.csv`), ...overlays];
+}
+
 export interface ImageOutputInput {
   out: string;
   name: string;
   path: string;
   raster: Raster;
   instances: InstanceMap;
-  /** --scale, --bins, --weight, --truth: used by the measure stage. */
-  measure: MeasureOptions;
+  /** mm per pixel of this image, and the bin spec (--bins, --weight, …). */
+  measure: { scale?: number | undefined; spec?: BinSpec | undefined };
   /** 1 inside the region of interest: particles next to its outside touch the edge. */
   roi?: Uint8Array | undefined;
   /** @default 'jpg' */
@@ -43,7 +50,10 @@ export interface ImageOutputInput {
   largestPx?: number | undefined;
 }
 
-/** What one image contributes to histograms.csv (plain data, back from the worker): its row, and its notes. */
+/**
+ * What one image contributes to histograms.csv (plain data, back from the worker, kept in its record): its row (the
+ * vector, the count, every percentile, Cu and Cc) and its notes, so a resumed batch writes the same rows.
+ */
 export type ImageMeasure = HistogramEntry & {
   warnings: string[];
   unmeasuredAreaFraction: number;

@@ -1,0 +1,78 @@
+// One image through the pipeline: record (pending) → decode → segment → measure and write → record (done). Used by
+// worker threads and by the in-thread mode; any failure becomes a result with one line naming the file and the
+// fix, never an exception, so one bad photo cannot stop a batch.
+import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { roiMask } from '../annotate/index.js';
+import { PhotosieveError, errorLine } from '../core/index.js';
+import { readImage } from '../io/index.js';
+import type { Segmenter } from '../segment/createSegmenter.js';
+import { fingerprintOf } from './fingerprint.js';
+import { removeRecord, writeRecord } from './records.js';
+import type { ImageJob, ImageResult, JobContext } from './types.js';
+import { OVERLAY_KINDS } from './types.js';
+import { overlayPath, possibleOutputs, writeImageOutputs } from './writeImageOutputs.js';
+
+function failureLine(err: unknown, path: string): string {
+  if (err instanceof PhotosieveError) return err.file === undefined ? `${path}: ${err.toLine()}` : err.toLine();
+  return `${path}: ${errorLine(err)} Fix: run again with PHOTOSIEVE_DEBUG=1 and report the message if it persists`;
+}
+
+/** The engine that makes a segmenter's probabilities: its backend, or none for classical mode. */
+export function engineOf(segmenter: Pick<Segmenter, 'kind' | 'backend'>): string {
+  return segmenter.kind === 'classical' ? 'none' : (segmenter.backend?.name ?? 'unknown');
+}
+
+export async function processImage(
+  segmenter: Segmenter,
+  job: ImageJob,
+  ctx: JobContext,
+  onTile?: (done: number, total: number) => void,
+): Promise<ImageResult> {
+  const base = { name: job.name, path: job.path };
+  const engine = engineOf(segmenter);
+  const fingerprint = fingerprintOf(job.settings, engine);
+  const record = { format: 'photosieve-record/1' as const, name: job.name, fingerprint, settings: { ...job.settings }, engine, input: job.input };
+  let recorded = false;
+  try {
+    // Pending before any output is touched: an interrupted image is redone by a rerun with these settings and
+    // refused by one with others, whatever state its files are in.
+    await writeRecord(ctx.out, { ...record, state: 'pending' });
+    recorded = true;
+    if (job.removeOtherOverlays) {
+      const stale = OVERLAY_KINDS.flatMap((k) => (k === ctx.overlays ? [] : (overlayPath(ctx.out, job.name, k) ?? [])));
+      await Promise.all(stale.map((f) => rm(f, { force: true })));
+    }
+    const t0 = performance.now();
+    const raster = await readImage(job.path, { maxPixels: ctx.maxPixels });
+    const t1 = performance.now();
+    const roi = roiMask(ctx.roi, raster.width, raster.height);
+    const seg = await segmenter.segment(raster, { onTile, ...(roi ? { roi } : {}) });
+    const t2 = performance.now();
+    const band = segmenter.meta?.sizeBand;
+    // A scale-band model's coarsest level sees whole stones up to its band top × 2^levels (at full resolution).
+    const largestPx = band ? band.maxPx * 2 ** seg.levels : undefined;
+    const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, raster, instances: seg.instances, measure: { scale: job.scale, spec: ctx.spec }, roi, overlays: ctx.overlays, largestPx });
+    const t3 = performance.now();
+    const result: ImageResult = {
+      ...base,
+      status: 'done',
+      width: raster.width,
+      height: raster.height,
+      particles: written.particles,
+      tiles: seg.tiles,
+      levels: seg.levels,
+      timings: { decodeMs: t1 - t0, semanticMs: seg.timings.semanticMs, instancesMs: seg.timings.instancesMs, measureMs: written.measureMs, writeMs: t3 - t2 - written.measureMs },
+      ...(written.measure ? { measure: written.measure } : {}),
+      ...(job.scale !== undefined ? { scale: job.scale } : {}),
+      fingerprint,
+    };
+    await writeRecord(ctx.out, { ...record, state: 'done', result });
+    return result;
+  } catch (err) {
+    if (process.env.PHOTOSIEVE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
+    // Nothing of this image on disk: no record either, so the next run starts it afresh with any settings.
+    if (recorded && !possibleOutputs(ctx.out, job.name).some((f) => existsSync(f))) await removeRecord(ctx.out, job.name).catch(() => undefined);
+    return { ...base, status: 'failed', error: failureLine(err, job.path) };
+  }
+}
