@@ -1,10 +1,10 @@
 // meta.json of a model folder: what the weights expect (channels, normalization, tile size) and what they were
 // trained to output. Validated on load so a wrong folder fails with one line, not with garbage probabilities.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { PhotosieveError } from '../core/index.js';
+import { readRegularFile } from '../io/index.js';
 import { UPSAMPLING_KINDS } from './unetKinds.js';
 
 /** The files of a model folder (tfjs's layers format, plus the ONNX export for onnxruntime). */
@@ -117,14 +117,13 @@ export async function readModelMeta(dir: string): Promise<ModelMeta> {
 /** One file of a model folder; a missing or unreadable one is one line naming it and what a folder holds. */
 export async function readModelFile(dir: string, name: string): Promise<Buffer> {
   const file = join(dir, name);
+  const fix = 'pass --model DIR with a folder holding model.json, weights.bin and meta.json (or --model classical)';
   try {
-    return await readFile(file);
+    // Only a regular file: a FIFO in a model folder is reported instead of blocking the load.
+    return await readRegularFile(file, { what: `model file ${name}`, fix });
   } catch (cause) {
-    throw new PhotosieveError('E_INPUT', `the model folder has no readable ${name}.`, {
-      file,
-      fix: 'pass --model DIR with a folder holding model.json, weights.bin and meta.json (or --model classical)',
-      cause,
-    });
+    if (cause instanceof PhotosieveError && cause.code === 'E_INPUT' && !/ not found\.$/.test(cause.message)) throw cause;
+    throw new PhotosieveError('E_INPUT', `the model folder has no readable ${name}.`, { file, fix, cause });
   }
 }
 

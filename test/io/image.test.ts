@@ -64,8 +64,8 @@ describe('readImage', () => {
     const path = join(tmp.dir, 'truncated.png');
     const good = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123' } }).png().toBuffer();
     await writeFile(path, good.subarray(0, 40));
-    expect(await errorLineOf(() => readImage(path))).toMatch(/truncated\.png: cannot decode the image .*Fix: check that the file is a complete JPEG, PNG or TIFF/);
-    expect(await errorLineOf(() => readImage(join(tmp.dir, 'nope.png')))).toMatch(/nope\.png: file not found or not readable/);
+    expect(await errorLineOf(() => readImage(path))).toBe(`${path}: the PNG file is truncated: it ends before its end-of-image marker. Fix: copy or export the file again (it was cut off, e.g. by an interrupted transfer)`);
+    expect(await errorLineOf(() => readImage(join(tmp.dir, 'nope.png')))).toBe(`${join(tmp.dir, 'nope.png')}: image not found. Fix: check the path (and --images DIR for label files)`);
   });
 });
 
