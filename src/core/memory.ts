@@ -44,10 +44,11 @@ export const SEGMENT_STAGE_BYTES = Object.freeze({
 
 /**
  * Bytes per pixel annotate needs for one image (writeOutputs.ts, target.ts, rasterize.ts): the instance map (4),
- * the valid, ROI and crowd masks (3), the class mask (1), the 16-bit copy (2) and the PNG encoders' buffers (4).
- * Measured: a COCO image declared 6000×6000 with one polygon and no image file grew peak RSS by 11 B/px.
+ * the valid, ROI and crowd masks (3), the class mask (1) and the 16-bit copy for the PNG (2). Measured: COCO images
+ * declared 3000² and 6000², each with one polygon covering it, --roi circle and no image file, grew peak RSS by
+ * 7.5 and 8.7 B/px over a 100² one (214 MB).
  */
-export const ANNOTATE_BYTES_PER_PIXEL = 14;
+export const ANNOTATE_BYTES_PER_PIXEL = 10;
 
 /**
  * Fixed cost of one segmenting thread: the V8 isolate, the ONNX session and OpenCV's heap. Measured: a second and
