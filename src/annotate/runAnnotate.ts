@@ -423,6 +423,7 @@ export async function runFromInstances(options: FromInstancesOptions): Promise<A
   const report = emptyReport(options);
   const out = new Collector();
   const exported: ExportImage[] = [];
+  const budget = memoryBudget({ maxMemory: options.maxMemory });
   let files: string[];
   try {
     files = (await readdir(options.instances)).filter((f) => /\.png$/i.test(f)).sort();
@@ -438,7 +439,7 @@ export async function runFromInstances(options: FromInstancesOptions): Promise<A
     options.onProgress?.(done, files.length, f);
     done += 1;
     try {
-      const map = await readInstancePng(path, { maxPixels: options.maxPixels });
+      const map = await readInstancePng(path, { maxPixels: options.maxPixels, budget });
       const traced = await traceInstances(map);
       const name = stem(f);
       // The names tried are made here from the PNG's own name, so no confinement is needed, only regular files.
