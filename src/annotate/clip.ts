@@ -86,7 +86,8 @@ export function clipRingToBox(ring: Ring, minX: number, minY: number, maxX: numb
     const other = axis === 0 ? 1 : 0;
     const p: Point = [0, 0];
     p[axis] = value;
-    p[other] = lerp(a[other], b[other], u);
+    // Within the edge's own range: rounding must not step outside it (a·(1−t) + a·t is not always a).
+    p[other] = Math.min(Math.max(lerp(a[other], b[other], u), Math.min(a[other], b[other])), Math.max(a[other], b[other]));
     return p;
   };
   const sides: Side[] = [

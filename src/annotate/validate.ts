@@ -199,16 +199,17 @@ export async function validateShape(shape: RawShape, ctx: ShapeContext): Promise
         report('error', 'outside_image', `the shape lies entirely outside the ${ctx.width}×${ctx.height} image`, 'shape skipped');
         return { geometry: null, issues };
       }
-      if (farthest > 0 && ctx.pixelOrigin !== 'center') {
-        // Counted whatever the areas say: the window cut already changed the outline.
-        report('repair', 'outside_image', farMessage(), 'clipped to the image');
-        if (failed) return { geometry: null, issues };
-      } else if (after < before - 1e-6) {
+      if (farthest === 0 && after < before - 1e-6) {
         const pct = (100 * (before - after)) / before;
         report('repair', 'outside_image', `${pct.toFixed(1)} % of the shape lies outside the ${ctx.width}×${ctx.height} image`, 'clipped to the image');
         if (failed) return { geometry: null, issues };
       }
       geometry = clipped;
+    }
+    if (farthest > 0 && ctx.pixelOrigin !== 'center') {
+      // Counted whatever the areas say (a spike out to 1e308 has none): the window cut changed the outline.
+      report('repair', 'outside_image', farMessage(), 'clipped to the image');
+      if (failed) return { geometry: null, issues };
     }
     return { geometry, issues };
   };
