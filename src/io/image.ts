@@ -155,7 +155,8 @@ async function metadataOf(path: string): Promise<Metadata> {
 export async function readImageHeader(path: string, options: Pick<ReadImageOptions, 'maxPixels'> = {}): Promise<ImageFileHeader> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   checkMaxPixels(maxPixels);
-  await statRegularFile(path, { what: 'image', fix: READ_FIX });
+  const st = await statRegularFile(path, { what: 'image', fix: READ_FIX });
+  if (st.size === 0) throw new PhotosieveError('E_IMAGE', 'the image file is empty (0 bytes).', { file: path, fix: 'copy or export the image again' });
   const meta = await metadataOf(path);
   if (meta.width === undefined || meta.height === undefined) {
     throw new PhotosieveError('E_IMAGE', 'the image header gives no width and height.', { file: path, fix: 'export the image again as JPEG, PNG or TIFF' });

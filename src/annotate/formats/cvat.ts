@@ -62,7 +62,17 @@ export function parseCvat(text: string, file: string, limits: ParseLimits = { ma
     });
   }
   const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, parseAttributeValue: false });
-  const doc = parser.parse(text) as OrderedNode[];
+  let doc: OrderedNode[];
+  try {
+    doc = parser.parse(text) as OrderedNode[];
+  } catch (cause) {
+    // fast-xml-parser refuses external entities (XXE) and entity bombs: said as such, with the file.
+    throw new PhotosieveError('E_LABELS', `the XML cannot be read (${(cause as Error).message}).`, {
+      file,
+      fix: 'export the file again from CVAT as "CVAT for images 1.1" (a DOCTYPE with entities is not read)',
+      cause,
+    });
+  }
   const root = doc.find((n) => tagOf(n) === 'annotations');
   if (!root) {
     throw new PhotosieveError('E_LABELS', 'no <annotations> root element: not a CVAT for images file.', {
