@@ -116,7 +116,7 @@ async function endsComplete(path: string, format: string | undefined): Promise<b
  */
 function truncatedError(path: string, format: string | undefined, cause: unknown): PhotosieveError {
   const name = format === 'jpeg' ? 'JPEG' : 'PNG';
-  return new PhotosieveError('E_IMAGE', `the ${name} file is truncated: it ends before its end-of-image marker.`, {
+  return new PhotosieveError('E_IMAGE', `cannot decode the image (the ${name} file is truncated: it ends before its end-of-image marker).`, {
     file: path,
     fix: 'copy or export the file again (it was cut off, e.g. by an interrupted transfer)',
     cause,
@@ -144,7 +144,7 @@ async function metadataOf(path: string): Promise<Metadata> {
     const fix = /unsupported image format/i.test(why)
       ? 'pass a JPEG, PNG, TIFF or WebP file (this one is not an image sharp can read)'
       : 'the file\'s header is damaged or cut off: copy or export it again';
-    throw new PhotosieveError('E_IMAGE', `cannot read the image header (${NO_REASON.test(why) ? 'the decoder gave no reason' : why}).`, { file: path, fix, cause });
+    throw new PhotosieveError('E_IMAGE', `cannot decode the image (its header cannot be read: ${NO_REASON.test(why) ? 'the decoder gave no reason' : why}).`, { file: path, fix, cause });
   }
 }
 

@@ -95,15 +95,15 @@ export async function buildCorpus(root: string): Promise<CorpusCase[]> {
   const exportModel = (io: { in: string; out: string }): string[] => ['export', join(io.in, 'model')];
 
   // ── images ────────────────────────────────────────────────────────────────────────────────────────────────
-  await add('img-truncated-jpeg', 'image', { 'a.jpg': jpeg.subarray(0, Math.floor(jpeg.length / 2)) }, measure('a.jpg'), /^error: .*a\.jpg: the JPEG file is truncated: it ends before its end-of-image marker\. Fix: copy or export the file again/);
-  await add('img-truncated-png', 'image', { 'a.png': goodPng.subarray(0, goodPng.length - 20) }, measure('a.png'), /^error: .*a\.png: the PNG file is truncated: it ends before its end-of-image marker\./);
-  await add('img-header-only-png', 'image', { 'a.png': goodPng.subarray(0, 40) }, measure('a.png'), /^error: .*a\.png: the PNG file is truncated/);
+  await add('img-truncated-jpeg', 'image', { 'a.jpg': jpeg.subarray(0, Math.floor(jpeg.length / 2)) }, measure('a.jpg'), /^error: .*a\.jpg: cannot decode the image \(the JPEG file is truncated: it ends before its end-of-image marker\)\. Fix: copy or export the file again/);
+  await add('img-truncated-png', 'image', { 'a.png': goodPng.subarray(0, goodPng.length - 20) }, measure('a.png'), /^error: .*a\.png: cannot decode the image \(the PNG file is truncated: it ends before its end-of-image marker\)\./);
+  await add('img-header-only-png', 'image', { 'a.png': goodPng.subarray(0, 40) }, measure('a.png'), /^error: .*a\.png: cannot decode the image \(the PNG file is truncated/);
   await add('img-bomb-1e10-px', 'image', { 'bomb.png': pngDeclaring(100000, 100000) }, measure('bomb.png'), /^error: .*bomb\.png: the image is 100000×100000 = 10000000000 px, over the limit of 100000000 px\. Fix: raise the limit with --max-pixels N/);
   await add('img-bomb-max-pixels', 'image', { 'bomb.png': pngDeclaring(5000, 5000) }, fromInstances('--max-pixels', '1000000'), /^ {2}error: .*bomb\.png: the image is 5000×5000 = 25000000 px, over the limit of 1000000 px\. Fix: raise the limit with --max-pixels N/);
   await add('img-bomb-max-memory', 'image', { 'bomb.png': pngDeclaring(10000, 10000) }, fromInstances('--max-memory', '1G'), /^ {2}error: .*bomb\.png: the image is 10000×10000 px; to read the instance map it needs about 1.65 GB \(13 bytes per pixel \+ 350 MB\), over the limit of 1 GB set by --max-memory\. Fix: raise the limit with --max-memory SIZE/);
   await add('img-animated-gif', 'image', { 'a.gif': gif }, measure('a.gif'), /^error: .*a\.gif: the file holds 2 frames \(an animated GIF\); photosieve measures one photo per file and will not guess which frame\./);
   await add('img-multipage-tiff', 'image', { 'a.tif': tiff }, measure('a.tif'), /^error: .*a\.tif: the file holds 3 frames \(a multi-page TIFF\)/);
-  await add('img-text-as-png', 'image', { 'a.png': 'not an image at all\n' }, measure('a.png'), /^error: .*a\.png: cannot read the image header \(Input file contains unsupported image format\)\. Fix: pass a JPEG, PNG, TIFF or WebP file/);
+  await add('img-text-as-png', 'image', { 'a.png': 'not an image at all\n' }, measure('a.png'), /^error: .*a\.png: cannot decode the image \(its header cannot be read: Input file contains unsupported image format\)\. Fix: pass a JPEG, PNG, TIFF or WebP file/);
   await add('img-empty-file', 'image', { 'a.png': '' }, measure('a.png'), /^error: .*a\.png: the image file is empty \(0 bytes\)\./);
   await add('img-fifo', 'image', { 'a.png': { fifo: true } }, measure('a.png'), /^error: .*a\.png: this image is a FIFO \(named pipe\), not a regular file: not read\./);
   await add('img-folder-named-png', 'image', { 'x.png': { folder: true } }, fromInstances(), /^ {2}error: .*x\.png: this image is a folder, not a regular file: not read\./);

@@ -66,7 +66,7 @@ describe('readImage', () => {
     const path = join(tmp.dir, 'truncated.png');
     const good = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123' } }).png().toBuffer();
     await writeFile(path, good.subarray(0, 40));
-    expect(await errorLineOf(() => readImage(path))).toBe(`${path}: the PNG file is truncated: it ends before its end-of-image marker. Fix: copy or export the file again (it was cut off, e.g. by an interrupted transfer)`);
+    expect(await errorLineOf(() => readImage(path))).toBe(`${path}: cannot decode the image (the PNG file is truncated: it ends before its end-of-image marker). Fix: copy or export the file again (it was cut off, e.g. by an interrupted transfer)`);
     expect(await errorLineOf(() => readImage(join(tmp.dir, 'nope.png')))).toBe(`${join(tmp.dir, 'nope.png')}: image not found. Fix: check the path (and --images DIR for label files)`);
   });
 });
@@ -120,12 +120,12 @@ describe('checked from the header, before decoding', () => {
       }),
     );
     const lines = await Promise.all(paths.map((p) => errorLineOf(() => readImage(p))));
-    expect(lines).toEqual(paths.map((p) => `${p}: the JPEG file is truncated: it ends before its end-of-image marker. Fix: copy or export the file again (it was cut off, e.g. by an interrupted transfer)`));
+    expect(lines).toEqual(paths.map((p) => `${p}: cannot decode the image (the JPEG file is truncated: it ends before its end-of-image marker). Fix: copy or export the file again (it was cut off, e.g. by an interrupted transfer)`));
   });
 
   it('not an image at all: the header cannot be read, and the fix says what is read', async () => {
     const path = await tmp.write('notes.png', 'just some text');
-    expect(await errorLineOf(() => readImage(path))).toBe(`${path}: cannot read the image header (Input file contains unsupported image format). Fix: pass a JPEG, PNG, TIFF or WebP file (this one is not an image sharp can read)`);
+    expect(await errorLineOf(() => readImage(path))).toBe(`${path}: cannot decode the image (its header cannot be read: Input file contains unsupported image format). Fix: pass a JPEG, PNG, TIFF or WebP file (this one is not an image sharp can read)`);
   });
 });
 
