@@ -2,7 +2,7 @@
 // per group (mean of image vectors, and pooled particles) and overall, with the constant predictor beside them.
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { PhotosieveError } from '../core/index.js';
+import { PhotosieveError, listNames } from '../core/index.js';
 import { readCsv, readInstancePng } from '../io/index.js';
 // measure.json's one schema, shared with its writers (src/pipeline, runMeasure).
 import { MEASURE_JSON, measureJsonSchema, readRunFile } from '../pipeline/runFiles.js';
@@ -16,7 +16,7 @@ import { matchInstances } from './matchInstances.js';
 import type { VectorMetrics } from './metrics.js';
 import { meanOf, meanVector, rmse, skill, vectorMetrics } from './metrics.js';
 import type { VectorRow } from './tables.js';
-import { parseHistograms, parseTruth } from './tables.js';
+import { parseHistograms, readTruthTable } from './tables.js';
 
 export interface EvaluateOptions {
   /** Folder with histograms.csv (and particles/, measure.json) from `measure` or `segment`. */
@@ -102,30 +102,35 @@ function instanceSummary(results: MatchResult[]): Omit<InstanceScore, 'image'> {
 }
 
 export async function runEvaluate(options: EvaluateOptions): Promise<EvaluationReport> {
-  const truth = parseTruth(await readCsv(options.truth));
+  // The truth is read and validated first: a bad table fails before anything else is read.
+  const truth = await readTruthTable(options.truth);
+  const baselineRows: VectorRow[] | null = options.baseline ? (await readTruthTable(options.baseline)).rows : null;
   const pred = parseHistograms(await readCsv(join(options.pred, 'histograms.csv')));
   if (pred.bins.length !== truth.bins.length) {
     throw new PhotosieveError('E_INPUT', `the predictions have ${pred.bins.length} bins, the truth ${truth.bins.length}.`, { file: options.truth, fix: 'measure with the same bins as the truth table (--bins)' });
   }
-  const predBy = new Map(pred.rows.map((r) => [r.image, r]));
-  const truthBy = new Map(truth.rows.map((r) => [r.image, r]));
-  const baselineRows: VectorRow[] | null = options.baseline ? parseTruth(await readCsv(options.baseline)).rows : null;
   const constantFor = (group: string): number[] => meanVector((baselineRows ?? truth.rows.filter((r) => r.group !== group)).map((r) => r.vector));
-
-  const missing = { noPrediction: [] as string[], noTruth: [] as string[], undefinedVector: [] as string[] };
-  const images: ScoredRow[] = [];
-  for (const t of truth.rows) {
-    const p = predBy.get(t.image);
-    if (!p) {
-      missing.noPrediction.push(t.image);
-      continue;
-    }
-    const vector = options.calibration ? applyCalibration(options.calibration, p.vector) : p.vector;
-    if (!vector.every(Number.isFinite)) missing.undefinedVector.push(t.image);
-    const constant = constantFor(t.group);
-    images.push({ image: t.image, group: t.group, pred: vector, truth: t.vector, ...vectorMetrics(vector, t.vector), rmseConstant: constant.length ? rmse(constant, t.vector) : NaN });
+  const predBy = new Map(pred.rows.map((r) => [r.image, r]));
+  const match = truth.table.matchAll(pred.rows.map((r) => r.image));
+  if (match.ambiguous.length > 0) {
+    const listed = match.ambiguous.map((a) => `${a.photo} (rows ${a.rows.join(', ')})`);
+    throw new PhotosieveError('E_INPUT', `the truth table does not say which row belongs to ${match.ambiguous.length} photo(s): ${listNames(listed, 4)}.`, {
+      file: options.truth,
+      fix: 'write each photo\'s full file name (e.g. pile.tif.png) so one row matches one photo',
+    });
   }
-  for (const p of pred.rows) if (!truthBy.has(p.image)) missing.noTruth.push(p.image);
+
+  const missing = { noPrediction: match.unused.map((r) => r.name), noTruth: match.missing, undefinedVector: [] as string[] };
+  const images: ScoredRow[] = [];
+  // In the truth table's order, each photo under the name its outputs have.
+  for (const { photo, row: entry } of [...match.matched].sort((a, b) => a.row.line - b.row.line)) {
+    const t = entry.value;
+    const p = predBy.get(photo)!;
+    const vector = options.calibration ? applyCalibration(options.calibration, p.vector) : p.vector;
+    if (!vector.every(Number.isFinite)) missing.undefinedVector.push(photo);
+    const constant = constantFor(t.group);
+    images.push({ image: photo, group: t.group, pred: vector, truth: t.vector, ...vectorMetrics(vector, t.vector), rmseConstant: constant.length ? rmse(constant, t.vector) : NaN });
+  }
 
   const meta = await readMeasureMeta(options.pred);
   const groups: GroupScore[] = [];

@@ -1,9 +1,11 @@
 // The tables of the file contracts (DESIGN.md): particles/NAME.csv, histograms.csv (and its pooled row) and the truth CSV.
 import type { LengthUnit } from '../core/index.js';
-import { PhotosieveError, binColumnNames } from '../core/index.js';
+import type { StemTable } from '../core/index.js';
+import { PhotosieveError, binColumnNames, createStemTable, listNames, photoStem } from '../core/index.js';
 import type { CsvCell, CsvTable } from '../io/index.js';
 import type { SizeDistribution } from './distribution.js';
 import { PERCENTILE_KEYS } from './distribution.js';
+import { readCsv } from '../io/index.js';
 import type { Particle } from './measure.js';
 
 export const PARTICLE_COLUMNS_PX = ['id', 'x_px', 'y_px', 'area_px', 'perimeter_px', 'eq_diam_px', 'major_px', 'minor_px', 'feret_min_px', 'feret_max_px', 'solidity', 'touches_edge'] as const;
@@ -60,41 +62,75 @@ export function sieveNumbersText(e: HistogramEntry, unit: LengthUnit): string {
 }
 
 export interface VectorRow {
+  /** The photo's stem (photoStem of the name in the table): the key other tables and outputs use. */
   image: string;
   group: string;
   vector: number[];
 }
 
-/** Strips folders and the extension, so `photos/a.JPG`, `a.png` and `a` all name image `a`. */
-export function imageKey(name: string): string {
-  const base = name.replace(/\\/g, '/').split('/').pop() ?? name;
-  const dot = base.lastIndexOf('.');
-  return dot > 0 ? base.slice(0, dot) : base;
+export interface TruthRow extends VectorRow {
+  /** The name as the table writes it. */
+  name: string;
+  /** 1-based line in the file. */
+  line: number;
 }
 
-/** Reads a ground-truth table `image,group,<bins>`; every row must be a distribution (sums to 1 within 1e-3). */
-export function parseTruth(table: CsvTable): { bins: string[]; rows: VectorRow[] } {
+export interface TruthTable {
+  bins: string[];
+  rows: TruthRow[];
+  /** The rows by photo: exact stems, with or without an image extension, never cut at another dot. */
+  table: StemTable<TruthRow>;
+}
+
+/**
+ * Strips folders and one image extension, so `photos/a.JPG`, `a.png` and `a` all name image `a`, while
+ * `pile.1` stays `pile.1` (only .jpg, .png, .tif and the other image extensions are taken off).
+ */
+export function imageKey(name: string): string {
+  return photoStem(name);
+}
+
+/** Sums may be off by this much (fractions written with a few decimals). */
+const SUM_TOLERANCE = 1e-3;
+
+/** One line for every bad row: the row alone when there is one, else how many and the first few. */
+function refuseRows(file: string, bad: TruthRow[], one: (r: TruthRow) => string, several: string, fix: string): void {
+  if (bad.length === 0) return;
+  const message = bad.length === 1 ? `row ${one(bad[0]!)}.` : `${bad.length} rows ${several}: ${listNames(bad.map((r) => `row ${one(r)}`), 4, '; ')}.`;
+  throw new PhotosieveError('E_INPUT', message, { file, fix });
+}
+
+const sumOf = (v: readonly number[]): number => v.reduce((a, b) => a + b, 0);
+
+/**
+ * Reads and validates a ground-truth table `image,group,<bins>` before anything uses it: the header, every row's
+ * name and values (non-negative numbers summing to 1 within 1e-3), and one row per photo. Bad rows are listed by
+ * row number (the line in the file) and name.
+ */
+export function parseTruth(table: CsvTable): TruthTable {
   const { header, file } = table;
   if (header[0] !== 'image' || header[1] !== 'group' || header.length < 4) {
-    throw new PhotosieveError('E_INPUT', `a truth table needs the columns image,group,<one per bin>; this one has ${header.join(',')}.`, { file, fix: 'write the header image,group,bin1,bin2,...' });
+    throw new PhotosieveError('E_INPUT', `a truth table needs the columns image,group,<one per bin, at least 2>; this one has ${header.join(',')}.`, { file, fix: 'write the header image,group,bin1,bin2,...' });
   }
-  const seen = new Set<string>();
-  const rows = table.rows.map((r, i) => {
-    const vector = r.slice(2).map(Number);
-    const line = i + 2;
-    if (vector.some((v) => !Number.isFinite(v) || v < 0)) {
-      throw new PhotosieveError('E_INPUT', `row ${line} (${r[0]}) has a value that is not a non-negative number.`, { file, fix: 'give fractions between 0 and 1' });
-    }
-    const sum = vector.reduce((a, b) => a + b, 0);
-    if (Math.abs(sum - 1) > 1e-3) {
-      throw new PhotosieveError('E_INPUT', `row ${line} (${r[0]}) sums to ${sum.toFixed(4)}, not 1.`, { file, fix: 'normalize each row to mass fractions that sum to 1' });
-    }
-    const image = imageKey(r[0]!);
-    if (seen.has(image)) throw new PhotosieveError('E_INPUT', `image ${image} appears twice (row ${line}).`, { file, fix: 'keep one row per image' });
-    seen.add(image);
-    return { image, group: r[1]!, vector };
+  const bins = header.slice(2);
+  if (bins.some((b, k) => b === '' || bins.indexOf(b) !== k)) {
+    throw new PhotosieveError('E_INPUT', `the bin columns must have distinct, non-empty names; this header has ${header.join(',')}.`, { file, fix: 'name every bin column once, e.g. lt_4mm,4_8mm,ge_8mm' });
+  }
+  if (table.rows.length === 0) throw new PhotosieveError('E_INPUT', 'the truth table has a header but no rows.', { file, fix: 'add one row per photo: image,group,fractions…' });
+  const rows: TruthRow[] = table.rows.map((r, i) => {
+    const name = r[0]!.trim();
+    return { name, line: i + 2, image: imageKey(name), group: r[1]!.trim(), vector: r.slice(2).map((v) => (v.trim() === '' ? NaN : Number(v))) };
   });
-  return { bins: header.slice(2), rows };
+  refuseRows(file, rows.filter((r) => r.image === ''), (r) => `${r.line} has no photo name`, 'have no photo name', "write the photo's file name or stem in the image column");
+  refuseRows(file, rows.filter((r) => r.vector.some((v) => !Number.isFinite(v) || v < 0)), (r) => `${r.line} (${r.name}) has a value that is not a non-negative number`, 'have values that are not non-negative numbers', 'give fractions between 0 and 1');
+  refuseRows(file, rows.filter((r) => Math.abs(sumOf(r.vector) - 1) > SUM_TOLERANCE), (r) => `${r.line} (${r.name}) sums to ${sumOf(r.vector).toFixed(4)}, not 1`, 'do not sum to 1', 'normalize each row to mass fractions that sum to 1');
+  const stems = createStemTable(rows.map((r) => ({ name: r.name, line: r.line, value: r })), file, 'the truth table');
+  return { bins, rows, table: stems };
+}
+
+/** Reads and validates a truth CSV (see parseTruth); meant to run before any image is processed. */
+export async function readTruthTable(file: string): Promise<TruthTable> {
+  return parseTruth(await readCsv(file));
 }
 
 /**
@@ -111,6 +147,7 @@ export function parseHistograms(table: CsvTable): { bins: string[]; rows: (Vecto
   const num = (s: string | undefined): number => (s === undefined || s.trim() === '' ? NaN : Number(s));
   return {
     bins: header.slice(2, d10),
-    rows: table.rows.map((r) => ({ image: imageKey(r[0]!), group: '', n: Number(r[1]), vector: r.slice(2, d10).map(num) })),
+    // Names here are the stems photosieve wrote; they are used as they are.
+    rows: table.rows.map((r) => ({ image: r[0]!, group: '', n: Number(r[1]), vector: r.slice(2, d10).map(num) })),
   };
 }

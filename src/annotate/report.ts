@@ -25,7 +25,17 @@ export type IssueCode =
   | 'unsupported_shape'
   | 'unknown_category'
   | 'hidden'
-  | 'too_many_instances';
+  | 'too_many_instances'
+  /** An image path that leads outside the label file's folder or --images (not opened). */
+  | 'path_refused'
+  /** The image named is a folder, FIFO, device or socket. */
+  | 'not_a_file'
+  /** The image (or the size a label file declares) is over --max-pixels or the memory budget. */
+  | 'image_too_large'
+  /** An output would overwrite an input file. */
+  | 'overwrites_input'
+  /** A polygon the clipping library could not make valid. */
+  | 'unrepairable';
 
 export interface AnnotationIssue {
   severity: IssueSeverity;

@@ -1,9 +1,9 @@
 // The annotate job: label files (or instance PNGs) → validated, z-ordered particles → the shared output layout
 // plus annotate-report.json. One bad file or image is reported and skipped; the others go on.
-import { access, copyFile, readdir } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
-import type { MultiPolygon } from '../core/index.js';
-import { MAX_INSTANCE_ID, PhotosieveError, errorLine } from '../core/index.js';
+import { copyFile, readdir, stat } from 'node:fs/promises';
+import { basename, extname, join } from 'node:path';
+import type { MemoryBudget, MultiPolygon } from '../core/index.js';
+import { DEFAULT_MAX_PIXELS, MAX_INSTANCE_ID, PhotosieveError, checkMemory, checkPixels, errorLine, estimateAnnotateMemory, memoryBudget } from '../core/index.js';
 import { readImageSize, readInstancePng, writeJsonAtomic, writeViaTemp } from '../io/index.js';
 import type { ExportImage, ExportInstance } from './export.js';
 import type { LabelFormatOption, RawImageLabels } from './formats/index.js';
@@ -17,6 +17,8 @@ import { describeRoi, roiMask } from './roi.js';
 import { DEFAULT_BOUNDARY_PX } from './target.js';
 import { traceInstances } from './trace.js';
 import { validateShape } from './validate.js';
+import type { ImageLookup } from './imagePath.js';
+import { locateImage } from './imagePath.js';
 import type { PixelOrigin } from './writeOutputs.js';
 import { writeAnnotatedImage, writeCocoIndex } from './writeOutputs.js';
 
@@ -41,7 +43,12 @@ export interface AnnotateOptions {
   pixelOrigin?: PixelOrigin;
   /** Copy each image into DIR/images. @default true */
   copyImages?: boolean;
+  /** Refuse images (found, or declared by a label file) with more pixels. @default DEFAULT_MAX_PIXELS */
   maxPixels?: number | undefined;
+  /** --max-memory in bytes: what one image's targets may take. @default the machine's budget (core/memory.ts) */
+  maxMemory?: number | undefined;
+  /** Follow image paths that lead outside the label file's folder (or --images). @default false */
+  allowOutside?: boolean | undefined;
   onProgress?: ((done: number, total: number, name: string) => void) | undefined;
 }
 
@@ -89,25 +96,22 @@ interface ImageJob {
   ids?: number[];
 }
 
-async function exists(path: string): Promise<boolean> {
+/**
+ * Where the image a label file names is (see imagePath.ts): the path as written when it stays inside the label
+ * file's folder, else its file name there, in images/ or ../images; with --images DIR only there.
+ */
+export async function findImage(ref: string, labelFile: string, imagesDir: string | undefined, allowOutside = false): Promise<ImageLookup> {
+  return locateImage(ref, { labelFile, images: imagesDir, allowOutside });
+}
+
+/** Whether a and b are the same file (real paths, hard links included); false when b does not exist. */
+async function sameFile(a: string, b: string): Promise<boolean> {
   try {
-    await access(path);
-    return true;
+    const [sa, sb] = await Promise.all([stat(a), stat(b)]);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
   } catch {
     return false;
   }
-}
-
-/** Where the image a label file names might be: --images first, then beside the label file. */
-export async function findImage(ref: string, labelFile: string, imagesDir: string | undefined): Promise<string | null> {
-  const norm = ref.replace(/\\/g, '/');
-  const base = basename(norm);
-  const here = dirname(labelFile);
-  const candidates = imagesDir
-    ? [join(imagesDir, norm), join(imagesDir, base)]
-    : [resolve(here, norm), join(here, base), join(here, 'images', base), join(here, '..', 'images', base)];
-  for (const c of candidates) if (await exists(c)) return c;
-  return null;
 }
 
 function stem(path: string): string {
@@ -126,20 +130,47 @@ class Collector {
 }
 
 /** Turns one parsed image into a job: finds the image, checks its size, validates and groups the shapes. */
+/** The size checks every image passes before anything of its size is allocated (real or declared size). */
+function checkImageSize(size: { width: number; height: number }, options: SharedOptions, budget: MemoryBudget, file: string, subject: string): void {
+  checkPixels(size, options.maxPixels ?? DEFAULT_MAX_PIXELS, { file, subject });
+  checkMemory(estimateAnnotateMemory(size), budget, size, { file, subject });
+}
+
+/** Turns one parsed image into a job: finds the image, checks its size, validates and groups the shapes. */
 async function prepareImage(
   labels: RawImageLabels,
   options: AnnotateOptions,
+  budget: MemoryBudget,
   out: Collector,
 ): Promise<ImageJob | null> {
   const file = labels.labelFile;
   const strict = options.strict ?? false;
-  const imagePath = await findImage(labels.imageRef, file, options.images);
+  const where = options.images ? ` in ${options.images}` : ' beside the label file';
+  const found = await findImage(labels.imageRef, file, options.images, options.allowOutside);
+  if (found.kind === 'outside') {
+    const scope = options.images ? '--images DIR' : "the label file's folder";
+    out.fail(file, labels.imageRef, 'path_refused', `image "${labels.imageRef}" leads outside ${scope} (links followed): not read`, 'image skipped; pass --images DIR with the images, or --allow-outside to follow such paths');
+    return null;
+  }
+  if (found.kind === 'not_a_file') {
+    out.fail(file, labels.imageRef, 'not_a_file', `image "${labels.imageRef}" (${found.path}) is a ${found.fileKind}, not a regular file: not read`, 'image skipped; point the label file at the image file');
+    return null;
+  }
+  const imagePath = found.kind === 'found' ? found.path : null;
   let width = labels.width;
   let height = labels.height;
   let scaleX = 1;
   let scaleY = 1;
-  if (imagePath) {
-    const real = await readImageSize(imagePath, { maxPixels: options.maxPixels });
+  if (found.kind === 'found') {
+    let real: { width: number; height: number };
+    try {
+      real = await readImageSize(found.real, { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS });
+      checkMemory(estimateAnnotateMemory(real), budget, real, { file: found.path });
+    } catch (err) {
+      if (!(err instanceof PhotosieveError) || (err.code !== 'E_IMAGE_TOO_LARGE' && err.code !== 'E_MEMORY')) throw err;
+      out.fail(file, labels.imageRef, 'image_too_large', err.toLine().replace(`${found.real}: `, `${found.path}: `), 'image skipped');
+      return null;
+    }
     if (width !== undefined && height !== undefined && (width !== real.width || height !== real.height)) {
       const msg = `the label file says ${width}×${height}, the image ${imagePath} is ${real.width}×${real.height}`;
       const sameAspect = Math.abs(width / height - real.width / real.height) < 0.01 * (real.width / real.height);
@@ -158,17 +189,25 @@ async function prepareImage(
     width = real.width;
     height = real.height;
   } else if (width !== undefined && height !== undefined) {
+    // No image to check against: the size the label file declares is all there is, and it is checked the same.
+    try {
+      checkImageSize({ width, height }, options, budget, file, `the image size declared for "${labels.imageRef}"`);
+    } catch (err) {
+      if (!(err instanceof PhotosieveError)) throw err;
+      out.fail(file, labels.imageRef, 'image_too_large', err.toLine().replace(`${file}: `, ''), 'image skipped');
+      return null;
+    }
     out.add({
       severity: strict ? 'error' : 'warning',
       code: 'image_not_found',
       file,
       image: labels.imageRef,
-      message: `image "${labels.imageRef}" not found${options.images ? ` in ${options.images}` : ' beside the label file'}`,
+      message: `image "${labels.imageRef}" not found${where}`,
       action: strict ? 'image skipped (--strict); pass --images DIR' : `used the size in the label file (${width}×${height}); no image copied`,
     });
     if (strict) return null;
   } else {
-    out.fail(file, labels.imageRef, 'image_not_found', `image "${labels.imageRef}" not found and the label file gives no size`, 'image skipped; pass --images DIR');
+    out.fail(file, labels.imageRef, 'image_not_found', `image "${labels.imageRef}" not found${where} and the label file gives no size`, 'image skipped; pass --images DIR');
     return null;
   }
 
@@ -243,6 +282,21 @@ async function finishImage(job: ImageJob, options: SharedOptions, out: Collector
   }
   const ext = job.imagePath ? extname(job.imagePath).toLowerCase() : '.png';
   const exported: ExportImage = { name: job.name, fileName: `images/${job.name}${ext}`, width: job.width, height: job.height, instances };
+  // Never write over an input (an --out that is, through a link or not, the folder the labels came from).
+  const outputs = [join(options.out, 'instances', `${job.name}.png`), join(options.out, 'masks', `${job.name}.png`), join(options.out, 'labels', `${job.name}.json`)];
+  const copyTo = join(options.out, exported.fileName);
+  for (const target of [...outputs, copyTo]) {
+    if (await sameFile(job.labelFile, target)) {
+      out.fail(job.labelFile, job.name, 'overwrites_input', `writing ${target} would overwrite this input file`, 'image skipped; choose another --out');
+      return null;
+    }
+  }
+  for (const target of outputs) {
+    if (job.imagePath && (await sameFile(job.imagePath, target))) {
+      out.fail(job.labelFile, job.name, 'overwrites_input', `writing ${target} would overwrite the image ${job.imagePath}`, 'image skipped; choose another --out');
+      return null;
+    }
+  }
   const roi = roiMask(options.roi ?? { kind: 'none' }, job.width, job.height);
   let ignore: Uint8Array | undefined;
   if (job.crowd.length > 0) {
@@ -252,8 +306,8 @@ async function finishImage(job: ImageJob, options: SharedOptions, out: Collector
   const written = await writeAnnotatedImage(options.out, exported, { boundaryPx: options.boundaryPx, roi, ignore });
   if (job.imagePath && (options.copyImages ?? true)) {
     const src = job.imagePath;
-    const dest = join(options.out, exported.fileName);
-    if (resolve(src) !== resolve(dest)) await writeViaTemp(dest, (tmp) => copyFile(src, tmp));
+    // The image already there (the same file, however reached) is left alone.
+    if (!(await sameFile(src, copyTo))) await writeViaTemp(copyTo, (tmp) => copyFile(src, tmp));
   }
   const [background, body, boundary, ignored] = written.classCounts;
   return {
@@ -311,10 +365,11 @@ async function finishRun(report: AnnotateReport, exported: ExportImage[], out: C
 export async function runAnnotate(options: AnnotateOptions): Promise<AnnotateReport> {
   const report = emptyReport(options);
   const out = new Collector();
+  const budget = memoryBudget({ maxMemory: options.maxMemory });
   const jobs: RawImageLabels[] = [];
   for (const file of options.labels) {
     try {
-      const parsed = await readLabelFile(file, options.format ?? 'auto');
+      const parsed = await readLabelFile(file, options.format ?? 'auto', { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS });
       out.add(...parsed.issues);
       report.inputs.push({ file, format: parsed.format, images: parsed.images.length, ok: true });
       jobs.push(...parsed.images);
@@ -337,7 +392,7 @@ export async function runAnnotate(options: AnnotateOptions): Promise<AnnotateRep
       continue;
     }
     try {
-      const job = await prepareImage(labels, options, out);
+      const job = await prepareImage(labels, options, budget, out);
       const result = job && (await finishImage(job, options, out));
       if (!result) {
         report.totals.skippedImages += 1;
@@ -368,6 +423,7 @@ export async function runFromInstances(options: FromInstancesOptions): Promise<A
   const report = emptyReport(options);
   const out = new Collector();
   const exported: ExportImage[] = [];
+  const budget = memoryBudget({ maxMemory: options.maxMemory });
   let files: string[];
   try {
     files = (await readdir(options.instances)).filter((f) => /\.png$/i.test(f)).sort();
@@ -383,12 +439,15 @@ export async function runFromInstances(options: FromInstancesOptions): Promise<A
     options.onProgress?.(done, files.length, f);
     done += 1;
     try {
-      const map = await readInstancePng(path, { maxPixels: options.maxPixels });
+      const map = await readInstancePng(path, { maxPixels: options.maxPixels, budget });
       const traced = await traceInstances(map);
       const name = stem(f);
+      // The names tried are made here from the PNG's own name, so no confinement is needed, only regular files.
       let imagePath: string | null = null;
       for (const ext of ['.jpg', '.jpeg', '.png', '.tif', '.tiff', '.JPG', '.PNG']) {
-        imagePath ??= await findImage(`${name}${ext}`, join(options.instances, '..', 'images', f), options.images);
+        if (imagePath !== null) break;
+        const found = await findImage(`${name}${ext}`, join(options.instances, '..', 'images', f), options.images, true);
+        if (found.kind === 'found') imagePath = found.path;
       }
       if (imagePath) {
         const size = await readImageSize(imagePath, { maxPixels: options.maxPixels });

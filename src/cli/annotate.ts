@@ -2,7 +2,7 @@
 import { Command, Option } from 'commander';
 import type { AnnotateReport, LabelFormatOption, PixelOrigin } from '../annotate/index.js';
 import { DEFAULT_BOUNDARY_PX, LABEL_FORMATS, PIXEL_ORIGINS, formatIssue, parseRoi, runAnnotate, runFromInstances } from '../annotate/index.js';
-import { PhotosieveError } from '../core/index.js';
+import { PhotosieveError, parseMemorySize } from '../core/index.js';
 import { DEFAULT_MAX_PIXELS } from '../io/index.js';
 import { expandInputs, parseIntOption, parseListOption, progressBar } from './common.js';
 
@@ -18,6 +18,8 @@ interface AnnotateFlags {
   fromInstances?: string;
   label: string;
   maxPixels: number;
+  maxMemory?: number;
+  allowOutside: boolean;
   pixelOrigin: PixelOrigin;
 }
 
@@ -71,14 +73,18 @@ export function annotateCommand(): Command {
     .option('--no-copy-images', 'do not copy the images into DIR/images')
     .option('--from-instances <dir>', 'trace 16-bit instance PNGs in DIR to polygons instead of reading label files')
     .option('--label <name>', 'label for particles traced with --from-instances', 'particle')
-    .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', parseIntOption('--max-pixels', 1), DEFAULT_MAX_PIXELS)
+    .option('--max-pixels <n>', 'refuse images (found, or sized by a label file) with more pixels (decompression bombs)', parseIntOption('--max-pixels', 1), DEFAULT_MAX_PIXELS)
+    .option('--max-memory <size>', 'memory one image may take, e.g. 4G or 1500M (default 80 % of the memory available)', (v: string) => parseMemorySize(v, '--max-memory'))
+    .option('--allow-outside', "follow image paths in label files that lead outside the label file's folder (or --images): absolute, ../ or links", false)
     .addHelpText(
       'after',
       '\nExamples:\n' +
         '  photosieve annotate labels/*.json --images photos --out data/annotated\n' +
         '  photosieve annotate export/annotations.xml --roi circle --out data/cvat\n' +
         '  photosieve annotate --from-instances masks16 --images photos --out data/traced\n' +
-        '\nExit code 1 when any file, image or shape failed (see the report); the rest is still written.',
+        '\nImage paths in label files may lead only into the label file\'s folder, its images/ and ../images\n' +
+        'folders, or --images DIR (links resolved); others are not opened unless --allow-outside.\n' +
+        'Exit code 1 when any file, image or shape failed (see the report); the rest is still written.',
     )
     .action(async (labels: string[], flags: AnnotateFlags) => {
       const roi = parseRoi(flags.roi);
@@ -91,6 +97,8 @@ export function annotateCommand(): Command {
         strict: flags.strict,
         copyImages: flags.copyImages,
         maxPixels: flags.maxPixels,
+        maxMemory: flags.maxMemory,
+        allowOutside: flags.allowOutside,
         onProgress: (d: number, t: number, n: string) => bar.update(d, t, n),
       };
       let report: AnnotateReport;

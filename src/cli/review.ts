@@ -70,7 +70,7 @@ export function reviewCommand(): Command {
         '  photosieve review results --port 8765 --no-open\n' +
         '  photosieve review results --fine-tune   (fine-tune on the reviewed photos, as the page\'s button does)\n' +
         '  photosieve segment photos --model results/review/model --out results-ft\n' +
-        '  photosieve annotate results/review/coco.json --out train-data   (train on the corrections yourself)\n' +
+        '  photosieve annotate results/review/coco.json --images photos --out train-data   (train on them yourself)\n' +
         '\nCtrl+C stops the server after the last save is written.',
     )
     .action(async (dir: string, flags: ReviewFlags) => {

@@ -5,6 +5,7 @@ export type ErrorCode =
   | 'E_INPUT'
   | 'E_IMAGE'
   | 'E_IMAGE_TOO_LARGE'
+  | 'E_MEMORY'
   | 'E_LABELS'
   | 'E_TOO_MANY_INSTANCES'
   | 'E_PARAM'

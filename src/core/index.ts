@@ -4,3 +4,5 @@ export * from './errors.js';
 export * from './geometry.js';
 export * from './bins.js';
 export * from './worker.js';
+export * from './memory.js';
+export * from './stemTable.js';

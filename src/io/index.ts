@@ -4,3 +4,4 @@ export * from './image.js';
 export * from './csv.js';
 export * from './readCsv.js';
 export * from './writeImage.js';
+export * from './files.js';

@@ -1,6 +1,6 @@
 // Reading the CSV tables users hand us (truth vectors) and that photosieve writes (histograms, particles).
-import { readFile } from 'node:fs/promises';
 import { PhotosieveError } from '../core/index.js';
+import { readTextFile } from './files.js';
 
 export interface CsvTable {
   file: string;
@@ -54,12 +54,7 @@ export function parseCsv(text: string, file: string): CsvTable {
   return { file, header: header.map((h) => h.trim()), rows };
 }
 
+/** Reads a CSV table from a regular file (a FIFO or a folder is refused, not waited on). */
 export async function readCsv(file: string): Promise<CsvTable> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new PhotosieveError('E_INPUT', 'file not found or not readable.', { file, fix: 'check the path', cause });
-  }
-  return parseCsv(text, file);
+  return parseCsv(await readTextFile(file, { what: 'CSV file' }), file);
 }

@@ -89,8 +89,9 @@ export async function fineTuneOnReviewed(options: ReviewFineTuneOptions): Promis
   const [{ runAnnotate }, { trainModel }] = await Promise.all([import('../annotate/index.js'), import('../train/index.js')]);
   log(`fine-tune: ${photos.length} reviewed photo(s) (${photos.join(', ')}) → ${trainData}`);
   await rm(trainData, { recursive: true, force: true });
-  // The review files name the photos run.json lists; they come from this run, so they may lie outside DIR.
-  await runAnnotate({ labels: photos.map((name) => reviewFileOf(dir, name)), out: trainData });
+  // The review files name the photos run.json lists: this run's own photos, which usually lie outside DIR/review,
+  // so annotate may follow them (it refuses such paths in label files from elsewhere).
+  await runAnnotate({ labels: photos.map((name) => reviewFileOf(dir, name)), out: trainData, allowOutside: true });
 
   // Trained into a sibling folder: the previous fine-tuned model stays usable until the new one is complete.
   const partial = `${out}.partial`;

@@ -1,10 +1,10 @@
 // meta.json of a model folder: what the weights expect (channels, normalization, tile size) and what they were
 // trained to output. Validated on load so a wrong folder fails with one line, not with garbage probabilities.
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { PhotosieveError } from '../core/index.js';
+import { readRegularFile } from '../io/index.js';
 import { UPSAMPLING_KINDS } from './unetKinds.js';
 
 /** The files of a model folder (tfjs's layers format, plus the ONNX export for onnxruntime). */
@@ -117,14 +117,13 @@ export async function readModelMeta(dir: string): Promise<ModelMeta> {
 /** One file of a model folder; a missing or unreadable one is one line naming it and what a folder holds. */
 export async function readModelFile(dir: string, name: string): Promise<Buffer> {
   const file = join(dir, name);
+  const fix = 'pass --model DIR with a folder holding model.json, weights.bin and meta.json (or --model classical)';
   try {
-    return await readFile(file);
+    // Only a regular file: a FIFO in a model folder is reported instead of blocking the load.
+    return await readRegularFile(file, { what: `model file ${name}`, fix });
   } catch (cause) {
-    throw new PhotosieveError('E_INPUT', `the model folder has no readable ${name}.`, {
-      file,
-      fix: 'pass --model DIR with a folder holding model.json, weights.bin and meta.json (or --model classical)',
-      cause,
-    });
+    if (cause instanceof PhotosieveError && cause.code === 'E_INPUT' && !/ not found\.$/.test(cause.message)) throw cause;
+    throw new PhotosieveError('E_INPUT', `the model folder has no readable ${name}.`, { file, fix, cause });
   }
 }
 
@@ -157,7 +156,24 @@ export async function readLayersFiles(dir: string): Promise<LayersFiles> {
   }
   const weightSpecs = (manifest as { weights?: LayersFiles['weightSpecs'] }[]).flatMap((g) => g.weights ?? []);
   const paths = weightPaths(json);
+  // Weight files are named by model.json, which may come from anyone: plain names inside the folder only.
+  const escaping = paths.filter((p) => p === '' || isAbsolute(p) || p.replace(/\\/g, '/').split('/').includes('..'));
+  if (escaping.length > 0) {
+    throw new PhotosieveError('E_INPUT', `model.json names weight files outside the model folder (${escaping.map((p) => JSON.stringify(p)).join(', ')}): not read.`, {
+      file: topologyFile,
+      fix: 'a model folder keeps its weights beside model.json; restore the folder',
+    });
+  }
   const weights = await Promise.all(paths.map((p) => readModelFile(dir, p)));
+  // float32 weights: 4 bytes per value. A short file is an incomplete copy, said as such (not as an export limit).
+  const needed = weightSpecs.reduce((n, spec) => n + 4 * (Array.isArray(spec.shape) ? spec.shape.reduce((a, b) => a * b, 1) : 0), 0);
+  const have = weights.reduce((n, w) => n + w.byteLength, 0);
+  if (weightSpecs.every((spec) => spec.dtype === 'float32') && have !== needed) {
+    throw new PhotosieveError('E_INPUT', `the weight files hold ${have} bytes, model.json's manifest needs ${needed}.`, {
+      file: join(dir, paths[0] ?? MODEL_FILES.weights),
+      fix: 'the weights are incomplete or belong to another model; copy the model folder again',
+    });
+  }
   return { topologyFile, topologyBytes, modelTopology, weightSpecs, weightPaths: paths, weights };
 }
 

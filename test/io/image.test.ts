@@ -2,8 +2,10 @@ import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { readImage, readImageSize, readInstancePng, writeFileAtomic, writeGray16Png, writeInstancePng } from '../../src/io/index.js';
+import { memoryBudget } from '../../src/core/index.js';
+import { readImage, readImageHeader, readImageSize, readInstancePng, writeFileAtomic, writeGray16Png, writeInstancePng } from '../../src/io/index.js';
 import { errorLineOf } from '../helpers/errors.js';
+import { pngDeclaring } from '../helpers/pngHeader.js';
 import { tempDir } from '../helpers/tmp.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
@@ -64,8 +66,66 @@ describe('readImage', () => {
     const path = join(tmp.dir, 'truncated.png');
     const good = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#123' } }).png().toBuffer();
     await writeFile(path, good.subarray(0, 40));
-    expect(await errorLineOf(() => readImage(path))).toMatch(/truncated\.png: cannot decode the image .*Fix: check that the file is a complete JPEG, PNG or TIFF/);
-    expect(await errorLineOf(() => readImage(join(tmp.dir, 'nope.png')))).toMatch(/nope\.png: file not found or not readable/);
+    expect(await errorLineOf(() => readImage(path))).toBe(`${path}: cannot decode the image (the PNG file is truncated: it ends before its end-of-image marker). Fix: copy or export the file again (it was cut off, e.g. by an interrupted transfer)`);
+    expect(await errorLineOf(() => readImage(join(tmp.dir, 'nope.png')))).toBe(`${join(tmp.dir, 'nope.png')}: image not found. Fix: check the path (and --images DIR for label files)`);
+  });
+});
+
+describe('checked from the header, before decoding', () => {
+  it('a 1e10-pixel bomb: the pixel limit and its flag, not "re-export if truncated"', async () => {
+    const path = join(tmp.dir, 'bomb.png');
+    await writeFile(path, pngDeclaring(100000, 100000));
+    expect(await errorLineOf(() => readImage(path))).toBe(`${path}: the image is 100000×100000 = 10000000000 px, over the limit of 100000000 px. Fix: raise the limit with --max-pixels N if you trust the file`);
+    expect(await errorLineOf(() => readImageSize(path))).toMatch(/over the limit of 100000000 px/);
+  });
+
+  it('a 10000×10000 bomb within the pixel limit is refused by the memory budget, with the estimate and the flag', async () => {
+    const path = join(tmp.dir, 'bomb100mp.png');
+    await writeFile(path, pngDeclaring(10000, 10000));
+    const budget = memoryBudget({ maxMemory: 2e9 });
+    expect(await errorLineOf(() => readImage(path, { budget }))).toBe(
+      `${path}: the image is 10000×10000 px; to segment it needs about 5.55 GB (52 bytes per pixel + 350 MB), over the limit of 2 GB set by --max-memory. Fix: raise the limit with --max-memory SIZE (e.g. --max-memory 16G) on a machine that has it, or shrink the image`,
+    );
+    // Only the raster: 3 × 3 B/px + 4 B/px for the id map; still too large for 1 GB.
+    expect(await errorLineOf(() => readInstancePng(path, { budget: memoryBudget({ maxMemory: 1e9 }) }))).toMatch(/to read the instance map it needs about 1.65 GB \(13 bytes per pixel/);
+  });
+
+  it('the header: size as displayed, channels, depth, format', async () => {
+    const path = join(tmp.dir, 'grey16.png');
+    await sharp(new Uint16Array(6 * 4), { raw: { width: 6, height: 4, channels: 1 } }).toColourspace('grey16').png().toFile(path);
+    expect(await readImageHeader(path)).toEqual({ width: 6, height: 4, channels: 1, bitsPerSample: 16, format: 'png' });
+  });
+
+  it('several frames (animated GIF, multi-page TIFF): refused, never the first frame silently', async () => {
+    const a = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } }).png().toBuffer();
+    const b = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#00f' } }).png().toBuffer();
+    const gif = join(tmp.dir, 'anim.gif');
+    const tif = join(tmp.dir, 'pages.tif');
+    await sharp([a, b], { join: { animated: true } }).gif().toFile(gif);
+    await sharp([a, b, a], { join: { animated: true } }).tiff().toFile(tif);
+    expect(await errorLineOf(() => readImage(gif))).toBe(`${gif}: the file holds 2 frames (an animated GIF); photosieve measures one photo per file and will not guess which frame. Fix: save the frame you want as its own PNG, JPEG or TIFF`);
+    expect(await errorLineOf(() => readImageSize(tif))).toMatch(/pages\.tif: the file holds 3 frames \(a multi-page TIFF\)/);
+    const single = join(tmp.dir, 'single.gif');
+    await sharp(a).gif().toFile(single);
+    expect((await readImage(single)).width).toBe(8);
+  });
+
+  it('a truncated JPEG says so, also when many decode at once (libvips then often loses its message)', async () => {
+    const jpg = await sharp({ create: { width: 300, height: 200, channels: 3, background: '#468' } }).jpeg().toBuffer();
+    const paths = await Promise.all(
+      Array.from({ length: 12 }, async (_, k) => {
+        const p = join(tmp.dir, `cut${k}.jpg`);
+        await writeFile(p, jpg.subarray(0, Math.floor(jpg.length * (0.3 + k / 30))));
+        return p;
+      }),
+    );
+    const lines = await Promise.all(paths.map((p) => errorLineOf(() => readImage(p))));
+    expect(lines).toEqual(paths.map((p) => `${p}: cannot decode the image (the JPEG file is truncated: it ends before its end-of-image marker). Fix: copy or export the file again (it was cut off, e.g. by an interrupted transfer)`));
+  });
+
+  it('not an image at all: the header cannot be read, and the fix says what is read', async () => {
+    const path = await tmp.write('notes.png', 'just some text');
+    expect(await errorLineOf(() => readImage(path))).toBe(`${path}: cannot decode the image (its header cannot be read: Input file contains unsupported image format). Fix: pass a JPEG, PNG, TIFF or WebP file (this one is not an image sharp can read)`);
   });
 });
 

@@ -194,7 +194,7 @@ describe.skipIf(!hasChromium)('the review page in headless Chromium', () => {
     expect(countId({ data: expected }, 100)).toBe(20 * 30);
 
     const out = join(tmp.dir, 'annotated');
-    const report = await runAnnotate({ labels: [file], out });
+    const report = await runAnnotate({ labels: [file], out, allowOutside: true });
     expect(report.totals).toMatchObject({ images: 1, particles: 7, errors: 0, repairs: 0 });
     const map = await readInstancePng(join(out, 'instances', 'tray.png'));
     expect(rows(canonicalIds(map))).toEqual(rows(canonicalIds({ width: W, height: H, data: expected })));

@@ -322,14 +322,14 @@ describe('saving', () => {
     for (const p of ours) fillMultiPolygon(toMultiPolygon(p.polygons), W, H, expected, p.id);
 
     const viaLabelme = join(tmp.dir, 'via-labelme');
-    const rl = await runAnnotate({ labels: [join(run.dir, 'review', 'tray.json')], out: viaLabelme });
+    const rl = await runAnnotate({ labels: [join(run.dir, 'review', 'tray.json')], out: viaLabelme, allowOutside: true });
     expect(rl.totals).toMatchObject({ images: 1, particles: ours.length, errors: 0, repairs: 0, warnings: 0 });
     const mapL = await readInstancePng(join(viaLabelme, 'instances', 'tray.png'));
     expect(rows(canonicalIds(mapL))).toEqual(rows(canonicalIds({ width: W, height: H, data: expected })));
     expect(existsSync(join(viaLabelme, 'images', 'tray.png'))).toBe(true); // the photo was found through imagePath
 
     const viaCoco = join(tmp.dir, 'via-coco');
-    const rc = await runAnnotate({ labels: [join(run.dir, 'review', 'coco.json')], out: viaCoco });
+    const rc = await runAnnotate({ labels: [join(run.dir, 'review', 'coco.json')], out: viaCoco, allowOutside: true });
     expect(rc.totals).toMatchObject({ images: 2, errors: 0, repairs: 0, warnings: 0 });
     expect(rc.images.map((im) => [im.name, im.particles])).toEqual([
       ['tray', ours.length],
@@ -410,7 +410,7 @@ describe('on a real segment run (classical mode, one demo photo)', () => {
       const saved = await get('/api/photos/g02_001/particles', { method: 'PUT', body: { base: 0, upsert: [], remove: [ps[0]!.id] } });
       expect(saved.status).toBe(200);
       await real.store.idle();
-      const back = await runAnnotate({ labels: [join(seg, 'review', 'coco.json')], out: join(tmp.dir, 'segmented-annotated') });
+      const back = await runAnnotate({ labels: [join(seg, 'review', 'coco.json')], out: join(tmp.dir, 'segmented-annotated'), allowOutside: true });
       expect(back.totals).toMatchObject({ images: 1, particles: ids.length - 1, errors: 0, repairs: 0 });
     } finally {
       await real.close();

@@ -2,7 +2,8 @@
 // iscrowd = 1 marks a crowd region, which becomes `ignore` in the target. Later annotations lie on top.
 import { z } from 'zod';
 import type { AnnotationIssue } from '../report.js';
-import type { RawImageLabels, RawMask } from './types.js';
+import { DEFAULT_MAX_PIXELS } from '../../core/index.js';
+import type { ParseLimits, RawImageLabels, RawMask } from './types.js';
 import { parseWithSchema } from './parseJson.js';
 import { decodeCocoRleString, runsToBits } from './rle.js';
 
@@ -36,7 +37,7 @@ export function isCoco(value: unknown): boolean {
   return typeof value === 'object' && value !== null && 'images' in value && 'annotations' in value;
 }
 
-export function parseCoco(value: unknown, file: string): { images: RawImageLabels[]; issues: AnnotationIssue[] } {
+export function parseCoco(value: unknown, file: string, limits: ParseLimits = { maxPixels: DEFAULT_MAX_PIXELS }): { images: RawImageLabels[]; issues: AnnotationIssue[] } {
   const doc = parseWithSchema(CocoSchema, value, file, 'COCO');
   const issues: AnnotationIssue[] = [];
   const byId = new Map<string, RawImageLabels>();
@@ -124,6 +125,17 @@ export function parseCoco(value: unknown, file: string): { images: RawImageLabel
       });
     } else {
       const [h, w] = seg.size;
+      // An RLE mask covers the whole image: its size is checked before its pixels are allocated.
+      const sizeProblem =
+        target.width !== undefined && target.height !== undefined && (w !== target.width || h !== target.height)
+          ? `RLE size ${w}×${h} (size: [${h}, ${w}]) is not the image's ${target.width}×${target.height}`
+          : w * h > limits.maxPixels
+            ? `RLE size ${w}×${h} = ${w * h} px is over the limit of ${limits.maxPixels} px (--max-pixels)`
+            : undefined;
+      if (sizeProblem !== undefined) {
+        issues.push({ severity: 'error', code: 'malformed_file', file, image: target.imageRef, annotation: annName, label, message: sizeProblem, action: 'skipped' });
+        return;
+      }
       try {
         const counts = typeof seg.counts === 'string' ? decodeCocoRleString(seg.counts) : seg.counts;
         mask = { left: 0, top: 0, width: w, height: h, bits: runsToBits(counts, w, h, true) };

@@ -1,9 +1,9 @@
 // CVAT for images XML 1.1: polygon, box (with rotation), ellipse and mask elements become particles; z_order
 // decides what lies on top (document order breaks ties); `occluded` is counted; group_id merges parts.
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { PhotosieveError, ellipseRing } from '../../core/index.js';
+import { DEFAULT_MAX_PIXELS, PhotosieveError, ellipseRing } from '../../core/index.js';
 import type { AnnotationIssue } from '../report.js';
-import type { RawImageLabels, RawMask, RawShape } from './types.js';
+import type { ParseLimits, RawImageLabels, RawMask, RawShape } from './types.js';
 import { runsToBits } from './rle.js';
 
 /** With preserveOrder, every element is `{ [tag]: children[], ':@'?: attributes }`. */
@@ -53,7 +53,7 @@ function rotatedBox(x0: number, y0: number, x1: number, y1: number, degrees: num
   });
 }
 
-export function parseCvat(text: string, file: string): { images: RawImageLabels[]; issues: AnnotationIssue[] } {
+export function parseCvat(text: string, file: string, limits: ParseLimits = { maxPixels: DEFAULT_MAX_PIXELS }): { images: RawImageLabels[]; issues: AnnotationIssue[] } {
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     throw new PhotosieveError('E_LABELS', `not valid XML (line ${valid.err.line}: ${valid.err.msg}).`, {
@@ -62,7 +62,17 @@ export function parseCvat(text: string, file: string): { images: RawImageLabels[
     });
   }
   const parser = new XMLParser({ ignoreAttributes: false, attributeNamePrefix: '', preserveOrder: true, parseAttributeValue: false });
-  const doc = parser.parse(text) as OrderedNode[];
+  let doc: OrderedNode[];
+  try {
+    doc = parser.parse(text) as OrderedNode[];
+  } catch (cause) {
+    // fast-xml-parser refuses external entities (XXE) and entity bombs: said as such, with the file.
+    throw new PhotosieveError('E_LABELS', `the XML cannot be read (${(cause as Error).message}).`, {
+      file,
+      fix: 'export the file again from CVAT as "CVAT for images 1.1" (a DOCTYPE with entities is not read)',
+      cause,
+    });
+  }
   const root = doc.find((n) => tagOf(n) === 'annotations');
   if (!root) {
     throw new PhotosieveError('E_LABELS', 'no <annotations> root element: not a CVAT for images file.', {
@@ -95,6 +105,19 @@ export function parseCvat(text: string, file: string): { images: RawImageLabels[
     seenIds.add(imageId);
     const width = num(a, 'width');
     const height = num(a, 'height');
+    // A size that is given must be one: "abc", -5 or 1.5 is refused, not read as "no size".
+    const badSize = (['width', 'height'] as const).filter((k) => a[k] !== undefined && a[k].trim() !== '' && !(Number.isSafeInteger(num(a, k)) && num(a, k) > 0));
+    if (badSize.length > 0) {
+      issues.push({
+        severity: 'error',
+        code: 'malformed_file',
+        file,
+        image: name,
+        message: `<image> ${badSize.map((k) => `${k}="${a[k]}"`).join(' ')} is not a positive whole number of pixels`,
+        action: 'image skipped; export the file again from CVAT',
+      });
+      continue;
+    }
     const shapes: RawShape[] = [];
     children(node).forEach((el, index) => {
       const t = tagOf(el);
@@ -127,6 +150,9 @@ export function parseCvat(text: string, file: string): { images: RawImageLabels[
             const counts = (at.rle ?? '').split(',').map((s) => Number(s.trim()));
             if (![left, top, w, h].every(Number.isInteger) || counts.some((c) => !Number.isInteger(c))) {
               throw new Error('rle, left, top, width and height must be integers');
+            }
+            if (w <= 0 || h <= 0 || w * h > limits.maxPixels) {
+              throw new Error(`a ${w}×${h} mask must have a positive size of at most ${limits.maxPixels} px (--max-pixels)`);
             }
             mask = { left, top, width: w, height: h, bits: runsToBits(counts, w, h, false) };
           } catch (cause) {

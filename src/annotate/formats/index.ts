@@ -1,12 +1,12 @@
 // Label-file formats: detection and parsing into RawImageLabels.
-import { readFile } from 'node:fs/promises';
-import { PhotosieveError } from '../../core/index.js';
+import { DEFAULT_MAX_PIXELS, PhotosieveError } from '../../core/index.js';
+import { readTextFile } from '../../io/index.js';
 import type { AnnotationIssue } from '../report.js';
 import { isCoco, parseCoco } from './coco.js';
 import { isCvat, parseCvat } from './cvat.js';
 import { isLabelme, parseLabelme } from './labelme.js';
 import { parseJsonText } from './parseJson.js';
-import type { LabelFormat, RawImageLabels } from './types.js';
+import type { LabelFormat, ParseLimits, RawImageLabels } from './types.js';
 
 export * from './types.js';
 export * from './rle.js';
@@ -22,13 +22,9 @@ export interface ParsedLabelFile {
 }
 
 /** Reads and parses one label file; throws a PhotosieveError naming the file when it cannot be read at all. */
-export async function readLabelFile(file: string, format: LabelFormatOption = 'auto'): Promise<ParsedLabelFile> {
-  let text: string;
-  try {
-    text = await readFile(file, 'utf8');
-  } catch (cause) {
-    throw new PhotosieveError('E_INPUT', 'label file not found or not readable.', { file, fix: 'check the path', cause });
-  }
+export async function readLabelFile(file: string, format: LabelFormatOption = 'auto', limits: ParseLimits = { maxPixels: DEFAULT_MAX_PIXELS }): Promise<ParsedLabelFile> {
+  // A regular file only, and one that fits in a string (a FIFO is refused, a huge file is named as such).
+  const text = await readTextFile(file, { what: 'label file' });
   const trimmed = text.trimStart();
   let detected: LabelFormat;
   let json: unknown;
@@ -52,6 +48,6 @@ export async function readLabelFile(file: string, format: LabelFormatOption = 'a
       });
     }
   }
-  const parsed = detected === 'cvat' ? parseCvat(text, file) : detected === 'coco' ? parseCoco(json, file) : parseLabelme(json, file);
+  const parsed = detected === 'cvat' ? parseCvat(text, file, limits) : detected === 'coco' ? parseCoco(json, file, limits) : parseLabelme(json, file);
   return { format: detected, ...parsed };
 }

@@ -50,9 +50,12 @@ export function parseLabelme(value: unknown, file: string): { images: RawImageLa
         break;
       }
       case 'circle': {
-        const [c, e] = pts as [number[], number[]];
-        const r = Math.hypot(e[0]! - c[0]!, e[1]! - c[1]!);
-        rings = [Number.isFinite(r) ? ellipseRing(c[0]!, c[1]!, r, r) : [c, e]];
+        // Centre and a point on the circle; anything else is left to validation to report (too few points, NaN).
+        const [cx, cy] = pts[0] ?? [];
+        const [ex, ey] = pts[1] ?? [];
+        const ok = pts.length === 2 && [cx, cy, ex, ey].every((v) => typeof v === 'number' && Number.isFinite(v));
+        const r = ok ? Math.hypot(ex! - cx!, ey! - cy!) : NaN;
+        rings = [ok && r > 0 && Number.isFinite(r) ? ellipseRing(cx!, cy!, r, r) : pts];
         break;
       }
       default:

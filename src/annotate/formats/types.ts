@@ -39,3 +39,9 @@ export interface RawImageLabels {
 }
 
 export type LabelFormat = 'labelme' | 'coco' | 'cvat';
+
+/** Limits the parsers apply before allocating anything of a size a label file declares. */
+export interface ParseLimits {
+  /** A mask (COCO RLE, CVAT mask) may not cover more pixels. */
+  maxPixels: number;
+}

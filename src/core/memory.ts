@@ -1,0 +1,272 @@
+// The memory budget: what an image will cost before it is decoded (from its header, or from the size a label
+// file declares), what the machine allows, and one check that refuses with a line naming the file, the estimate,
+// the limit and the flag. The batch runner uses the same numbers to choose how many workers fit.
+import { freemem, totalmem } from 'node:os';
+import { PhotosieveError, invalidParameter } from './errors.js';
+
+/** @default 100 megapixels: a 24 MP camera frame fits four times over; a decompression bomb does not. */
+export const DEFAULT_MAX_PIXELS = 100_000_000;
+
+/** What an image header says (sharp's metadata, no decode), or what a label file declares. */
+export interface ImageHeader {
+  width: number;
+  height: number;
+  /** Samples per pixel of the decoded raster (1 grey, 2 grey+alpha, 3 RGB, 4 RGBA). @default 3 */
+  channels?: number;
+  /** Bits per sample of the decoded raster. @default 8 */
+  bitsPerSample?: 8 | 16;
+}
+
+/**
+ * Bytes per pixel of each stage of `segment`, counted from the arrays each stage holds at once (src/segment), in
+ * addition to the decoded raster, which lives through the whole image:
+ * - decode: sharp's raw buffer and the raster's copy of it, plus libvips's own copy when it rotates (3 rasters);
+ * - semantic (U-Net, semantic.ts): the blended sum, 4 bytes per output channel, and its weight plane (4);
+ *   scale-band models also hold the pyramid (1/3 raster), the finer level's 4 channels (16), the upsampled
+ *   coarser map (12) and the fused result (12) while fusing (multiscale.ts);
+ * - instances (instances.ts, morphology.ts): the 3-class probabilities (12), foreground, core and relief masks (3),
+ *   the core distance (4), h-maxima scratch (10), labels (4), the flooding's cost plane and queues (6), and
+ *   OpenCV's heap, which keeps its largest set of Mats (the distance transform: 6) for good;
+ * - outputs: labels (4), the 16-bit copy for the PNG (2), the RGB overlay (3) and the encoders' buffers (3).
+ * Checked against runs of the default model in one thread (barton_creek.jpg upscaled to 3, 6.75 and 12 MP): peak
+ * RSS grew by 52, 48 and 35 bytes per pixel over a 0.03 MP run (352 MB), and the issue's 100 MP bomb took 3.8 GB
+ * per worker (38 B/px). The estimate (46 B/px for an 8-bit RGB photo) is at the top of what was measured; the
+ * measured values vary because V8 collects the scratch arrays of one stage at different moments.
+ */
+export const SEGMENT_STAGE_BYTES = Object.freeze({
+  semanticPerChannel: 4,
+  semanticWeights: 4,
+  /** Scale-band fusion, on top of the 4-channel sum: 16 + 12 + 12 - 16 already counted + 4 weights kept. */
+  multiscaleFusion: 28,
+  instances: 43,
+  outputs: 12,
+});
+
+/**
+ * Bytes per pixel annotate needs for one image (writeOutputs.ts, target.ts, rasterize.ts): the instance map (4),
+ * the valid, ROI and crowd masks (3), the class mask (1) and the 16-bit copy for the PNG (2). Measured: COCO images
+ * declared 3000² and 6000², each with one polygon covering it, --roi circle and no image file, grew peak RSS by
+ * 7.5 and 8.7 B/px over a 100² one (214 MB).
+ */
+export const ANNOTATE_BYTES_PER_PIXEL = 10;
+
+/**
+ * Fixed cost of one segmenting thread: the V8 isolate, the ONNX session and OpenCV's heap. Measured: a second and
+ * third worker thread on a 0.03 MP photo added 190 MB each; one process segmenting in-thread peaked at 352 MB.
+ */
+export const WORKER_BASE_BYTES = 200e6;
+export const PROCESS_BASE_BYTES = 350e6;
+
+/** Share of the machine's memory a run may plan to use by default; the rest is left to the system. */
+export const DEFAULT_MEMORY_SHARE = 0.8;
+
+export interface MemoryEstimate {
+  /** Bytes the work on this image needs at its peak (without the fixed cost of the process). */
+  bytes: number;
+  pixels: number;
+  bytesPerPixel: number;
+  /** What the estimate is for, in words ("segment", "annotate", "decode"). */
+  what: string;
+}
+
+function headerPixels(h: ImageHeader): { pixels: number; raster: number } {
+  const { width, height } = h;
+  if (!Number.isFinite(width) || !Number.isFinite(height) || width < 0 || height < 0) {
+    throw invalidParameter('image size', 'two non-negative numbers', `${width}×${height}`);
+  }
+  const channels = h.channels ?? 3;
+  const raster = channels * ((h.bitsPerSample ?? 8) / 8);
+  return { pixels: width * height, raster };
+}
+
+export interface SegmentMemoryOptions {
+  /** Output channels of the model (3, or 4 for scale-band models). @default 4 (the larger, when the model is not known) */
+  classes?: number;
+  /** Whether an image pyramid is fused (scale-band models). @default true (the larger, when the model is not known) */
+  multiscale?: boolean;
+}
+
+/** What segmenting one image needs at its peak (the largest stage; see SEGMENT_STAGE_BYTES). */
+export function estimateSegmentMemory(header: ImageHeader, options: SegmentMemoryOptions = {}): MemoryEstimate {
+  const { pixels, raster } = headerPixels(header);
+  const classes = options.classes ?? 4;
+  const multiscale = options.multiscale ?? true;
+  const s = SEGMENT_STAGE_BYTES;
+  const decode = 3 * raster;
+  const semantic = raster * (multiscale ? 4 / 3 : 1) + classes * s.semanticPerChannel + s.semanticWeights + (multiscale ? s.multiscaleFusion : 0);
+  const instances = raster + s.instances;
+  const outputs = raster + s.outputs;
+  const bytesPerPixel = Math.max(decode, semantic, instances, outputs);
+  return { bytes: Math.ceil(pixels * bytesPerPixel), pixels, bytesPerPixel, what: 'segment' };
+}
+
+/** What annotate needs for one image of this size (the image itself is copied, never decoded). */
+export function estimateAnnotateMemory(size: { width: number; height: number }): MemoryEstimate {
+  const { pixels } = headerPixels(size);
+  return { bytes: Math.ceil(pixels * ANNOTATE_BYTES_PER_PIXEL), pixels, bytesPerPixel: ANNOTATE_BYTES_PER_PIXEL, what: 'annotate' };
+}
+
+/** What decoding alone needs (sharp's buffer, the raster, libvips's copy when rotating). */
+export function estimateDecodeMemory(header: ImageHeader): MemoryEstimate {
+  const { pixels, raster } = headerPixels(header);
+  return { bytes: Math.ceil(pixels * 3 * raster), pixels, bytesPerPixel: 3 * raster, what: 'decode' };
+}
+
+export interface MemoryBudget {
+  /** Bytes the work of one image (plus the process's fixed cost) may take. */
+  limitBytes: number;
+  /** Where the limit comes from: the flag, or the machine. */
+  source: 'flag' | 'machine';
+  /** Physical memory, or the cgroup's limit when lower. */
+  totalBytes: number;
+  /** Memory available when the budget was made (os.freemem: MemAvailable on Linux) plus what this process holds. */
+  availableBytes: number;
+}
+
+export interface MemoryBudgetOptions {
+  /** --max-memory in bytes; replaces the machine's limit. */
+  maxMemory?: number | undefined;
+  /** For tests: the machine's numbers. @default os.totalmem(), os.freemem(), process.constrainedMemory(), process RSS */
+  machine?: { total: number; free: number; constrained?: number | undefined; rss?: number | undefined };
+}
+
+/**
+ * The budget: --max-memory when given, else DEFAULT_MEMORY_SHARE of the smaller of physical memory (or the
+ * cgroup's limit) and what is available now plus what this process already holds. Available memory is read once,
+ * when the budget is made, so the check does not change while a run's own images fill the memory.
+ */
+export function memoryBudget(options: MemoryBudgetOptions = {}): MemoryBudget {
+  const m = options.machine ?? {
+    total: totalmem(),
+    free: freemem(),
+    constrained: typeof process.constrainedMemory === 'function' ? process.constrainedMemory() : undefined,
+    rss: process.memoryUsage.rss(),
+  };
+  // constrainedMemory() is 2^64 (or 0 on old Node) without a cgroup limit.
+  const total = m.constrained !== undefined && m.constrained > 0 && m.constrained < m.total ? m.constrained : m.total;
+  const available = Math.min(total, m.free + (m.rss ?? 0));
+  if (options.maxMemory !== undefined) {
+    if (!Number.isFinite(options.maxMemory) || options.maxMemory <= 0) {
+      throw invalidParameter('--max-memory', 'a positive size such as 4G or 1500M', options.maxMemory);
+    }
+    return { limitBytes: options.maxMemory, source: 'flag', totalBytes: total, availableBytes: available };
+  }
+  return { limitBytes: Math.floor(DEFAULT_MEMORY_SHARE * Math.min(total, available)), source: 'machine', totalBytes: total, availableBytes: available };
+}
+
+let machineBudget: MemoryBudget | undefined;
+
+/** The machine's budget, made once per process (see memoryBudget). */
+export function defaultMemoryBudget(): MemoryBudget {
+  machineBudget ??= memoryBudget();
+  return machineBudget;
+}
+
+const UNITS: Record<string, number> = { '': 1, b: 1, k: 1e3, kb: 1e3, m: 1e6, mb: 1e6, g: 1e9, gb: 1e9, t: 1e12, tb: 1e12, kib: 2 ** 10, mib: 2 ** 20, gib: 2 ** 30, tib: 2 ** 40 };
+
+/** Parses a size such as `4G`, `1500MB`, `2GiB` or `3e9` (bytes; K/M/G/T are powers of 1000, KiB… of 1024). */
+export function parseMemorySize(text: string, flag = '--max-memory'): number {
+  const m = /^\s*(\d+(?:\.\d+)?(?:e\d+)?)\s*([a-z]*)\s*$/i.exec(text);
+  const unit = m ? UNITS[m[2]!.toLowerCase()] : undefined;
+  const bytes = m && unit !== undefined ? Number(m[1]) * unit : NaN;
+  if (!Number.isFinite(bytes) || bytes < 1) {
+    throw invalidParameter(flag, 'a size such as 4G, 1500M or 2GiB', text, `e.g. ${flag} 4G`);
+  }
+  return Math.floor(bytes);
+}
+
+/** Bytes as a short decimal figure: `3.8 GB`, `512 MB`, `900 kB`. */
+export function formatBytes(bytes: number): string {
+  if (!Number.isFinite(bytes)) return String(bytes);
+  const units: [number, string][] = [
+    [1e12, 'TB'],
+    [1e9, 'GB'],
+    [1e6, 'MB'],
+    [1e3, 'kB'],
+  ];
+  for (const [size, name] of units) {
+    if (bytes >= size) {
+      const v = bytes / size;
+      return `${v >= 100 ? v.toFixed(0) : v >= 10 ? v.toFixed(1).replace(/\.0$/, '') : v.toFixed(2).replace(/\.?0+$/, '')} ${name}`;
+    }
+  }
+  return `${Math.round(bytes)} B`;
+}
+
+function limitWords(budget: MemoryBudget): string {
+  return budget.source === 'flag'
+    ? `the limit of ${formatBytes(budget.limitBytes)} set by --max-memory`
+    : `the memory budget of ${formatBytes(budget.limitBytes)} (${Math.round(DEFAULT_MEMORY_SHARE * 100)} % of the ${formatBytes(Math.min(budget.totalBytes, budget.availableBytes))} available)`;
+}
+
+export interface MemoryCheckOptions {
+  /** The file the image comes from (or the label file that declares its size). */
+  file?: string | undefined;
+  /** What the size is, for the message. @default 'the image' */
+  subject?: string;
+  /** Fixed cost counted with the image. @default PROCESS_BASE_BYTES */
+  baseBytes?: number;
+}
+
+/** Whether the estimate (plus the process's fixed cost) fits the budget. */
+export function fitsBudget(estimate: MemoryEstimate, budget: MemoryBudget, baseBytes = PROCESS_BASE_BYTES): boolean {
+  return estimate.bytes + baseBytes <= budget.limitBytes;
+}
+
+/**
+ * Refuses work that does not fit: a PhotosieveError (E_MEMORY) whose one line names the file, the size, the
+ * estimate, the limit and the flag that raises it.
+ */
+export function checkMemory(estimate: MemoryEstimate, budget: MemoryBudget, size: { width: number; height: number }, options: MemoryCheckOptions = {}): void {
+  const base = options.baseBytes ?? PROCESS_BASE_BYTES;
+  if (fitsBudget(estimate, budget, base)) return;
+  const subject = options.subject ?? 'the image';
+  throw new PhotosieveError(
+    'E_MEMORY',
+    `${subject} is ${size.width}×${size.height} px; to ${estimate.what} it needs about ${formatBytes(estimate.bytes + base)} (${estimate.bytesPerPixel.toFixed(0)} bytes per pixel + ${formatBytes(base)}), over ${limitWords(budget)}.`,
+    { file: options.file, fix: 'raise the limit with --max-memory SIZE (e.g. --max-memory 16G) on a machine that has it, or shrink the image' },
+  );
+}
+
+/** Validates a pixel limit (--max-pixels). */
+export function checkMaxPixels(maxPixels: number): void {
+  if (!Number.isInteger(maxPixels) || maxPixels <= 0) {
+    throw invalidParameter('maxPixels', 'a positive integer', maxPixels, 'pass --max-pixels N with N > 0');
+  }
+}
+
+/** Refuses more pixels than maxPixels: one line naming the size, the limit and the flag. */
+export function checkPixels(size: { width: number; height: number }, maxPixels: number, options: { file?: string | undefined; subject?: string } = {}): void {
+  checkMaxPixels(maxPixels);
+  const pixels = size.width * size.height;
+  if (pixels <= maxPixels) return;
+  const subject = options.subject ?? 'the image';
+  throw new PhotosieveError('E_IMAGE_TOO_LARGE', `${subject} is ${size.width}×${size.height} = ${pixels} px, over the limit of ${maxPixels} px.`, {
+    file: options.file,
+    fix: 'raise the limit with --max-pixels N if you trust the file',
+  });
+}
+
+export interface WorkerPlan {
+  /** Workers to start: the requested number or fewer (0 = in-thread when 0 was requested). */
+  workers: number;
+  /** Whether one image of this estimate fits at all (with one worker, or in-thread when 0 was requested). */
+  fits: boolean;
+}
+
+/**
+ * How many workers fit the budget when each holds one image of `perImage` at a time. The main process's fixed cost
+ * is counted once, each worker's on top. `requested` 0 means in-thread: then only `fits` says anything.
+ */
+export function workersWithinBudget(
+  perImage: MemoryEstimate,
+  budget: MemoryBudget,
+  requested: number,
+  base: { process: number; worker: number } = { process: PROCESS_BASE_BYTES, worker: WORKER_BASE_BYTES },
+): WorkerPlan {
+  if (!Number.isInteger(requested) || requested < 0) throw invalidParameter('workers', 'an integer ≥ 0', requested);
+  const room = budget.limitBytes - base.process;
+  if (requested === 0) return { workers: 0, fits: perImage.bytes <= room };
+  const workers = Math.max(0, Math.min(requested, Math.floor(room / (perImage.bytes + base.worker))));
+  return { workers, fits: workers >= 1 };
+}

@@ -1,0 +1,93 @@
+// The memory budget: estimates from a header, the budget from the machine or the flag, the refusal's one line.
+import { describe, expect, it } from 'vitest';
+import {
+  ANNOTATE_BYTES_PER_PIXEL,
+  PROCESS_BASE_BYTES,
+  WORKER_BASE_BYTES,
+  checkMemory,
+  checkPixels,
+  estimateAnnotateMemory,
+  estimateDecodeMemory,
+  estimateSegmentMemory,
+  formatBytes,
+  memoryBudget,
+  parseMemorySize,
+  workersWithinBudget,
+} from '../../src/core/index.js';
+import { errorLineOf } from '../helpers/errors.js';
+
+const GB = 1e9;
+const machine = (total: number, free: number, extra: { constrained?: number; rss?: number } = {}): { total: number; free: number; constrained?: number; rss?: number } => ({ total, free, ...extra });
+
+describe('estimates', () => {
+  it('segment: the largest stage, per pixel, from channels and depth', () => {
+    // 8-bit RGB, model unknown (4 classes with a pyramid): 4 + 16 + 4 + 28 = 52 B/px at the fusion.
+    expect(estimateSegmentMemory({ width: 1000, height: 1000 })).toEqual({ bytes: 52e6, pixels: 1e6, bytesPerPixel: 52, what: 'segment' });
+    // The default model (3 classes, one scale): the instance stage, 3 + 43 = 46 B/px.
+    expect(estimateSegmentMemory({ width: 1000, height: 1000, channels: 3 }, { classes: 3, multiscale: false }).bytesPerPixel).toBe(46);
+    // 16-bit RGBA: the raster is 8 B/px; decode holds three of them (24), the instance stage 8 + 43.
+    expect(estimateSegmentMemory({ width: 10, height: 10, channels: 4, bitsPerSample: 16 }, { classes: 3, multiscale: false }).bytesPerPixel).toBe(51);
+    // The bomb: 10000×10000 RGB with the default model.
+    expect(formatBytes(estimateSegmentMemory({ width: 10000, height: 10000 }, { classes: 3, multiscale: false }).bytes)).toBe('4.6 GB');
+  });
+
+  it('annotate and decode', () => {
+    expect(estimateAnnotateMemory({ width: 30000, height: 30000 }).bytes).toBe(9e8 * ANNOTATE_BYTES_PER_PIXEL);
+    expect(estimateDecodeMemory({ width: 100, height: 100, channels: 1, bitsPerSample: 16 })).toMatchObject({ bytes: 60000, bytesPerPixel: 6 });
+  });
+});
+
+describe('the budget', () => {
+  it('--max-memory replaces the machine', () => {
+    expect(memoryBudget({ maxMemory: 2 * GB, machine: machine(64 * GB, 60 * GB) })).toEqual({ limitBytes: 2 * GB, source: 'flag', totalBytes: 64 * GB, availableBytes: 60 * GB });
+  });
+
+  it('the machine: 80 % of the smaller of physical (or cgroup) memory and what is available plus this process', () => {
+    expect(memoryBudget({ machine: machine(16 * GB, 4 * GB, { rss: 1 * GB }) }).limitBytes).toBe(4 * GB);
+    expect(memoryBudget({ machine: machine(16 * GB, 16 * GB) }).limitBytes).toBe(12.8 * GB);
+    expect(memoryBudget({ machine: machine(16 * GB, 16 * GB, { constrained: 2 * GB }) })).toMatchObject({ limitBytes: 1.6 * GB, totalBytes: 2 * GB });
+    // No cgroup limit: Node reports 2^64.
+    expect(memoryBudget({ machine: machine(16 * GB, 16 * GB, { constrained: 2 ** 64 }) }).totalBytes).toBe(16 * GB);
+  });
+
+  it('parses sizes; refuses nonsense with the flag named', async () => {
+    expect(['4G', '1500M', '2GiB', '3e9', '512 mb', '10KiB'].map((s) => parseMemorySize(s))).toEqual([4e9, 1.5e9, 2 ** 31, 3e9, 512e6, 10240]);
+    expect(await errorLineOf(() => parseMemorySize('lots'))).toBe('--max-memory must be a size such as 4G, 1500M or 2GiB, received "lots". Fix: e.g. --max-memory 4G');
+    expect(await errorLineOf(() => parseMemorySize('0'))).toMatch(/^--max-memory must be a size/);
+    expect(await errorLineOf(() => parseMemorySize('-1G'))).toMatch(/^--max-memory must be a size/);
+  });
+});
+
+describe('the check', () => {
+  it('passes what fits, refuses with the file, size, estimate, limit and flag', async () => {
+    const budget = memoryBudget({ maxMemory: 2 * GB, machine: machine(8 * GB, 8 * GB) });
+    const small = { width: 1000, height: 1000 };
+    expect(() => checkMemory(estimateSegmentMemory(small), budget, small, { file: 'a.png' })).not.toThrow();
+    const bomb = { width: 10000, height: 10000 };
+    expect(await errorLineOf(() => checkMemory(estimateSegmentMemory(bomb), budget, bomb, { file: 'bomb.png' }))).toBe(
+      'bomb.png: the image is 10000×10000 px; to segment it needs about 5.55 GB (52 bytes per pixel + 350 MB), over the limit of 2 GB set by --max-memory. Fix: raise the limit with --max-memory SIZE (e.g. --max-memory 16G) on a machine that has it, or shrink the image',
+    );
+    const auto = memoryBudget({ machine: machine(4 * GB, 4 * GB) });
+    expect(await errorLineOf(() => checkMemory(estimateSegmentMemory(bomb), auto, bomb, { file: 'bomb.png' }))).toMatch(/over the memory budget of 3.2 GB \(80 % of the 4 GB available\)\. Fix: raise the limit with --max-memory/);
+  });
+
+  it('pixels: the size, the limit and the flag', async () => {
+    expect(await errorLineOf(() => checkPixels({ width: 100000, height: 100000 }, 100_000_000, { file: 'b.png' }))).toBe(
+      'b.png: the image is 100000×100000 = 10000000000 px, over the limit of 100000000 px. Fix: raise the limit with --max-pixels N if you trust the file',
+    );
+  });
+});
+
+describe('workers within the budget (for the batch runner)', () => {
+  const image = estimateSegmentMemory({ width: 10000, height: 10000 }, { classes: 3, multiscale: false });
+  it('shrinks the requested count to what fits, 0 workers when not even one does', () => {
+    const budget = (gb: number): ReturnType<typeof memoryBudget> => memoryBudget({ maxMemory: gb * GB, machine: machine(64 * GB, 64 * GB) });
+    // 4.6 GB per image + 0.2 GB per worker, 0.35 GB for the process.
+    expect(workersWithinBudget(image, budget(20), 8)).toEqual({ workers: 4, fits: true });
+    expect(workersWithinBudget(image, budget(20), 2)).toEqual({ workers: 2, fits: true });
+    expect(workersWithinBudget(image, budget(2), 2)).toEqual({ workers: 0, fits: false });
+    expect(workersWithinBudget(image, budget(5), 0)).toEqual({ workers: 0, fits: true });
+    expect(workersWithinBudget(image, budget(4), 0)).toEqual({ workers: 0, fits: false });
+    expect(PROCESS_BASE_BYTES + 4 * (image.bytes + WORKER_BASE_BYTES)).toBeLessThanOrEqual(20 * GB);
+  });
+});
