@@ -88,7 +88,7 @@ export async function buildCorpus(root: string): Promise<CorpusCase[]> {
     for (const [rel, content] of Object.entries(files)) await write(join(dir, 'in', rel), content);
     cases.push({ name, kind, argv: argv({ in: join(dir, 'in'), out: join(dir, 'out') }), expect, ...(unchanged ? { unchanged } : {}) });
   };
-  const measure = (file: string) => (io: { in: string; out: string }): string[] => ['measure', join(io.in, file), '--out', io.out, '--bins', '2,4,8,16'];
+  const measure = (file: string) => (io: { in: string; out: string }): string[] => ['measure', join(io.in, file), '--out', io.out, '--bins', '2,4,8,16', '--bins-px'];
   const fromInstances = (...flags: string[]) => (io: { in: string; out: string }): string[] => ['annotate', '--from-instances', io.in, '--out', io.out, ...flags];
   const annotate = (file: string, ...flags: string[]) => (io: { in: string; out: string }): string[] => ['annotate', join(io.in, file), '--out', io.out, ...flags];
   const evaluate = (file: string) => (io: { in: string; out: string }): string[] => ['evaluate', '--pred', pred, '--truth', join(io.in, file), '-o', join(io.out, 'evaluation.json')];

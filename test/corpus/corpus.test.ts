@@ -9,7 +9,7 @@ import { promisify } from 'node:util';
 import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { errorLine } from '../../src/core/index.js';
-import { capture, resetCliAfterEach } from '../helpers/cli.js';
+import { captureAll, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import type { CorpusCase } from './cases.js';
 import { buildCorpus } from './cases.js';
@@ -19,14 +19,17 @@ const tmp = await tempDir();
 const root = join(tmp.dir, 'corpus');
 const cases = await buildCorpus(root);
 
-/** Runs the CLI in-process the way src/cli/run.ts does: a thrown error is one `photosieve: …` line, exit 1. */
+/**
+ * Runs the CLI in-process the way src/cli/run.ts does: stdout and stderr together (failures go to stderr), a thrown
+ * error is one `photosieve: …` line with exit 2 (a usage or setup error: nothing was done).
+ */
 async function runCli(argv: string[]): Promise<{ lines: string[]; exitCode: number }> {
   try {
-    const { out, exitCode } = await capture(argv);
-    return { lines: out.split('\n'), exitCode };
+    const { out, err, exitCode } = await captureAll(argv);
+    return { lines: `${out}${err}`.split('\n'), exitCode };
   } catch (err) {
-    if (err instanceof CommanderError) return { lines: [`usage: ${err.message}`], exitCode: err.exitCode || 1 };
-    return { lines: [`photosieve: ${errorLine(err)}`], exitCode: 1 };
+    if (err instanceof CommanderError) return { lines: [`usage: ${err.message}`], exitCode: err.exitCode || 2 };
+    return { lines: [`photosieve: ${errorLine(err)}`], exitCode: 2 };
   }
 }
 
@@ -88,13 +91,15 @@ describe('the corpus', () => {
 
 describe('the same through the real entry (a process, stderr)', () => {
   const run = promisify(execFile);
-  it.each(['img-bomb-1e10-px', 'lm-absolute-path', 'truth-bad-sum', 'model-weights-outside'])('%s', async (name) => {
+  // 1: some inputs failed, the others were done; 2: a usage or setup error, nothing was done.
+  const EXIT: Record<string, number> = { 'img-bomb-1e10-px': 1, 'lm-absolute-path': 1, 'truth-bad-sum': 2, 'model-weights-outside': 2 };
+  it.each(Object.keys(EXIT))('%s', async (name) => {
     const c = cases.find((x) => x.name === name)!;
     const r = await run(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...c.argv]).then(
       (ok) => ({ code: 0, text: `${ok.stdout}${ok.stderr}` }),
       (e: { code: number; stdout: string; stderr: string }) => ({ code: e.code, text: `${e.stdout}${e.stderr}` }),
     );
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(EXIT[name]);
     const errors = r.text.split('\n').filter((l) => ERROR_LINE.test(l));
     expect(errors, r.text).toHaveLength(1);
     expect(errors[0]).toMatch(c.expect);
