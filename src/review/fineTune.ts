@@ -14,6 +14,7 @@ import { FEW_SHOT } from '../train/fewShot.js';
 import { RUN_FILE } from './loadReviewRun.js';
 import { loadReviewRun } from './loadReviewRun.js';
 import { STATE_FILE, reviewFileOf, reviewFolder } from './reviewFiles.js';
+import type { PhotoEntry } from './reviewStore.js';
 import { ReviewStore } from './reviewStore.js';
 
 export const FINE_TUNED_MODEL = 'model';
@@ -59,13 +60,14 @@ export async function runParentModel(dir: string): Promise<string> {
   return model.id;
 }
 
-/** Photos marked reviewed that have a review file: what a fine-tune trains on. */
+/** Of a store's photo list, those a fine-tune trains on: marked reviewed, with a review file. */
+export function reviewedNames(entries: readonly PhotoEntry[]): string[] {
+  return entries.filter((p) => p.reviewed && p.saved && p.problem === null).map((p) => p.name);
+}
+
+/** The photos of DIR a fine-tune trains on, as the files say. */
 export async function reviewedPhotos(dir: string): Promise<string[]> {
-  const store = await ReviewStore.open(await loadReviewRun(dir));
-  return store
-    .list()
-    .filter((p) => p.reviewed && p.saved && p.problem === null)
-    .map((p) => p.name);
+  return reviewedNames((await ReviewStore.open(await loadReviewRun(dir))).list());
 }
 
 export async function fineTuneOnReviewed(options: ReviewFineTuneOptions): Promise<ReviewFineTuneResult> {

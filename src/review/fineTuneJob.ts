@@ -43,6 +43,14 @@ export const ownCli: CliLauncher = (args) => {
 
 const KEEP_LINES = 200;
 
+/** The review store of a running server: what it holds in memory is newer than the files until its writes end. */
+export interface ReviewedSource {
+  /** Names of the photos marked reviewed that have a review file. */
+  reviewed(): string[];
+  /** Resolves once every save and mark is on disk. */
+  idle(): Promise<void>;
+}
+
 export class FineTuneJob {
   private child: ChildProcess | null = null;
   private exited: Promise<void> = Promise.resolve();
@@ -51,6 +59,7 @@ export class FineTuneJob {
   constructor(
     private readonly dir: string,
     private readonly launch: CliLauncher = ownCli,
+    private readonly source?: ReviewedSource,
   ) {
     const model = join(reviewFolder(dir), FINE_TUNED_MODEL);
     this.current = { state: 'idle', photos: [], startedAt: null, finishedAt: null, lines: [], model: existsSync(join(model, 'meta.json')) ? model : null, error: null };
@@ -63,8 +72,10 @@ export class FineTuneJob {
   /** Starts a fine-tune on the photos marked reviewed; refused while one runs or when none is reviewed. */
   async start(request: FineTuneRequest = {}): Promise<FineTuneStatus> {
     if (this.child) throw new ReviewError('conflict', 'a fine-tune is already running; wait for it to finish');
-    const photos = await reviewedPhotos(this.dir);
+    const photos = this.source ? this.source.reviewed() : await reviewedPhotos(this.dir);
     if (photos.length === 0) throw new ReviewError('invalid', 'no photo is marked reviewed yet: correct one to three photos and mark each reviewed (r)');
+    // The job reads the review files from disk: a save or mark still being written must land first.
+    await this.source?.idle();
     if (this.child) throw new ReviewError('conflict', 'a fine-tune is already running; wait for it to finish');
     const args = ['review', this.dir, '--fine-tune'];
     if (request.maxMinutes !== undefined) args.push('--max-minutes', String(request.maxMinutes));

@@ -15,6 +15,7 @@ import type { ReviewPhoto } from './loadReviewRun.js';
 import { REVIEW_CSS, reviewPage } from './page.js';
 import { REVIEW_SCRIPT } from './client.js';
 import type { CliLauncher } from './fineTuneJob.js';
+import { reviewedNames } from './fineTune.js';
 import { FineTuneJob, ownCli } from './fineTuneJob.js';
 import { resolveInside } from './paths.js';
 import { ReviewError, ReviewStore } from './reviewStore.js';
@@ -234,7 +235,10 @@ export async function startReviewServer(options: ReviewServerOptions): Promise<R
   const store = await ReviewStore.open(run, log);
   const token = randomBytes(24).toString('base64url');
   const vendorFile = createRequire(import.meta.url).resolve('polygon-clipping/dist/polygon-clipping.umd.min.js');
-  const fineTune = new FineTuneJob(options.dir, options.fineTuneCli ?? ownCli);
+  const fineTune = new FineTuneJob(options.dir, options.fineTuneCli ?? ownCli, {
+    reviewed: () => reviewedNames(store.list()),
+    idle: () => store.idle(),
+  });
   const ctx: Context = { port, token: Buffer.from(token), cookie: '', maxBodyBytes: options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES, store, fineTune, dirReal: run.dirReal, vendorFile };
   const server = createServer((req, res) => {
     handle(ctx, req, res, log).catch((err: unknown) => {
