@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { PhotosieveError } from '../core/index.js';
 import { runJsonSchema } from '../pipeline/runFiles.js';
 import { CLASSICAL, defaultModelDir, resolveModelOption } from '../segment/modelLocation.js';
-import { FEW_SHOT } from '../train/fewShot.js';
+import { FEW_SHOT, fewShotTraining } from '../train/fewShot.js';
 import { RUN_FILE } from './loadReviewRun.js';
 import { loadReviewRun } from './loadReviewRun.js';
 import { STATE_FILE, reviewFileOf, reviewFolder } from './reviewFiles.js';
@@ -105,13 +105,7 @@ export async function fineTuneOnReviewed(options: ReviewFineTuneOptions): Promis
     freezeEncoder: options.freezeEncoder ?? false,
     data: [{ dir: trainData, weight: 1, license: 'the user’s own photos, corrected in photosieve review' }],
     out: partial,
-    learningRate: FEW_SHOT.lr,
-    stepsPerEpoch: FEW_SHOT.steps,
-    epochs: FEW_SHOT.epochs,
-    pipelineEvery: FEW_SHOT.pipelineEvery,
-    valFraction: FEW_SHOT.valFraction,
-    valMinGroups: FEW_SHOT.valMinGroups,
-    maxSeconds: maxMinutes * 60,
+    ...fewShotTraining(maxMinutes),
     seed: options.seed ?? 1,
     ...(options.workers !== undefined ? { workers: options.workers } : {}),
     log,

@@ -1,6 +1,6 @@
 // Hand-made maps with known histograms and percentiles; metric edge cases; calibration on a known bias.
 import { describe, expect, it } from 'vitest';
-import type { BinSpec, Sample } from '../../src/aggregate/index.js';
+import type { Sample } from '../../src/aggregate/index.js';
 import {
   applyCalibration,
   crossEntropy,
@@ -17,23 +17,10 @@ import {
   weightedPercentile,
 } from '../../src/aggregate/index.js';
 import { grid } from '../helpers/grid.js';
+import { SQUARES, squaresSpec } from './squares.js';
 
-const spec = (over: Partial<BinSpec> = {}): BinSpec => ({ edges: [2, 4], unit: 'px', measure: 'feret_min', weight: 'count', edgePolicy: 'exclude', minSizePx: 0, ...over });
-
-// Squares of side 1, 3 and 5 px (Feret min = side), away from the image edge, plus one on the edge.
-const MAP = grid([
-  '............',
-  '.1..222.....',
-  '....222.....',
-  '....222.....',
-  '.........44.',
-  '.33333......',
-  '.33333......',
-  '.33333......',
-  '.33333......',
-  '.33333.....5',
-  '............',
-]);
+const spec = squaresSpec;
+const MAP = SQUARES;
 
 describe('size distributions', () => {
   it('count weighting: one particle per bin; the edge particle is excluded', () => {

@@ -28,24 +28,11 @@ import {
 import { writeCsvAtomic } from '../../src/io/index.js';
 import { grid } from '../helpers/grid.js';
 import { tempDir } from '../helpers/tmp.js';
+import { SQUARES, squaresSpec } from './squares.js';
 
 const item = (size: number, weight = 1): { size: number; weight: number } => ({ size, weight });
-const spec = (over: Partial<BinSpec> = {}): BinSpec => ({ edges: [2, 4], unit: 'px', measure: 'feret_min', weight: 'count', edgePolicy: 'exclude', minSizePx: 0, ...over });
-
-// Squares of side 1, 3 and 5 px and a 2 × 1 domino (Feret min 1), plus square 5 on the edge (excluded).
-const MAP = grid([
-  '............',
-  '.1..222.....',
-  '....222.....',
-  '....222.....',
-  '.........44.',
-  '.33333......',
-  '.33333......',
-  '.33333......',
-  '.33333......',
-  '.33333.....5',
-  '............',
-]);
+const spec = squaresSpec;
+const MAP = SQUARES;
 
 describe('the percent-passing curve and its D-values', () => {
   it('five equal weights at 1, 2, 4, 8, 16 sit at 10, 30, 50, 70, 90 % and are read geometrically in between', () => {
