@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import fg from 'fast-glob';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { readRunFile, runJsonSchema } from '../../src/pipeline/index.js';
+import { removeOwnTempFilesSync } from '../../src/pipeline/tempFiles.js';
 import { captureAll, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 import { writeDiscPhoto } from './helpers.js';
@@ -125,5 +126,16 @@ describe('a fault while writing one image\'s outputs', () => {
     expect(r.err).toContain(`note: removed 2 temporary file(s) an interrupted run left in ${out} (.run.json.${dead}.7.tmp, particles/.b.csv.${dead}.1.tmp)`);
     expect(stale.map(existsSync)).toEqual([false, false]);
     expect(existsSync(live)).toBe(true);
+  });
+
+  it('before a hard exit (a second Ctrl-C) this process removes its own temporary files and no one else\'s', async () => {
+    const out = join(tmp.dir, 'out-own');
+    await mkdir(join(out, 'instances', 'site-a'), { recursive: true });
+    const own = [join(out, `.run.json.${process.pid}.1.tmp`), join(out, 'instances', 'site-a', `.x.png.${process.pid}.2.tmp`)];
+    const other = join(out, 'instances', `.y.png.${process.ppid}.2.tmp`);
+    const kept = join(out, 'instances', 'x.png');
+    for (const f of [...own, other, kept]) await realWriteFile(f, '');
+    removeOwnTempFilesSync(out);
+    expect([...own, other, kept].map(existsSync)).toEqual([false, false, true, true]);
   });
 });
