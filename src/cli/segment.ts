@@ -4,6 +4,7 @@ import { availableParallelism } from 'node:os';
 import { Command, Option } from 'commander';
 import { parseRoi } from '../annotate/roi.js';
 import { PhotosieveError, errorLine } from '../core/errors.js';
+import { parseMemorySize } from '../core/memory.js';
 import type { BatchReport } from '../pipeline/runSegmentBatch.js';
 import type { BatchOptions, MeasureOptions } from '../pipeline/types.js';
 import { DEFAULT_OVERLAYS, OVERLAY_KINDS } from '../pipeline/types.js';
@@ -38,6 +39,7 @@ interface SegmentFlags extends BinFlags {
   threads?: number;
   minArea?: number;
   maxPixels: number;
+  maxMemory?: number;
   overlays: OverlayKind;
   maxSize?: number;
   minSize?: number;
@@ -171,6 +173,7 @@ export function segmentCommand(): Command {
     .option('--threads <n>', 'onnxruntime threads per worker (default cores / workers)', parseIntOption('--threads', 1, 256))
     .option('--min-area <px>', 'drop particles smaller than this (default 20 with a model, 30 classical)', parseIntOption('--min-area', 0))
     .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', parseIntOption('--max-pixels', 1), MAX_PIXELS_DEFAULT)
+    .option('--max-memory <size>', 'memory the batch may use (4G, 1500M, 2GiB); every photo\'s header is read first: fewer workers start when the largest photo does not fit in each, a photo that cannot fit alone fails (default 80 % of available memory)', (v: string) => parseMemorySize(v, '--max-memory'))
     .option('--max-size <size>', 'the largest particle b-axis to measure (mm with --scale, else px); sets the image pyramid of scale-band models (default half the shorter side)', parsePositive('--max-size'))
     .option('--min-size <size>', 'detection limit in mm with --scale, else px: smaller particles are reported as unmeasured, not binned (overrides --min-size-px)', parsePositive('--min-size'))
     .option('--no-multiscale', 'scale-band models: run full resolution only (large counted as body)')
@@ -241,6 +244,7 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
   }
   // Loaded here, not at the top: sharp, OpenCV.js and the engines are heavy and --help does not need them.
   const { runSegmentBatch } = await import('../pipeline/runSegmentBatch.js');
+  const { removeOwnTempFilesSync } = await import('../pipeline/tempFiles.js');
 
   // Ctrl-C once: no new image starts, those in progress finish; twice: stop at once. Either way a rerun resumes.
   const controller = new AbortController();
@@ -257,6 +261,8 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
       return;
     }
     log.stop();
+    // The writes in progress are cut off here: their temporary files go now (a SIGKILL's go at the next run).
+    removeOwnTempFilesSync(flags.out);
     log.problem(interruptedLine());
     log.emit({ event: 'interrupted', ...log.counts() });
     process.exit(EXIT_CODES.interrupted);
@@ -270,6 +276,7 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
     force: flags.force,
     roi,
     maxPixels: flags.maxPixels,
+    maxMemory: flags.maxMemory,
     measure,
     overlays: flags.overlays,
   };
@@ -286,9 +293,10 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
     process.exitCode = EXIT_CODES.interrupted;
     return;
   }
-  const exitCode = report.failed > 0 ? EXIT_CODES.someFailed : EXIT_CODES.done;
+  const exitCode = report.failed > 0 || report.problems.length > 0 ? EXIT_CODES.someFailed : EXIT_CODES.done;
   const { pooledSummaryLines } = await import('../aggregate/pooled.js');
   const { lines, problems } = formatSegmentSummary(report, flags.out, pooledSummaryLines);
+  for (const p of report.problems) problems.push(`error: ${p}`);
   for (const p of problems) log.problem(p);
   if (log.json) log.emit(summaryEvent(report, flags.out, exitCode, problems));
   else for (const line of lines) process.stdout.write(`${line}\n`);

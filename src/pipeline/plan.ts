@@ -5,6 +5,8 @@ import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { PhotosieveError } from '../core/index.js';
+import { fileKindOf } from '../io/files.js';
+import { realPathOf } from './inputs.js';
 import type { ImageSettings } from './fingerprint.js';
 import { sameSettings, settingsDiff } from './fingerprint.js';
 import { readRecord, resultOf } from './records.js';
@@ -46,6 +48,7 @@ export async function planBatch(input: PlanInput): Promise<Plan> {
   const seen = new Map<string, string>();
   const plan: Plan = { jobs: [], early: new Map(), skippedEngines: new Map(), conflicts: [] };
   const outAbs = resolve(input.out);
+  const outReal = realPathOf(input.out);
   for (const [index, { path, name }] of input.images.entries()) {
     // Case-insensitive file systems (macOS, Windows) would write A.png and a.png to one file.
     const key = name.toLowerCase();
@@ -60,9 +63,18 @@ export async function planBatch(input: PlanInput): Promise<Plan> {
       continue;
     }
     seen.set(key, path);
-    const abs = resolve(path);
-    if (abs.startsWith(outAbs + sep) && ['instances', 'overlays', 'particles', 'records'].some((d) => abs.startsWith(join(outAbs, d) + sep))) {
-      plan.early.set(index, { name, path, status: 'failed', error: `${path}: is inside the output folder and would be overwritten. Fix: choose another --out` });
+    // stat never blocks, also on a FIFO; only regular files go on to be decoded.
+    const st = await stat(path).catch(() => null);
+    if (st !== null && !st.isFile()) {
+      const kind = fileKindOf(st);
+      const fix = kind === 'folder' ? 'name it as a folder argument of its own to read the photos inside it, or rename it' : 'copy the image into a regular file first, or leave it out';
+      plan.early.set(index, { name, path, status: 'failed', error: `${path}: is a ${kind}, not an image: not read. Fix: ${fix}` });
+      continue;
+    }
+    // Real paths (links resolved): an --out that is a link to the photos' folder still cannot write over a photo.
+    const real = realPathOf(path);
+    if (real.startsWith(outReal + sep) && ['instances', 'overlays', 'particles', 'records'].some((d) => real.startsWith(join(outReal, d) + sep))) {
+      plan.early.set(index, { name, path, status: 'failed', error: `${path}: is inside the output folder${real.startsWith(outAbs + sep) ? '' : ` (${input.out} leads to ${outReal})`} and would be overwritten. Fix: choose another --out` });
       continue;
     }
     const settings = input.settings(index);

@@ -4,7 +4,7 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { roiMask } from '../annotate/index.js';
-import { PhotosieveError, errorLine } from '../core/index.js';
+import { PhotosieveError, errorLine, estimateSegmentMemory, memoryBudget } from '../core/index.js';
 import { readImage } from '../io/index.js';
 import type { Segmenter } from '../segment/createSegmenter.js';
 import { fingerprintOf } from './fingerprint.js';
@@ -14,7 +14,8 @@ import { OVERLAY_KINDS } from './types.js';
 import { overlayPath, possibleOutputs, writeImageOutputs } from './writeImageOutputs.js';
 
 function failureLine(err: unknown, path: string): string {
-  if (err instanceof PhotosieveError) return err.file === undefined ? `${path}: ${err.toLine()}` : err.toLine();
+  // An output that could not be written names the photo too: the line says which image failed and which file.
+  if (err instanceof PhotosieveError) return err.file === undefined || (err.code === 'E_OUTPUT' && err.file !== path) ? `${path}: ${err.toLine()}` : err.toLine();
   return `${path}: ${errorLine(err)} Fix: run again with PHOTOSIEVE_DEBUG=1 and report the message if it persists`;
 }
 
@@ -44,7 +45,8 @@ export async function processImage(
       await Promise.all(stale.map((f) => rm(f, { force: true })));
     }
     const t0 = performance.now();
-    const raster = await readImage(job.path, { maxPixels: ctx.maxPixels });
+    const budget = ctx.maxMemory === undefined ? undefined : memoryBudget({ maxMemory: ctx.maxMemory });
+    const raster = await readImage(job.path, { maxPixels: ctx.maxPixels, budget, use: (header) => estimateSegmentMemory(header, ctx.memory) });
     const t1 = performance.now();
     const roi = roiMask(ctx.roi, raster.width, raster.height);
     const seg = await segmenter.segment(raster, { onTile, ...(roi ? { roi } : {}) });

@@ -135,6 +135,8 @@ export const runJsonSchema = z.object({
   counts: z.object({ done: z.number(), skipped: z.number(), failed: z.number() }).optional(),
   images: z.array(imageResultSchema),
   measure: batchMeasureSchema.nullish(),
+  /** Batch files that could not be written (a full disk, …), one line each; absent when all were. */
+  problems: z.array(z.string()).optional(),
   versions: z.record(z.string(), z.string()).optional(),
 });
 

@@ -6,12 +6,14 @@ import { createRequire } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import sharp from 'sharp';
-import { parseTruth, validateBinSpec } from '../aggregate/index.js';
+import type { BinSpec } from '../aggregate/index.js';
+import { readTruthTable, validateBinSpec } from '../aggregate/index.js';
 import type { RoiSpec } from '../annotate/index.js';
 import { describeRoi } from '../annotate/index.js';
-import { PhotosieveError, binColumnNames, invalidParameter } from '../core/index.js';
+import type { SegmentMemoryOptions } from '../core/index.js';
+import { PhotosieveError, binColumnNames, errorLine, invalidParameter, listNames, memoryBudget } from '../core/index.js';
 import { liveMatCount } from '../cv/index.js';
-import { DEFAULT_MAX_PIXELS, readCsv, readImageSize, writeJsonAtomic } from '../io/index.js';
+import { DEFAULT_MAX_PIXELS, writeJsonAtomic } from '../io/index.js';
 import { createSegmenter } from '../segment/createSegmenter.js';
 import { liveTensorCount } from '../segment/engine.js';
 import { readModelMeta } from '../segment/modelMeta.js';
@@ -24,7 +26,9 @@ import { engineOf, processImage } from './processImage.js';
 import type { Leftovers, SegmenterInfo } from './protocol.js';
 import type { RunJsonInput } from './runFiles.js';
 import { MEASURE_JSON, RUN_JSON } from './runFiles.js';
-import { matchScales } from './scales.js';
+import { planMemory } from './memoryPlan.js';
+import { matchScales, tableNameOf } from './scales.js';
+import { removeStaleTempFiles } from './tempFiles.js';
 import type { BatchImage, BatchOptions, ImageJob, ImageResult, JobContext, OverlayKind, StageTimings } from './types.js';
 import { DEFAULT_OVERLAYS, OVERLAY_KINDS, STAGES } from './types.js';
 import type { BatchMeasureSummary } from './writeBatchOutputs.js';
@@ -62,8 +66,14 @@ export interface BatchReport {
    * histograms.csv, measure.json) were not written; a rerun resumes.
    */
   interrupted: boolean;
-  /** Things worth a line: rows of --scales that name no photo of the batch. */
+  /** Things worth a line: rows of --scales that name no photo of the batch, fewer workers for memory, stale temp files removed. */
   notes: string[];
+  /**
+   * Batch files that could not be written (histograms.csv, measure.json, …), one line each; when run.json itself
+   * could not be written, its line is last and `runJsonWritten` is false. Each is a failure of the run (exit 1).
+   */
+  problems: string[];
+  runJsonWritten: boolean;
 }
 
 function readVersions(): Record<string, string> {
@@ -100,18 +110,37 @@ function named(image: BatchImage): { path: string; name: string } {
   return typeof image === 'string' ? { path: image, name: basename(image, extname(image)) } : image;
 }
 
-/** Pixels of each job from its header (for progress in pixels); 0 when the header cannot be read. */
-async function jobPixels(jobs: readonly ImageJob[]): Promise<Map<number, number>> {
-  const pixels = new Map<number, number>();
-  const queue = [...jobs];
-  const lane = async (): Promise<void> => {
-    for (let job = queue.shift(); job; job = queue.shift()) {
-      const size = await readImageSize(job.path).catch(() => undefined);
-      pixels.set(job.index, size ? size.width * size.height : 0);
-    }
-  };
-  await Promise.all(Array.from({ length: 8 }, lane));
-  return pixels;
+/**
+ * Reads and validates --truth (core/stemTable.ts matches it to the photos), before any image is processed: a bad
+ * table, other bins, or a row two photos could claim stop the batch with one line. Photos without a row are fine
+ * (they are listed after the run).
+ */
+async function matchTruth(file: string, images: readonly { path: string; name: string }[], spec: BinSpec | undefined): Promise<Map<string, number[]>> {
+  const truth = await readTruthTable(file);
+  if (spec && truth.bins.length !== spec.edges.length + 1) {
+    throw new PhotosieveError('E_INPUT', `the truth table has ${truth.bins.length} bins, the batch ${spec.edges.length + 1} (${binColumnNames(spec.edges, spec.unit).join(',')}).`, {
+      file,
+      fix: 'measure with the bins of the truth table (--bins)',
+    });
+  }
+  const names = images.map(tableNameOf);
+  const nameOf = new Map(names.map((n, k) => [n, images[k]!.name]));
+  const match = truth.table.matchAll(names);
+  if (match.ambiguous.length > 0) {
+    const listed = match.ambiguous.map((a) => `${nameOf.get(a.photo) ?? a.photo} (rows ${a.rows.join(', ')})`);
+    throw new PhotosieveError('E_INPUT', `the truth table does not say which row belongs to ${match.ambiguous.length} photo(s): ${listNames(listed, 5)}.`, {
+      file,
+      fix: 'name those photos as in the outputs, with their folders (site-a/IMG_1), or by their full file name',
+    });
+  }
+  return new Map(match.matched.map((m) => [nameOf.get(m.photo) ?? m.photo, m.row.value.vector]));
+}
+
+/** What the memory estimate needs to know of the model: its output channels and whether it fuses a pyramid. */
+async function memoryModelOf(model: { kind: 'unet' | 'classical'; path: string }, multiscale: boolean | undefined): Promise<SegmentMemoryOptions> {
+  if (model.kind === 'classical') return { classes: 3, multiscale: false };
+  const meta = await readModelMeta(model.path);
+  return { classes: meta.classes.length, multiscale: meta.sizeBand !== undefined && multiscale !== false };
 }
 
 export async function runSegmentBatch(options: BatchOptions): Promise<BatchReport> {
@@ -133,24 +162,29 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
   const scaled = measure.scales === undefined ? undefined : await matchScales(measure.scales, images);
   const scaleOf = (index: number): number | undefined => scaled?.scales[index] ?? measure.scale;
   if (measure.spec) validateBinSpec(measure.spec, scaled?.scales[0] ?? measure.scale);
-  const truth = measure.truth === undefined ? undefined : parseTruth(await readCsv(measure.truth));
-  if (truth && measure.spec && truth.bins.length !== measure.spec.edges.length + 1) {
-    throw new PhotosieveError('E_INPUT', `the truth table has ${truth.bins.length} bins, the batch ${measure.spec.edges.length + 1} (${binColumnNames(measure.spec.edges, measure.spec.unit).join(',')}).`, {
-      file: measure.truth,
-      fix: 'measure with the bins of the truth table (--bins)',
-    });
-  }
+  const truth = measure.truth === undefined ? undefined : await matchTruth(measure.truth, images, measure.spec);
   const model = await modelIdentity(options.segmenter.model);
+  const memoryModel = await memoryModelOf(model, options.segmenter.multiscale);
+  const budget = memoryBudget({ maxMemory: options.maxMemory });
   const base = { photosieve: packageVersion(), model, segmenter: resultSegmenterOptions(options.segmenter, model.kind), roi, spec: measure.spec ?? null };
   const settingsOf = (index: number): ImageSettings => ({ ...base, scale: scaleOf(index) ?? null });
 
   const plan = await planBatch({ images, out: options.out, force: options.force ?? false, overlays, settings: settingsOf, scale: scaleOf });
   if (plan.conflicts.length > 0) throw conflictError(options.out, plan.conflicts, images.length);
-  const { jobs, early } = plan;
-  const context: JobContext = { out: options.out, roi, maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS, spec: measure.spec, overlays };
+  const { early } = plan;
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const context: JobContext = { out: options.out, roi, maxPixels, spec: measure.spec, overlays, memory: memoryModel, ...(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}) };
+  const notes: string[] = [];
+  // A run killed mid-write left temporary files beside its outputs: they go before anything is written again.
+  const stale = await removeStaleTempFiles(options.out);
+  if (stale.length > 0) notes.push(`removed ${stale.length} temporary file(s) an interrupted run left in ${options.out} (${listNames(stale, 3)})`);
+  const memory = await planMemory({ jobs: plan.jobs, budget, workers, maxPixels, model: memoryModel });
+  for (const [index, result] of memory.refused) early.set(index, result);
+  if (memory.note) notes.push(memory.note);
+  const jobs = memory.jobs;
 
   const total = images.length;
-  const pixels = jobs.length > 0 ? await jobPixels(jobs) : new Map<number, number>();
+  const pixels = memory.pixels;
   const pixelsTotal = [...pixels.values()].reduce((a, b) => a + b, 0);
   const progress = options.onProgress;
   const earlyResults = [...early.values()];
@@ -182,7 +216,7 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
   let usedWorkers = 0;
   const signal = options.signal;
   if (jobs.length > 0 && workers > 0 && !signal?.aborted) {
-    usedWorkers = Math.min(workers, jobs.length);
+    usedWorkers = Math.min(memory.workers, jobs.length);
     // ORT threads share the cores among workers: N workers on N cores run one thread each (measured as fast as one
     // worker with N threads for the U-Net, and the other stages only scale with workers).
     const threads = options.segmenter.threads ?? Math.max(1, Math.floor(availableParallelism() / usedWorkers));
@@ -214,14 +248,22 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
   const results = images.flatMap((_, index) => byIndex.get(index) ?? []);
   const wallMs = performance.now() - t0;
   const stages = totals(results);
-  const notes = scaled && scaled.unused.length > 0 ? [`${measure.scales}: ${scaled.unused.length} row(s) name no photo of this batch (${scaled.unused.slice(0, 3).join(', ')}${scaled.unused.length > 3 ? ', …' : ''})`] : [];
+  if (scaled && scaled.unused.length > 0) notes.unshift(`${measure.scales}: ${scaled.unused.length} row(s) name no photo of this batch (${scaled.unused.slice(0, 3).join(', ')}${scaled.unused.length > 3 ? ', …' : ''})`);
   const failed = results.filter((r) => r.status === 'failed').length;
   const runJsonPath = join(options.out, RUN_JSON);
-  const report = { results, info, workers: usedWorkers, wallMs, stages, leftovers, overlays, runJsonPath, failed, interrupted, notes };
-  if (interrupted) return { ...report, measure: undefined };
+  const problems: string[] = [];
+  const report = { results, info, workers: usedWorkers, wallMs, stages, leftovers, overlays, runJsonPath, failed, interrupted, notes, problems };
+  if (interrupted) return { ...report, measure: undefined, runJsonWritten: false };
 
   const scales = scaled ? new Map(images.map((im, k) => [im.name, scaled.scales[k]!])) : undefined;
-  const batchMeasure = await writeBatchOutputs({ out: options.out, results, spec: measure.spec, scale: measure.scale, scales, truth });
+  // A full disk or a lost mount may stop the batch files too: each is one line, and run.json is still tried, so
+  // the failures of the images are on record whatever else could not be written.
+  let batchMeasure: BatchMeasureSummary | undefined;
+  try {
+    batchMeasure = await writeBatchOutputs({ out: options.out, results, spec: measure.spec, scale: measure.scale, scales, truth });
+  } catch (err) {
+    problems.push(errorLine(err));
+  }
   const count = (s: ImageResult['status']): number => results.filter((r) => r.status === s).length;
   const runJson = {
     tool: 'photosieve segment',
@@ -250,8 +292,15 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
     counts: { done: count('done'), skipped: count('skipped'), failed: count('failed') },
     images: results,
     measure: batchMeasure ?? null,
+    ...(problems.length > 0 ? { problems: [...problems] } : {}),
     versions: readVersions(),
   } satisfies RunJsonInput;
-  await writeJsonAtomic(runJsonPath, runJson);
-  return { ...report, measure: batchMeasure };
+  let runJsonWritten = true;
+  try {
+    await writeJsonAtomic(runJsonPath, runJson);
+  } catch (err) {
+    runJsonWritten = false;
+    problems.push(`${errorLine(err).replace(/\. Fix: /, ': the failures above are not on record. Fix: ')}`);
+  }
+  return { ...report, measure: batchMeasure, runJsonWritten };
 }

@@ -6,6 +6,7 @@ import type { SegmenterOptions } from '../segment/createSegmenter.js';
 import type { SegmenterInfo } from './protocol.js';
 import type { ImageSettings } from './fingerprint.js';
 
+
 /**
  * The measure stage (src/aggregate): particle tables always; histograms.csv when a bin spec is given (bins in mm
  * need the scale); RMSE per image and overall with a truth table. Plain data: it crosses to the workers.
@@ -55,6 +56,12 @@ export interface BatchOptions {
   roi?: RoiSpec;
   /** Refuse images with more pixels. @default DEFAULT_MAX_PIXELS */
   maxPixels?: number;
+  /**
+   * The memory the batch may plan to use, in bytes (--max-memory): photos that cannot fit even alone fail with a
+   * line naming the limit, and fewer workers start when the largest photo does not fit in every one at once.
+   * @default 80 % of the machine's available memory (core/memory.ts)
+   */
+  maxMemory?: number;
   measure?: MeasureOptions;
   /** The overlay written per image (overlays/NAME.png or .jpg), or none. @default 'jpg' */
   overlays?: OverlayKind;
@@ -97,6 +104,9 @@ export interface JobContext {
   /** The bin spec (the scale is per job). */
   spec: BinSpec | undefined;
   overlays: OverlayKind;
+  /** --max-memory in bytes (else the worker's machine budget) and the model's shape, for the check before decoding. */
+  maxMemory?: number;
+  memory?: { classes?: number; multiscale?: boolean };
 }
 
 /** Milliseconds per stage for one image. */

@@ -4,7 +4,7 @@
 // spec and scales, so evaluate can pool particles) and, with --truth, RMSE per image.
 import { join } from 'node:path';
 import type { BinSpec, PooledResult } from '../aggregate/index.js';
-import { histogramHeader, histogramRow, imageKey, meanOf, rmse, writePooledHistogram } from '../aggregate/index.js';
+import { histogramHeader, histogramRow, meanOf, rmse, writePooledHistogram } from '../aggregate/index.js';
 import { binColumnNames } from '../core/index.js';
 import type { CsvCell } from '../io/index.js';
 import { writeCsvAtomic, writeJsonAtomic } from '../io/index.js';
@@ -23,8 +23,8 @@ export interface BatchOutputInput {
   scale: number | undefined;
   /** Each image's own mm per pixel (--scales), by name. */
   scales: Map<string, number> | undefined;
-  /** The --truth table, parsed before the batch started. */
-  truth: { rows: { image: string; vector: number[] }[] } | undefined;
+  /** The --truth rows by image name, matched (core/stemTable.ts) before the batch started. */
+  truth: ReadonlyMap<string, readonly number[]> | undefined;
 }
 
 export interface BatchMeasureSummary {
@@ -64,14 +64,13 @@ export async function writeBatchOutputs(input: BatchOutputInput): Promise<BatchM
   await writeJsonAtomic(join(input.out, MEASURE_JSON), measureJson);
   const noTruth: string[] = [];
   if (truth) {
-    const byImage = new Map(truth.rows.map((row) => [row.image, row.vector]));
     for (const im of images) {
-      const v = byImage.get(imageKey(im.image));
+      const v = truth.get(im.image);
       if (!v) {
         noTruth.push(im.image);
         continue;
       }
-      im.truth = v;
+      im.truth = [...v];
       im.rmse = rmse(im.vector, v);
     }
   }

@@ -100,6 +100,10 @@ export async function writeImageOutputs(input: ImageOutputInput): Promise<ImageO
       ),
     );
   }
-  await Promise.all(writes);
+  // Every write settles before a failure is reported: the caller decides from the files on disk whether the
+  // image's record goes, so no write may still land after it looked.
+  const settled = await Promise.allSettled(writes);
+  const failed = settled.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
   return { particles: particles.length, measureMs, ...(measure ? { measure } : {}) };
 }

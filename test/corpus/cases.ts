@@ -178,6 +178,38 @@ export async function buildCorpus(root: string): Promise<CorpusCase[]> {
   await add('truth-fifo', 'truth', { 't.csv': { fifo: true } }, evaluate('t.csv'), /^photosieve: .*t\.csv: this CSV file is a FIFO \(named pipe\), not a regular file: not read\./);
   await add('truth-missing', 'truth', {}, evaluate('t.csv'), /^photosieve: .*t\.csv: CSV file not found\. Fix: check the path/);
 
+  // ── segment: inputs, tables and limits of a batch (issue 15) ───────────────────────────────────────────────
+  // A photo beside the bad input is done; the bad one gets its `failed:` line (exit 1), or a bad table stops the
+  // batch before any image with one line (exit 2).
+  const segment = (target: string, ...flags: string[]) => (io: { in: string; out: string }): string[] => ['segment', target === '' ? io.in : join(io.in, target), '--out', io.out, '--model', 'classical', '--workers', '0', '--overlays', 'none', ...flags];
+  await add('seg-fifo-in-folder', 'image', { 'good.png': goodPng, 'pipe.png': { fifo: true } }, segment(''), /^segment: \[\d\/2\] failed: .*pipe\.png: is a FIFO \(named pipe\), not an image: not read\. Fix: copy the image into a regular file first/);
+  await add('seg-folder-named-jpg', 'image', { 'good.png': goodPng, 'x.jpg/inner.png': goodPng }, (io) => ['segment', join(io.in, '*.{png,jpg}'), '--out', io.out, '--model', 'classical', '--workers', '0'], /^segment: \[\d\/2\] failed: .*x\.jpg: is a folder, not an image: not read\. Fix: name it as a folder argument of its own/);
+  await add('seg-device', 'image', { 'good.png': goodPng }, (io) => [...segment('good.png')(io), '/dev/zero'], /^segment: \[\d\/2\] failed: \/dev\/zero: is a character device, not an image: not read\./);
+  await add('seg-bomb-max-memory', 'image', { 'good.png': goodPng, 'bomb.png': pngDeclaring(8000, 8000) }, segment('', '--max-memory', '2G'), /^segment: \[1\/2\] failed: .*bomb\.png: the image is 8000×8000 px; to segment it needs about 3\.29 GB \(46 bytes per pixel \+ 350 MB\), over the limit of 2 GB set by --max-memory\. Fix: raise the limit with --max-memory SIZE/);
+  {
+    // --out is a link to a folder whose instances/ holds the photo: its own instance map would replace it. The link
+    // is the input side (in/link → ../out), so everything written lands in out/, where the photo must stay as it was.
+    const name = 'seg-out-links-to-input';
+    const dir = join(root, name);
+    await write(join(dir, 'out', 'instances', 'p.png'), goodPng);
+    await write(join(dir, 'in', 'link'), { link: join(dir, 'out') });
+    cases.push({
+      name,
+      kind: 'image',
+      argv: ['segment', join(dir, 'out', 'instances', 'p.png'), '--out', join(dir, 'in', 'link'), '--model', 'classical', '--workers', '0'],
+      expect: /^segment: \[1\/1\] failed: .*p\.png: is inside the output folder \(.*in\/link leads to .*out\) and would be overwritten\. Fix: choose another --out/,
+      unchanged: ['instances/p.png'],
+    });
+  }
+  const segTruth = (file: string) => segment('', '--recursive', '--bins', '8,16', '--bins-px', '--truth', file);
+  const photosTwoSites = { 'site-a/IMG_1.png': goodPng, 'site-b/IMG_1.png': goodPng };
+  await add('seg-truth-missing', 'truth', photosTwoSites, (io) => segTruth(join(io.in, 'absent.csv'))(io), /^photosieve: .*absent\.csv: CSV file not found\. Fix: check the path/);
+  await add('seg-truth-ambiguous', 'truth', { ...photosTwoSites, 't.csv': 'image,group,a,b,c\nIMG_1,A,0.2,0.3,0.5\n' }, (io) => segTruth(join(io.in, 't.csv'))(io), /^photosieve: .*t\.csv: the truth table does not say which row belongs to 2 photo\(s\): site-a\/IMG_1 \(rows IMG_1\), site-b\/IMG_1 \(rows IMG_1\)\. Fix: name those photos as in the outputs, with their folders/);
+  await add('seg-truth-bad-sum', 'truth', { ...photosTwoSites, 't.csv': 'image,group,a,b,c\nsite-a/IMG_1,A,0.2,0.3,0.4\n' }, (io) => segTruth(join(io.in, 't.csv'))(io), /^photosieve: .*t\.csv: row 2 \(site-a\/IMG_1\) sums to 0\.9000, not 1\./);
+  await add('seg-truth-other-bins', 'truth', { ...photosTwoSites, 't.csv': 'image,group,a,b\nsite-a/IMG_1,A,0.5,0.5\n' }, (io) => segTruth(join(io.in, 't.csv'))(io), /^photosieve: .*t\.csv: the truth table has 2 bins, the batch 3 \(/);
+  await add('seg-truth-fifo', 'truth', { ...photosTwoSites, 't.csv': { fifo: true } }, (io) => segTruth(join(io.in, 't.csv'))(io), /^photosieve: .*t\.csv: this CSV file is a FIFO \(named pipe\), not a regular file: not read\./);
+  await add('seg-scales-ambiguous', 'truth', { ...photosTwoSites, 's.csv': 'image,mm_per_px\nIMG_1,0.2\n' }, (io) => segment('', '--recursive', '--scales', join(io.in, 's.csv'))(io), /^photosieve: .*s\.csv: the scales table does not fit the batch: ambiguous: row "IMG_1" \(line 2\) fits site-a\/IMG_1 and site-b\/IMG_1: name them with their folders\./);
+
   // ── model folders ─────────────────────────────────────────────────────────────────────────────────────────
   await add('model-no-meta', 'model', { 'model/model.json': model.json, 'model/weights.bin': model.weights }, exportModel, /^photosieve: .*model\/meta\.json: the model folder has no readable meta\.json\. Fix: pass --model DIR/);
   await add('model-meta-not-json', 'model', { 'model/meta.json': '{"format": "photosieve-unet/1",', 'model/model.json': model.json }, exportModel, /^photosieve: .*meta\.json: meta\.json is not valid JSON/);

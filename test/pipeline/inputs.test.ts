@@ -87,11 +87,16 @@ describe('--scales', () => {
   });
 
   it('every missing or ambiguous photo is listed by name before anything runs', async () => {
-    // "top" is not "top.v2" (no cutting at the dot); bare IMG_1 fits two photos; solo has two rows.
-    const csv = await tmp.write('scales-bad.csv', 'image,mm_per_px\ntop,0.1\nIMG_1,0.2\nsolo,0.3\nsolo.png,0.3\n');
+    // "top" is not "top.v2" (no cutting at the dot); bare IMG_1 fits two photos; site-c/solo is named with its folder.
+    const csv = await tmp.write('scales-bad.csv', 'image,mm_per_px\ntop,0.1\nIMG_1,0.2\nsite-c/solo,0.3\n');
     const line = await errorLineOf(() => matchScales(csv, images));
     expect(line).toBe(
-      `${csv}: the scales table does not fit the batch: no row for 1 photo(s): "top.v2"; ambiguous: row "IMG_1" (line 3) fits site-a/IMG_1 and site-b/IMG_1: name them with their folders; site-c/solo has 2 rows (lines 4, 5). Fix: give every photo one row image,mm_per_px, the image named as in the outputs (folder/stem) or by its file name`,
+      `${csv}: the scales table does not fit the batch: no row for 1 photo(s): "top.v2"; ambiguous: row "IMG_1" (line 3) fits site-a/IMG_1 and site-b/IMG_1: name them with their folders. Fix: give every photo one row image,mm_per_px, the image named as in the outputs (folder/stem) or by its file name`,
+    );
+    // Two rows for one photo (with and without its extension) are refused when the table is read, by line.
+    const twice = await tmp.write('scales-twice.csv', 'image,mm_per_px\nsolo,0.3\nsolo.png,0.3\n');
+    expect(await errorLineOf(() => matchScales(twice, images))).toBe(
+      `${twice}: the scales table has more than one row for a photo: row 2 (solo) and row 3 (solo.png) name photo solo. Fix: keep one row per photo (a name with and without its extension is the same photo)`,
     );
     const bad = await tmp.write('scales-nan.csv', 'image,mm_per_px\na,0\nb,abc\n');
     expect(await errorLineOf(() => matchScales(bad, [{ path: 'a.jpg', name: 'a' }]))).toBe(
