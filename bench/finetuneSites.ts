@@ -93,7 +93,10 @@ function synthSite(cache: string, lookArg: string): Site {
   };
 }
 
-/** SITE of the benchmarks: `sem`, `img52`, or `synth` (in LOOK). Caches go to CACHE_ROOT/SITE[-LOOK]. */
+/** The stereo-microscope sand photos of ../shared/data: one material, for a leave-one-site-out. */
+export const SANDS = ['1_2', '20210705_141816733', '20230511_132710955', '2346', '2_1', 'A003_20201229_103823'] as const;
+
+/** SITE of the benchmarks: `sem`, `sands`, `img52`, or `synth` (in LOOK). Caches go to CACHE_ROOT/SITE[-LOOK]. */
 export function makeSite(site: string, cacheRoot: string, look = DEFAULT_SYNTH_LOOK): { site: Site; cache: string } {
   const cache = join(cacheRoot, site === 'synth' ? `synth-${look.replaceAll(',', '-')}` : site);
   switch (site) {
@@ -102,12 +105,19 @@ export function makeSite(site: string, cacheRoot: string, look = DEFAULT_SYNTH_L
         cache,
         site: realSite(site, cache, join(REAL_DATA, 'patches'), ['im000', 'im001'], Array.from({ length: 40 }, (_, k) => `im${pad3(10 + 5 * k)}`), 'grey SEM micrographs of a sintered microstructure, 256², never in any photosieve training set'),
       };
+    case 'sands':
+      // A real leave-one-site-out: the default model trained on these, so fine-tune a parent that never saw them
+      // (bench:finetune --parent, trained by `TRAIN_EXCLUDE=… npm run train:default`, see bench/finetune.ts).
+      return {
+        cache,
+        site: realSite(site, cache, REAL_DATA, [...SANDS].sort().slice(0, 2), [...SANDS].sort().slice(2), 'the six close-up photos of sand under a stereo microscope in ../shared/data (the first two by name fine-tune, the other four score)'),
+      };
     case 'img52':
       return { cache, site: realSite(site, cache, REAL_DATA, ['IMG_5208', 'IMG_5217'], ['IMG_5220'], "three gravel photos of one site, all three in the default model's training set") };
     case 'synth':
       return { cache, site: synthSite(cache, look) };
     default:
-      throw new Error(`--site must be one of sem, img52, synth (received ${site})`);
+      throw new Error(`--site must be one of sem, sands, img52, synth (received ${site})`);
   }
 }
 

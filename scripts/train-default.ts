@@ -5,8 +5,10 @@
 //     (stones in a sand matrix), colour and grey, with and without the lab's circle crop.
 // The model is chosen on the real validation photos (pipeline F1 counting predictions on labelled grains).
 // Environment: TRAIN_MINUTES (default 50), PHOTOSIEVE_DATA (the segmenteverygrain folder), TRAIN_OUT (default models/default).
+// For a parent that never saw a site (bench:finetune's leave-one-site-out): TRAIN_EXCLUDE=STEM,STEM,... leaves those
+// real photos out of training and validation, TRAIN_VALIDATION=STEM,STEM picks the validation photos instead.
 import { existsSync } from 'node:fs';
-import { cp, mkdir, rm } from 'node:fs/promises';
+import { cp, mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFromInstances } from '../src/annotate/index.js';
 import { trainModel } from '../src/train/trainModel.js';
@@ -17,14 +19,31 @@ const DATA = REAL_DATA;
 const CACHE = join(import.meta.dirname, '..', '.cache', 'train-default');
 const OUT = process.env.TRAIN_OUT ?? join(import.meta.dirname, '..', 'models', 'default');
 const minutes = Number(process.env.TRAIN_MINUTES ?? 50);
-const VALIDATION = ['IMG_5208', '20230511_132710955'];
+const EXCLUDE = (process.env.TRAIN_EXCLUDE ?? '').split(',').filter(Boolean);
+const VALIDATION = process.env.TRAIN_VALIDATION ? process.env.TRAIN_VALIDATION.split(',') : ['IMG_5208', '20230511_132710955'];
+if (VALIDATION.some((v) => EXCLUDE.includes(v))) throw new Error(`TRAIN_VALIDATION names an excluded photo: pick others (excluded: ${EXCLUDE.join(', ')})`);
+/** Folder names of this run's caches: the default's, or one per excluded set. */
+const variant = EXCLUDE.length ? `-without-${EXCLUDE.join('-')}` : '';
 
 requireRealData('train:default');
 await mkdir(CACHE, { recursive: true });
-const real = join(CACHE, 'real');
+const real = join(CACHE, `real${variant}`);
 if (!existsSync(join(real, 'annotations.json'))) {
-  log('real photos → annotate layout');
-  await runFromInstances({ instances: join(DATA, 'instances_full'), images: join(DATA, 'images'), out: real });
+  log(`real photos → annotate layout${EXCLUDE.length ? ` (without ${EXCLUDE.join(', ')})` : ''}`);
+  let instances = join(DATA, 'instances_full');
+  let images = join(DATA, 'images');
+  if (EXCLUDE.length) {
+    // The kept photos as links in folders of their own: annotate reads every map it finds.
+    const src = join(CACHE, `real-src${variant}`);
+    await rm(src, { recursive: true, force: true });
+    for (const sub of ['instances', 'images']) await mkdir(join(src, sub), { recursive: true });
+    const keep = (f: string): boolean => !EXCLUDE.includes(f.replace(/\.[^.]+$/, ''));
+    for (const f of (await readdir(instances)).filter(keep)) await symlink(join(instances, f), join(src, 'instances', f));
+    for (const f of (await readdir(images)).filter(keep)) await symlink(join(images, f), join(src, 'images', f));
+    instances = join(src, 'instances');
+    images = join(src, 'images');
+  }
+  await runFromInstances({ instances, images, out: real });
 }
 const synthSets: SynthSet[] = [
   { name: 'synth-packed', weight: 1, options: { groups: 10, perGroup: 2, width: 640, height: 640, seed: 101, scaleMmPerPx: 0.1 } },
@@ -34,7 +53,7 @@ const synthSets: SynthSet[] = [
   { name: 'synth-grey', weight: 0.6, options: { groups: 6, perGroup: 2, width: 640, height: 640, seed: 105, scaleMmPerPx: 0.12, gray: true, roughness: 0.6, roundness: 0.3, format: 'jpg', jpegQuality: 75 } },
 ];
 await ensureSynthSets(CACHE, synthSets);
-const tmpOut = join(CACHE, 'model');
+const tmpOut = join(CACHE, `model${variant}`);
 if (process.env.TRAIN_RESUME !== '1') await rm(tmpOut, { recursive: true, force: true });
 log(`training for at most ${minutes} min`);
 const result = await trainModel({

@@ -9,7 +9,7 @@ import { DEFAULT_UNET_ARCHITECTURE, UPSAMPLING_KINDS } from '../segment/unetKind
 import type { UpsamplingKind } from '../segment/unetKinds.js';
 import type { TrainingSource } from '../train/data.js';
 import { FEW_SHOT } from '../train/fewShot.js';
-import { DEFAULT_LOSS } from '../train/loss.js';
+import { DEFAULT_LOSS } from '../train/lossDefaults.js';
 import { parseIntOption, parseListOption, parseNumberList, parsePositive, parseRealOption } from './common.js';
 
 interface TrainFlags {

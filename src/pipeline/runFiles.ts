@@ -126,7 +126,6 @@ export const runJsonSchema = z.object({
       /** none | png | jpg; absent in runs from before --overlays, which all wrote PNG. */
       overlays: z.enum(['none', 'png', 'jpg']).optional(),
       force: z.boolean().optional(),
-      recursive: z.boolean().optional(),
     })
     .optional(),
   workers: z.number().optional(),

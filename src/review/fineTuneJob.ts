@@ -72,10 +72,11 @@ export class FineTuneJob {
   /** Starts a fine-tune on the photos marked reviewed; refused while one runs or when none is reviewed. */
   async start(request: FineTuneRequest = {}): Promise<FineTuneStatus> {
     if (this.child) throw new ReviewError('conflict', 'a fine-tune is already running; wait for it to finish');
+    // The job reads the review files from disk: a save or mark still being written must land first (and the list
+    // is taken after it, so a mark made just before the click counts).
+    await this.source?.idle();
     const photos = this.source ? this.source.reviewed() : await reviewedPhotos(this.dir);
     if (photos.length === 0) throw new ReviewError('invalid', 'no photo is marked reviewed yet: correct one to three photos and mark each reviewed (r)');
-    // The job reads the review files from disk: a save or mark still being written must land first.
-    await this.source?.idle();
     if (this.child) throw new ReviewError('conflict', 'a fine-tune is already running; wait for it to finish');
     const args = ['review', this.dir, '--fine-tune'];
     if (request.maxMinutes !== undefined) args.push('--max-minutes', String(request.maxMinutes));

@@ -4,7 +4,7 @@ import { createHash } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
 import { z } from 'zod';
 import { PhotosieveError } from '../core/index.js';
-import { readRegularFile } from '../io/index.js';
+import { readRegularFile } from '../io/files.js';
 import { UPSAMPLING_KINDS } from './unetKinds.js';
 
 /** The files of a model folder (tfjs's layers format, plus the ONNX export for onnxruntime). */
