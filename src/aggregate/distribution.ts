@@ -92,20 +92,29 @@ export function sizePx(p: Particle, measure: SizeMeasure): number {
   }
 }
 
-/** The weight of a particle from its measures (mass ∝ major·minor²). */
-export function weightOf(weight: Weighting, areaPx: number, majorPx: number, minorPx: number): number {
+/**
+ * The weight of a particle from its measures in px (mass ∝ major·minor²), in the unit of the bins: `lengthFactor` is
+ * the length of a pixel in that unit (mm per px for mm bins, 1 for px bins), so area is area_px·f² and mass
+ * (major_px·f)·(minor_px·f)². Within one photo the factor cancels out of the vector; across photos of different
+ * mm/px (segment --scales) it does not: a stone pooled with others must weigh its own mm² or mm³, not its pixels.
+ */
+export function weightOf(weight: Weighting, areaPx: number, majorPx: number, minorPx: number, lengthFactor = 1): number {
   switch (weight) {
     case 'count':
       return 1;
     case 'area':
-      return areaPx;
-    case 'mass':
-      return majorPx * minorPx * minorPx;
+      return areaPx * lengthFactor * lengthFactor;
+    case 'mass': {
+      // Left to right as before (major·minor·minor): with f = 1 every product is the px one, bit for bit.
+      const minor = minorPx * lengthFactor;
+      return majorPx * lengthFactor * minor * minor;
+    }
   }
 }
 
-export function particleWeight(p: Particle, weight: Weighting): number {
-  return weightOf(weight, p.areaPx, p.majorPx, p.minorPx);
+/** A particle's weight in the unit of the bins (see weightOf for `lengthFactor`). */
+export function particleWeight(p: Particle, weight: Weighting, lengthFactor = 1): number {
+  return weightOf(weight, p.areaPx, p.majorPx, p.minorPx, lengthFactor);
 }
 
 /** A sized, weighted item: what binning needs from a particle (also built from particle CSV rows). */
@@ -113,6 +122,7 @@ export interface SizedItem {
   /** Size in the unit of the edges. */
   size: number;
   sizePx: number;
+  /** Weight from sizes in the unit of the edges (mm², mm³ for mm bins), so items of photos at different mm/px pool. */
   weight: number;
   areaPx: number;
   touchesEdge: boolean;
@@ -123,7 +133,7 @@ export function sizedItems(particles: readonly Particle[], spec: BinSpec, scale:
   const factor = spec.unit === 'mm' ? scale! : 1;
   return particles.map((p) => {
     const s = sizePx(p, spec.measure);
-    return { size: s * factor, sizePx: s, weight: particleWeight(p, spec.weight), areaPx: p.areaPx, touchesEdge: p.touchesEdge };
+    return { size: s * factor, sizePx: s, weight: particleWeight(p, spec.weight, factor), areaPx: p.areaPx, touchesEdge: p.touchesEdge };
   });
 }
 

@@ -12,8 +12,9 @@ export const SIZE_COLUMNS = { minor: 'minor_px', major: 'major_px', ecd: 'eq_dia
 type Cell = string | number | null | undefined;
 
 /**
- * Items of a particle table in file order, each with its instance id. Sizes in the unit of the edges: px × scale
- * for mm bins (NaN without a scale, so nothing is binned on a guess).
+ * Items of a particle table in file order, each with its instance id. Sizes and weights in the unit of the edges:
+ * px × scale for mm bins, weights from those mm sizes (mm², mm³), so the items of photos at different mm/px pool
+ * as one sample; NaN without a scale, so nothing is binned on a guess.
  */
 export function particleTableItems(
   table: { header: readonly string[]; rows: readonly (readonly Cell[])[]; file?: string },
@@ -31,7 +32,7 @@ export function particleTableItems(
   return table.rows.map((r) => {
     const sizePx = num(r[size]);
     const a = num(r[area]);
-    return { id: num(r[id]), size: sizePx * factor, sizePx, weight: weightOf(spec.weight, a, num(r[major]), num(r[minor])), areaPx: a, touchesEdge: num(r[edge]) === 1 };
+    return { id: num(r[id]), size: sizePx * factor, sizePx, weight: weightOf(spec.weight, a, num(r[major]), num(r[minor]), factor), areaPx: a, touchesEdge: num(r[edge]) === 1 };
   });
 }
 

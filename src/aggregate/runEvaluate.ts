@@ -141,7 +141,8 @@ export async function runEvaluate(options: EvaluateOptions): Promise<EvaluationR
     let pooled: GroupScore['pooled'] = null;
     if (meta && rows.every((r) => existsSync(join(options.pred, 'particles', `${r.image}.csv`)))) {
       const items = (await Promise.all(rows.map((r) => itemsFromParticles(join(options.pred, 'particles', `${r.image}.csv`), meta.spec, meta.scales?.[r.image] ?? meta.scale)))).flat();
-      // Items are already in the unit of the edges; the scale only enters the detection-limit warning.
+      // Items are already in the unit of the edges, sizes and weights (mm³ of each photo's own mm/px under --scales);
+      // the scale only enters the detection-limit warning.
       const d = distributionOf(items, meta.spec, meta.scale ?? (meta.scales ? Object.values(meta.scales)[0] : undefined));
       const v = options.calibration ? applyCalibration(options.calibration, d.fractions) : d.fractions;
       pooled = { pred: v, rmse: rmse(v, truthVec) };

@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { PhotosieveError } from '../core/index.js';
 import type { PassingPoint } from '../aggregate/index.js';
+import { PERCENTILE_KEYS } from '../aggregate/index.js';
 import type { CsvTable } from '../io/index.js';
 import { readCsv } from '../io/index.js';
 import type { BatchSieve, ImageSieve, ParticleClasses } from './loadSieve.js';
@@ -53,7 +54,10 @@ export interface RunSummary {
   roi: string | null;
   /** The overlay kind the run wrote (png for runs from before --overlays); 'none': no overlays by request. */
   overlays: string;
+  /** mm per pixel of the whole batch (--scale); null without one or when each photo has its own (`scales`). */
   scale: number | null;
+  /** The --scales table when each photo has its own mm/px (ReportImage.scale); null otherwise. */
+  scales: string | null;
   spec: BinSpecView | null;
   truthFile: string | null;
   /** Mean RMSE over the images with truth, as `segment --truth` wrote it. */
@@ -83,6 +87,8 @@ export interface ImageMetrics {
 
 export interface ReportImage {
   name: string;
+  /** mm per pixel the photo was measured at: its own (run.json images[].scale), else the batch's; null without. */
+  scale: number | null;
   path: string | null;
   status: string;
   error: string | null;
@@ -230,6 +236,7 @@ function summaryOf(run: RunJson): RunSummary {
     roi: run.options?.roi ?? null,
     overlays: run.options?.overlays ?? 'png',
     scale: m?.scale ?? null,
+    scales: m?.scales ?? null,
     spec: m?.spec ?? null,
     truthFile: m?.truth ?? null,
     meanRmse: run.measure?.rmse ?? null,
@@ -267,7 +274,8 @@ export async function loadRun(dir: string): Promise<RunData> {
 
   const problems: string[] = [];
   const images: ReportImage[] = [];
-  const spec = reportBinSpec(summary.spec, summary.scale);
+  // A run is scaled with --scale or with --scales (each photo its own mm/px, read per image below).
+  const spec = reportBinSpec(summary.spec, summary.scales !== null || summary.scale !== null);
   const sieves: (ImageSieve | null)[] = [];
   // The run's own kind first; the other one too, so images kept from an earlier run of another kind still show.
   const kinds = summary.overlays === 'none' ? [] : [...new Set([summary.overlays, 'jpg', 'png'])];
@@ -289,11 +297,14 @@ export async function loadRun(dir: string): Promise<RunData> {
     const m = measureBy.get(im.name);
     const e = evalBy.get(im.name);
     const edgeCol = table ? table.columns.indexOf('touches_edge') : -1;
-    const sieve = table && spec ? imageSieve(table, spec, summary.scale) : null;
+    const scale = im.scale ?? summary.scale;
+    // mm bins and no scale for this photo (a damaged run.json): no curve drawn on a guessed mm/px.
+    const sieve = table && spec && (spec.unit === 'px' || scale !== null) ? imageSieve(table, spec, scale) : null;
     sieves.push(sieve);
     const instances = join(dir, 'instances', `${im.name}.png`);
     images.push({
       name: im.name,
+      scale,
       path: im.path ?? null,
       status: im.status,
       error: im.error ?? null,
@@ -307,7 +318,7 @@ export async function loadRun(dir: string): Promise<RunData> {
       binned: h?.n ?? im.measure?.n ?? null,
       vector: h?.vector ?? im.measure?.fractions ?? null,
       truth: m?.truth ?? e?.truth ?? null,
-      percentiles: h?.percentiles ?? (im.measure ? (['d10', 'd16', 'd30', 'd50', 'd60', 'd84', 'd90'] as const).flatMap((k) => (im.measure![k] === undefined ? [] : [{ name: k.toUpperCase(), value: im.measure![k] }])) : []),
+      percentiles: h?.percentiles ?? (im.measure ? PERCENTILE_KEYS.flatMap((k) => (im.measure![k] === undefined ? [] : [{ name: k.toUpperCase(), value: im.measure![k] }])) : []),
       cu: h ? h.cu : (im.measure?.cu ?? null),
       cc: h ? h.cc : (im.measure?.cc ?? null),
       metrics: e

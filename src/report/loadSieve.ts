@@ -20,12 +20,15 @@ import {
 import { PhotosieveError } from '../core/index.js';
 import type { CsvTable } from '../io/index.js';
 
-/** The run's bin spec as a typed BinSpec, or null when run.json has none or names a value this version lacks. */
-export function reportBinSpec(view: { edges: number[]; unit: string; measure: string; weight: string; edgePolicy: string; minSizePx: number } | null, scale: number | null): BinSpec | null {
+/**
+ * The run's bin spec as a typed BinSpec, or null when run.json has none, names a value this version lacks, or has mm
+ * bins without any scale (`scaled`: the run had --scale, or --scales with each photo's own mm/px).
+ */
+export function reportBinSpec(view: { edges: number[]; unit: string; measure: string; weight: string; edgePolicy: string; minSizePx: number } | null, scaled: boolean): BinSpec | null {
   if (!view) return null;
   const { unit, measure, weight, edgePolicy } = view;
   if (unit !== 'mm' && unit !== 'px') return null;
-  if (unit === 'mm' && scale === null) return null;
+  if (unit === 'mm' && !scaled) return null;
   const m = SIZE_MEASURES.find((x) => x === measure);
   const w = WEIGHTINGS.find((x) => x === weight);
   const e = EDGE_POLICIES.find((x) => x === edgePolicy);

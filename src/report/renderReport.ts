@@ -110,7 +110,7 @@ function summarySection(d: RunData, options: RenderOptions): string {
       ['Detection limit', e(spec.minSizePx > 0 ? `${spec.minSizePx} px (smaller particles are reported as unmeasured)` : 'none')],
     );
   } else rows.push(['Bins', 'none: the run had no <code>--scale</code> or <code>--bins</code>, so there are particle tables but no size vectors']);
-  rows.push(['Scale', e(s.scale === null ? 'none (sizes in px)' : `${s.scale} mm/px`)]);
+  rows.push(['Scale', s.scales !== null ? `each photo its own mm/px, from <code>${e(s.scales)}</code>` : e(s.scale === null ? 'none (sizes in px)' : `${s.scale} mm/px`)]);
   if (s.roi) rows.push(['Region of interest', e(s.roi)]);
   if (s.truthFile) rows.push(['Truth', `<code>${e(s.truthFile)}</code>`]);
   if (d.evaluation) rows.push(['Evaluation', `<code>${e(d.evaluation.file)}</code>${d.evaluation.baseline ? ` <span class="muted">(constant predictor: ${e(d.evaluation.baseline.kind)}${d.evaluation.baseline.file ? ` ${e(d.evaluation.baseline.file)}` : ''})</span>` : ''}`]);
@@ -314,6 +314,7 @@ function imageSection(d: RunData, im: ReportImage, k: number, options: RenderOpt
   const unit = d.summary.spec?.unit ?? '';
   const facts = [
     im.width !== null && im.height !== null ? `${im.width} × ${im.height} px` : null,
+    d.summary.scales !== null && im.scale !== null ? `${im.scale} mm/px` : null,
     im.particles !== null ? `${im.particles} particles` : null,
     im.binned !== null ? `${im.binned} in the vector` : null,
     im.edgeTouching !== null ? `${im.edgeTouching} touching the edge` : null,

@@ -11,8 +11,11 @@ import {
   maxBinError,
   measureParticles,
   meanVector,
+  particleTableItems,
+  pooledItems,
   rmse,
   sizeDistribution,
+  sizedItems,
   skill,
   weightedPercentile,
 } from '../../src/aggregate/index.js';
@@ -69,6 +72,37 @@ describe('size distributions', () => {
     const d = sizeDistribution(measureParticles(MAP), spec({ unit: 'mm', edges: [1, 2] }), 0.5);
     expect(d.fractions).toEqual([0.5, 0.25, 0.25]);
     expect(d.d.d90).toBeCloseTo(2.5, 12); // largest square: 5 px × 0.5 mm
+  });
+
+  it('weights are in the unit of the bins: mm² and mm³ for mm bins, px² and px³ for px bins', () => {
+    const particles = measureParticles(MAP);
+    const f = 0.3;
+    const mass = sizedItems(particles, spec({ unit: 'mm', edges: [1, 2], weight: 'mass' }), f);
+    const area = sizedItems(particles, spec({ unit: 'mm', edges: [1, 2], weight: 'area' }), f);
+    const px = sizedItems(particles, spec({ weight: 'mass' }), f);
+    particles.forEach((p, k) => {
+      expect(mass[k]!.weight).toBe(p.majorPx * f * (p.minorPx * f) * (p.minorPx * f));
+      expect(area[k]!.weight).toBe(p.areaPx * f * f);
+      expect(px[k]!.weight).toBe(p.majorPx * p.minorPx * p.minorPx);
+    });
+    // One photo: the factor cancels, the vector is the px-weighted one (up to the last bits of the products).
+    const mmVector = sizeDistribution(particles, spec({ unit: 'mm', edges: [0.6, 1.2], weight: 'mass' }), f).fractions;
+    const pxVector = sizeDistribution(particles, spec({ weight: 'mass' })).fractions;
+    mmVector.forEach((x, k) => expect(x).toBeCloseTo(pxVector[k]!, 14));
+  });
+
+  it('pooled photos at different mm/px: each stone weighs its own mm³ (mm²), not its pixels', () => {
+    // The same 10 × 10 px stone in two photos: 1 mm at 0.1 mm/px, 3 mm at 0.3 mm/px.
+    const header = ['id', 'area_px', 'major_px', 'minor_px', 'touches_edge'];
+    const table = { header, rows: [['1', '100', '10', '10', '0']] };
+    const pool = (weight: 'mass' | 'area' | 'count'): number[] => {
+      const s = spec({ unit: 'mm', edges: [2], measure: 'minor', weight });
+      return distributionOf(pooledItems([particleTableItems(table, s, 0.1), particleTableItems(table, s, 0.3)], s), s).fractions;
+    };
+    // mass 1 mm³ and 27 mm³; area 1 mm² and 9 mm²; in pixels both would weigh the same (0.5, 0.5).
+    pool('mass').forEach((x, k) => expect(x).toBeCloseTo([1 / 28, 27 / 28][k]!, 12));
+    pool('area').forEach((x, k) => expect(x).toBeCloseTo([1 / 10, 9 / 10][k]!, 12));
+    expect(pool('count')).toEqual([0.5, 0.5]);
   });
 });
 
