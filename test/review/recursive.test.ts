@@ -118,6 +118,10 @@ describe('fineTuneOnReviewed on a segment --recursive run', () => {
     const err = await runAnnotate({ labels: [file], out: join(tmp.dir, 'refused'), targets: new Map([[file, { name: 'a/x' }]]) }).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(PhotosieveError);
     expect((err as PhotosieveError).toLine()).toBe(`${file}: output name "a/x" is not a plain file name. Fix: give each label file a name without /, \\, NUL, and other than . or ..`);
+    // One name for a file of several images (coco.json holds both photos): the file is skipped, said so.
+    const coco = join(review, 'coco.json');
+    const r = await runAnnotate({ labels: [coco], out: join(tmp.dir, 'refused-coco'), targets: new Map([[coco, { name: 'both' }]]), allowOutside: true });
+    expect([r.images, r.inputs.map((i) => i.ok), r.issues.map((i) => [i.code, i.message])]).toEqual([[], [false], [['malformed_file', 'holds 2 images, but one output name (both) was given for it']]]);
   });
 
   it('a reviewed photo that cannot become training data stops the fine-tune, naming its file', async () => {
