@@ -4,6 +4,7 @@ export * from './distribution.js';
 export * from './hull.js';
 export * from './matchInstances.js';
 export * from './measure.js';
+export * from './measureJson.js';
 export * from './metrics.js';
 export * from './particleItems.js';
 export * from './pooled.js';

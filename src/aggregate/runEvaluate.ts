@@ -3,9 +3,9 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { PhotosieveError, listNames } from '../core/index.js';
-import { readCsv, readInstancePng } from '../io/index.js';
+import { readCsv, readInstancePng, readRunFile } from '../io/index.js';
 // measure.json's one schema, shared with its writers (src/pipeline, runMeasure).
-import { MEASURE_JSON, measureJsonSchema, readRunFile } from '../pipeline/runFiles.js';
+import { MEASURE_JSON, measureJsonSchema } from './measureJson.js';
 import type { Calibration } from './calibrate.js';
 import { applyCalibration } from './calibrate.js';
 import type { BinSpec } from './distribution.js';

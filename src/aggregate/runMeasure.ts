@@ -15,8 +15,8 @@ import type { PooledResult } from './pooled.js';
 import { writePooledHistogram } from './pooled.js';
 import { histogramEntry, histogramHeader, histogramRow, particleTable } from './tables.js';
 // measure.json's one schema, shared with the other writer (src/pipeline) and its reader (runEvaluate).
-import type { MeasureJsonInput } from '../pipeline/runFiles.js';
-import { MEASURE_JSON } from '../pipeline/runFiles.js';
+import type { MeasureJsonInput } from './measureJson.js';
+import { MEASURE_JSON } from './measureJson.js';
 
 
 export interface MeasureJobOptions {

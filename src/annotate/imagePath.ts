@@ -81,6 +81,23 @@ async function lstatOrNull(path: string): Promise<Stats | null> {
 }
 
 /**
+ * An image the caller names itself, not a label file (review's fine-tune knows each photo from run.json): followed
+ * wherever it is, and only checked to be a regular file.
+ */
+export async function givenImage(path: string): Promise<ImageLookup> {
+  let real: string;
+  try {
+    real = await realpath(path);
+  } catch {
+    return { kind: 'missing' };
+  }
+  const st = await stat(real).catch(() => null);
+  if (st === null) return { kind: 'missing' };
+  if (!st.isFile()) return { kind: 'not_a_file', path, fileKind: fileKindOf(st) };
+  return { kind: 'found', path, real };
+}
+
+/**
  * Looks for the image a label file names: the path as written (when it stays inside), then the file name beside
  * the label file, in its images/ folder and in ../images (COCO's layout); with --images only there.
  */

@@ -18,7 +18,7 @@ import { DEFAULT_BOUNDARY_PX } from './target.js';
 import { traceInstances } from './trace.js';
 import { validateShape } from './validate.js';
 import type { ImageLookup } from './imagePath.js';
-import { locateImage } from './imagePath.js';
+import { givenImage, locateImage } from './imagePath.js';
 import type { PixelOrigin } from './writeOutputs.js';
 import { writeAnnotatedImage, writeCocoIndex } from './writeOutputs.js';
 
@@ -49,7 +49,29 @@ export interface AnnotateOptions {
   maxMemory?: number | undefined;
   /** Follow image paths that lead outside the label file's folder (or --images). @default false */
   allowOutside?: boolean | undefined;
+  /**
+   * For callers that know more than their label files (review's fine-tune; no CLI flag): per label file of one
+   * image, keyed by the path as given in `labels`, the NAME its outputs are written under instead of the image's
+   * stem, and optionally the image itself instead of the one the file names. @default the stem; the image looked up
+   */
+  targets?: ReadonlyMap<string, AnnotateTarget> | undefined;
   onProgress?: ((done: number, total: number, name: string) => void) | undefined;
+}
+
+/** What a caller fixes for one label file's image (AnnotateOptions.targets). */
+export interface AnnotateTarget {
+  /**
+   * The output NAME (images/NAME.ext, instances/NAME.png, …): a plain file name, so the folder stays flat as train
+   * reads it; photos a/x and b/x of a `segment --recursive` run, which share the stem x, can be a__x and b__x.
+   */
+  name: string;
+  /** The image, followed wherever it is (checked only to be a regular file). @default the one the file names */
+  image?: string | undefined;
+}
+
+/** Whether NAME can be an output name of its own: a plain file name (no folder, no `\`, not `.` or `..`). */
+export function isOutputName(name: string): boolean {
+  return name !== '' && name !== '.' && name !== '..' && !/[/\\\0]/.test(name);
 }
 
 export interface AnnotatedImageSummary {
@@ -142,11 +164,12 @@ async function prepareImage(
   options: AnnotateOptions,
   budget: MemoryBudget,
   out: Collector,
+  target: AnnotateTarget | undefined,
 ): Promise<ImageJob | null> {
   const file = labels.labelFile;
   const strict = options.strict ?? false;
-  const where = options.images ? ` in ${options.images}` : ' beside the label file';
-  const found = await findImage(labels.imageRef, file, options.images, options.allowOutside);
+  const where = target?.image !== undefined ? ` at ${target.image}` : options.images ? ` in ${options.images}` : ' beside the label file';
+  const found = target?.image !== undefined ? await givenImage(target.image) : await findImage(labels.imageRef, file, options.images, options.allowOutside);
   if (found.kind === 'outside') {
     const scope = options.images ? '--images DIR' : "the label file's folder";
     out.fail(file, labels.imageRef, 'path_refused', `image "${labels.imageRef}" leads outside ${scope} (links followed): not read`, 'image skipped; pass --images DIR with the images, or --allow-outside to follow such paths');
@@ -249,7 +272,7 @@ async function prepareImage(
   for (const [label, n] of skippedLabels) {
     out.add({ severity: 'warning', code: 'unsupported_shape', file, image: labels.imageRef, label, message: `${n} shape(s) with a label not in --labels`, action: 'skipped' });
   }
-  return { name: stem(labels.imageRef), labelFile: file, imagePath, width, height, instances, crowd, occluded, disjoint: false };
+  return { name: target?.name ?? stem(labels.imageRef), labelFile: file, imagePath, width, height, instances, crowd, occluded, disjoint: false };
 }
 
 /** Resolves overlaps, numbers the particles, writes instances/masks/labels and copies the image. */
@@ -366,13 +389,24 @@ export async function runAnnotate(options: AnnotateOptions): Promise<AnnotateRep
   const report = emptyReport(options);
   const out = new Collector();
   const budget = memoryBudget({ maxMemory: options.maxMemory });
-  const jobs: RawImageLabels[] = [];
+  for (const [file, target] of options.targets ?? []) {
+    if (!isOutputName(target.name)) {
+      throw new PhotosieveError('E_PARAM', `output name ${JSON.stringify(target.name)} is not a plain file name.`, { file, fix: 'give each label file a name without /, \\, NUL, and other than . or ..' });
+    }
+  }
+  const jobs: { labels: RawImageLabels; target: AnnotateTarget | undefined }[] = [];
   for (const file of options.labels) {
     try {
       const parsed = await readLabelFile(file, options.format ?? 'auto', { maxPixels: options.maxPixels ?? DEFAULT_MAX_PIXELS });
+      const target = options.targets?.get(file);
+      if (target !== undefined && parsed.images.length !== 1) {
+        report.inputs.push({ file, format: parsed.format, images: parsed.images.length, ok: false });
+        out.fail(file, undefined, 'malformed_file', `holds ${parsed.images.length} images, but one output name (${target.name}) was given for it`, 'file skipped');
+        continue;
+      }
       out.add(...parsed.issues);
       report.inputs.push({ file, format: parsed.format, images: parsed.images.length, ok: true });
-      jobs.push(...parsed.images);
+      jobs.push(...parsed.images.map((labels) => ({ labels, target })));
     } catch (err) {
       report.inputs.push({ file, format: null, images: 0, ok: false });
       out.fail(file, undefined, 'malformed_file', errorLine(err).replace(`${file}: `, ''), 'file skipped');
@@ -381,8 +415,8 @@ export async function runAnnotate(options: AnnotateOptions): Promise<AnnotateRep
   const exported: ExportImage[] = [];
   const written = new Map<string, string>();
   let done = 0;
-  for (const labels of jobs) {
-    const name = stem(labels.imageRef);
+  for (const { labels, target } of jobs) {
+    const name = target?.name ?? stem(labels.imageRef);
     options.onProgress?.(done, jobs.length, name);
     done += 1;
     const first = written.get(name);
@@ -392,7 +426,7 @@ export async function runAnnotate(options: AnnotateOptions): Promise<AnnotateRep
       continue;
     }
     try {
-      const job = await prepareImage(labels, options, budget, out);
+      const job = await prepareImage(labels, options, budget, out, target);
       const result = job && (await finishImage(job, options, out));
       if (!result) {
         report.totals.skippedImages += 1;

@@ -5,3 +5,4 @@ export * from './csv.js';
 export * from './readCsv.js';
 export * from './writeImage.js';
 export * from './files.js';
+export * from './jsonFile.js';

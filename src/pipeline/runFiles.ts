@@ -1,18 +1,18 @@
 // The files a segment run leaves in DIR and others read: run.json, measure.json and the per-image records
 // (records/NAME.json). One zod schema each, used by the writer (its output is typed against z.input) and by every
 // reader (report, review, evaluate, resume), so writer and readers cannot drift apart with the tests green.
-// zod and core only: the CLI and the readers load this without the runner.
-import { readFile } from 'node:fs/promises';
+// zod, aggregate's measure.json schema and io's JSON reader only: the CLI and the readers load this without the runner.
 import { z } from 'zod';
-import { PhotosieveError } from '../core/index.js';
-import { EDGE_POLICIES, SIZE_MEASURES, WEIGHTINGS } from '../aggregate/distribution.js';
+import { binSpecSchema, nullableNumber as num, pooledSchema } from '../aggregate/measureJson.js';
 
 export const RUN_JSON = 'run.json';
-export const MEASURE_JSON = 'measure.json';
 export const RECORDS_DIR = 'records';
 
-/** JSON.stringify writes NaN as null, so every number a run writes may come back as null. */
-const num = z.number().nullable();
+// measure.json's schema lives in aggregate (its other writer and its reader are there); the bin spec and pooled row
+// of run.json are that schema's. The JSON reader is io's. Re-exported so pipeline's users find them here as before.
+export { MEASURE_JSON, binSpecSchema, measureJsonSchema, pooledSchema } from '../aggregate/measureJson.js';
+export type { MeasureJson, MeasureJsonInput } from '../aggregate/measureJson.js';
+export { parseRunFile, readRunFile } from '../io/jsonFile.js';
 
 /**
  * An image name: the photo's path relative to the folder or glob it was found in, without its extension, with `/`
@@ -25,15 +25,6 @@ export const imageName = z
   .refine((s) => !/[\\\0]/.test(s) && !s.startsWith('/') && s.split('/').every((part) => part !== '' && part !== '.' && part !== '..'), {
     message: 'must be a file stem, or stems joined by / (no \\, no empty, . or .. part)',
   });
-
-export const binSpecSchema = z.object({
-  edges: z.array(z.number()),
-  unit: z.enum(['mm', 'px']),
-  measure: z.enum(SIZE_MEASURES),
-  weight: z.enum(WEIGHTINGS),
-  edgePolicy: z.enum(EDGE_POLICIES),
-  minSizePx: z.number(),
-});
 
 /** One image's size distribution as the measure stage returns it: fractions, count, percentiles (d10, d50, …). */
 export const imageMeasureSchema = z.looseObject({
@@ -74,15 +65,6 @@ export const imageResultSchema = z.object({
   scale: z.number().positive().optional(),
   /** SHA-256 of the settings and engine that made the image's outputs (its record, records/NAME.json). */
   fingerprint: z.string().optional(),
-});
-
-/** The batch's particles pooled into one row (histograms-pooled.csv), with the one-bin warnings of its photos. */
-export const pooledSchema = z.object({
-  file: z.string(),
-  images: z.number(),
-  unit: z.enum(['px', 'mm']),
-  entry: z.looseObject({ n: z.number(), fractions: z.array(num) }),
-  warnings: z.array(z.string()).default([]),
 });
 
 const batchMeasureSchema = z.object({
@@ -144,20 +126,6 @@ export type RunJson = z.infer<typeof runJsonSchema>;
 /** What the writer may put in run.json. */
 export type RunJsonInput = z.input<typeof runJsonSchema>;
 
-/** measure.json: the bin spec and scale(s) a folder's vectors were made with (evaluate pools particles with them). */
-export const measureJsonSchema = z.looseObject({
-  tool: z.enum(['photosieve segment', 'photosieve measure']),
-  spec: binSpecSchema,
-  /** mm per pixel of every image; null without a scale or when each image has its own (`scales`). */
-  scale: z.number().nullable(),
-  /** Image name → mm per pixel, when --scales gave each photo its own. */
-  scales: z.record(z.string(), z.number()).optional(),
-  /** The pooled row of the batch (measure writes it here, null when nothing was binned; segment in run.json's measure). */
-  pooled: pooledSchema.nullish(),
-});
-export type MeasureJson = z.infer<typeof measureJsonSchema>;
-export type MeasureJsonInput = z.input<typeof measureJsonSchema>;
-
 /**
  * records/NAME.json, written by the worker that makes the image's outputs: `pending` (with the settings) before the
  * first output file is touched, `done` (with the result) after the last is renamed into place. A rerun skips an
@@ -180,30 +148,3 @@ export const imageRecordSchema = z.object({
 });
 export type ImageRecord = z.infer<typeof imageRecordSchema>;
 export type ImageRecordInput = z.input<typeof imageRecordSchema>;
-
-/** Path of a field for messages: `images[2].name`. */
-function issuePath(path: readonly PropertyKey[]): string {
-  return path.map((p) => (typeof p === 'number' ? `[${p}]` : `.${String(p)}`)).join('').replace(/^\./, '');
-}
-
-/** Validates parsed JSON against a schema; the error names the file, the field and the fix. */
-export function parseRunFile<S extends z.ZodType>(schema: S, value: unknown, file: string, what: string, fix: string): z.infer<S> {
-  const r = schema.safeParse(value);
-  if (r.success) return r.data;
-  const issue = r.error.issues[0]!;
-  throw new PhotosieveError('E_INPUT', `not a ${what}: ${issuePath(issue.path) || '(root)'}: ${issue.message}.`, { file, fix });
-}
-
-/** Reads a JSON file a run wrote and validates it; unreadable, invalid JSON and wrong shape are one line each. */
-export async function readRunFile<S extends z.ZodType>(schema: S, file: string, what: string, fix: string): Promise<z.infer<S>> {
-  const text = await readFile(file, 'utf8').catch((cause: unknown) => {
-    throw new PhotosieveError('E_INPUT', 'file not readable.', { file, fix: 'check its permissions', cause });
-  });
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (cause) {
-    throw new PhotosieveError('E_INPUT', `not valid JSON (${(cause as Error).message}).`, { file, fix, cause });
-  }
-  return parseRunFile(schema, json, file, what, fix);
-}

@@ -2,7 +2,8 @@
 // training folder (through annotate, as a user would run it), and `train --init` starts from the run's own model
 // with the few-shot defaults. One call behind `photosieve review DIR --fine-tune` and the page's button.
 //
-//   DIR/review/train-data/   the training folder (annotate's layout), rewritten each time
+//   DIR/review/train-data/   the training folder (annotate's layout, flat: photo a/x of a `segment --recursive` run
+//                            is a__x there), rewritten each time
 //   DIR/review/model/        the fine-tuned model; replaced only once a new one is complete
 import { existsSync } from 'node:fs';
 import { readFile, rename, rm } from 'node:fs/promises';
@@ -65,6 +66,27 @@ export function reviewedNames(entries: readonly PhotoEntry[]): string[] {
   return entries.filter((p) => p.reviewed && p.saved && p.problem === null).map((p) => p.name);
 }
 
+/**
+ * Each photo's name in the training folder, which train reads flat: the name's folders joined by `__` (a/x → a__x,
+ * so photos a/x and b/x stay two), and `-2`, `-3`, … after one another photo's name already took.
+ */
+export function trainingNames(names: readonly string[]): Map<string, string> {
+  const out = new Map<string, string>();
+  const taken = new Set<string>();
+  const flat = names.map((name) => name.split('/').join('__'));
+  // Names with no folder keep themselves; only flattened ones give way.
+  for (const [k, name] of names.entries()) if (!name.includes('/')) taken.add(flat[k]!);
+  for (const [k, name] of names.entries()) {
+    let candidate = flat[k]!;
+    if (name.includes('/')) {
+      for (let n = 2; taken.has(candidate); n++) candidate = `${flat[k]}-${n}`;
+      taken.add(candidate);
+    }
+    out.set(name, candidate);
+  }
+  return out;
+}
+
 /** The photos of DIR a fine-tune trains on, as the files say. */
 export async function reviewedPhotos(dir: string): Promise<string[]> {
   return reviewedNames((await ReviewStore.open(await loadReviewRun(dir))).list());
@@ -73,7 +95,8 @@ export async function reviewedPhotos(dir: string): Promise<string[]> {
 export async function fineTuneOnReviewed(options: ReviewFineTuneOptions): Promise<ReviewFineTuneResult> {
   const { dir } = options;
   const log = options.log ?? (() => {});
-  const photos = await reviewedPhotos(dir);
+  const run = await loadReviewRun(dir);
+  const photos = reviewedNames((await ReviewStore.open(run)).list());
   if (photos.length === 0) {
     throw new PhotosieveError('E_INPUT', 'no photo of this run is marked reviewed, so there is nothing to fine-tune on.', {
       file: join(reviewFolder(dir), STATE_FILE),
@@ -91,9 +114,23 @@ export async function fineTuneOnReviewed(options: ReviewFineTuneOptions): Promis
   const [{ runAnnotate }, { trainModel }] = await Promise.all([import('../annotate/index.js'), import('../train/index.js')]);
   log(`fine-tune: ${photos.length} reviewed photo(s) (${photos.join(', ')}) → ${trainData}`);
   await rm(trainData, { recursive: true, force: true });
-  // The review files name the photos run.json lists: this run's own photos, which usually lie outside DIR/review,
-  // so annotate may follow them (it refuses such paths in label files from elsewhere).
-  await runAnnotate({ labels: photos.map((name) => reviewFileOf(dir, name)), out: trainData, allowOutside: true });
+  // Each review file is given its photo as run.json lists it (the one the page showed; this run's own photos, which
+  // usually lie outside DIR/review), so review files written before their imagePath was made relative to their own
+  // folder train too, and a flat name of its own.
+  const names = trainingNames(photos);
+  const byName = new Map(run.photos.map((p) => [p.name, p]));
+  const targets = new Map(photos.map((name) => [reviewFileOf(dir, name), { name: names.get(name)!, image: byName.get(name)!.imagePath! }]));
+  const report = await runAnnotate({ labels: [...targets.keys()], out: trainData, targets, allowOutside: true });
+  // A photo left out would train on less than the user corrected, without a word: that is an error.
+  const made = new Set(report.images.map((im) => im.labelFile));
+  const missing = new Set([...targets.keys()].filter((f) => !made.has(f)));
+  if (missing.size > 0) {
+    const why = report.issues.filter((i) => i.severity === 'error' && missing.has(i.file)).map((i) => `${i.file}: ${i.message}`);
+    throw new PhotosieveError('E_LABELS', `${missing.size} of ${photos.length} reviewed photo(s) could not be made training data (${why.join('; ') || [...missing].join(', ')}).`, {
+      file: join(trainData, 'annotate-report.json'),
+      fix: 'repair or delete the review files named there (a deleted one starts again from the traced particles), then fine-tune again',
+    });
+  }
 
   // Trained into a sibling folder: the previous fine-tuned model stays usable until the new one is complete.
   const partial = `${out}.partial`;

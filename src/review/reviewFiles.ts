@@ -1,11 +1,13 @@
 // The files a review writes into DIR/review, in formats `photosieve annotate` reads as they are:
-//   NAME.json   LabelMe, one polygon shape per particle piece, group_id = the particle id, imagePath → the photo
-//   coco.json   COCO for every photo with a review file, rewritten after saves
+//   NAME.json   LabelMe, one polygon shape per particle piece, group_id = the particle id, imagePath → the photo,
+//               relative to the file's own folder (review/a/x.json of a `segment --recursive` photo a/x is one
+//               folder deeper), as LabelMe and annotate resolve it
+//   coco.json   COCO for every photo with a review file, rewritten after saves; file_name relative to DIR/review
 //   state.json  per photo: reviewed or not, how many saves, particle count
 // Every file goes through a temporary file and a rename.
 import { existsSync } from 'node:fs';
 import { open, readFile } from 'node:fs/promises';
-import { join, posix, relative, sep } from 'node:path';
+import { dirname, join, posix, relative, sep } from 'node:path';
 import { z } from 'zod';
 import type { ExportImage } from '../annotate/index.js';
 import { canonicalize, cocoParts, pixelArea, readLabelFile, toLabelme } from '../annotate/index.js';
@@ -27,14 +29,27 @@ export function reviewFileOf(dir: string, name: string): string {
   return join(reviewFolder(dir), `${name}.json`);
 }
 
-/** The photo as a review file names it: relative to DIR/review with `/`, as LabelMe and annotate resolve it. */
+/** A path relative to `from`, with `/`. */
+function refFrom(from: string, path: string): string {
+  return relative(from, path).split(sep).join(posix.sep);
+}
+
+/** The photo as coco.json names it: relative to DIR/review with `/`, as annotate resolves a COCO file's images. */
 export function photoRef(dir: string, photoPath: string): string {
-  return relative(reviewFolder(dir), photoPath).split(sep).join(posix.sep);
+  return refFrom(reviewFolder(dir), photoPath);
+}
+
+/**
+ * The photo as review/NAME.json names it: relative to that file's own folder with `/`, as LabelMe and annotate
+ * resolve a LabelMe imagePath. The same as photoRef for a photo whose name has no folder.
+ */
+export function labelmePhotoRef(dir: string, name: string, photoPath: string): string {
+  return refFrom(dirname(reviewFileOf(dir, name)), photoPath);
 }
 
 export interface ReviewImage {
   name: string;
-  /** photoRef of the photo. */
+  /** The photo as the file being written names it: photoRef (coco.json) or labelmePhotoRef (NAME.json). */
   fileName: string;
   width: number;
   height: number;
@@ -117,7 +132,9 @@ function damaged(file: string, name: string, what: string): PhotosieveError {
 }
 
 /**
- * Reads a review file back with annotate's LabelMe reader. Shapes sharing a group_id are one particle, whose id it
+ * Reads a review file back with annotate's LabelMe reader. Its imagePath is not used (the photo is run.json's), so
+ * files written before imagePath was made relative to their own folder (one `..` short for a photo a/x) read as
+ * before; the next save rewrites the path. Shapes sharing a group_id are one particle, whose id it
  * is (pieces are united again, so holes come back); shapes without a usable id get fresh ids.
  */
 export async function readReviewLabelme(file: string, name: string, width: number, height: number): Promise<ReviewParticle[]> {

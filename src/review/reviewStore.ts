@@ -9,7 +9,7 @@ import type { ReviewPhoto, ReviewRun } from './loadReviewRun.js';
 import type { ParticleChanges, ReviewParticle } from './particles.js';
 import { fromMultiPolygon, normalizeParticle, particleProblem } from './particles.js';
 import type { CocoSource, PhotoReviewState, ReviewImage } from './reviewFiles.js';
-import { photoRef, readReviewLabelme, readReviewState, reviewFileOf, writeReviewCoco, writeReviewLabelme, writeReviewState } from './reviewFiles.js';
+import { labelmePhotoRef, photoRef, readReviewLabelme, readReviewState, reviewFileOf, writeReviewCoco, writeReviewLabelme, writeReviewState } from './reviewFiles.js';
 
 /** What a request did wrong; the server turns `kind` into a status code. */
 export class ReviewError extends Error {
@@ -119,7 +119,7 @@ export class ReviewStore {
       const next = new Map(l.particles);
       for (const id of changes.remove) next.delete(id);
       for (const q of changes.upsert) next.set(q.id, normalizeParticle(q));
-      await writeReviewLabelme(reviewFileOf(this.run.dir, name), this.imageOf(p), next.values());
+      await writeReviewLabelme(reviewFileOf(this.run.dir, name), this.labelmeImageOf(p), next.values());
       const state = { ...s, saves: s.saves + 1, savedAt: new Date().toISOString(), particles: next.size };
       await this.writeStates(name, state);
       l.particles = next;
@@ -137,7 +137,7 @@ export class ReviewStore {
       const l = await this.load(p);
       const s = this.states.get(name)!;
       const file = reviewFileOf(this.run.dir, name);
-      if (!existsSync(file)) await writeReviewLabelme(file, this.imageOf(p), l.particles.values());
+      if (!existsSync(file)) await writeReviewLabelme(file, this.labelmeImageOf(p), l.particles.values());
       await this.writeStates(name, { ...s, reviewed, particles: l.particles.size });
       this.scheduleCoco();
       return this.list().find((e) => e.name === name)!;
@@ -155,8 +155,14 @@ export class ReviewStore {
     }
   }
 
+  /** The photo as coco.json names it (relative to DIR/review). */
   private imageOf(p: ReviewPhoto): ReviewImage {
     return { name: p.name, fileName: photoRef(this.run.dir, p.imagePath!), width: p.width, height: p.height };
+  }
+
+  /** The photo as its review/NAME.json names it (relative to that file's folder: review/a for a photo a/x). */
+  private labelmeImageOf(p: ReviewPhoto): ReviewImage {
+    return { ...this.imageOf(p), fileName: labelmePhotoRef(this.run.dir, p.name, p.imagePath!) };
   }
 
   private exclusive<T>(fn: () => Promise<T>): Promise<T> {

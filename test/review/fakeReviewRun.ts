@@ -86,6 +86,44 @@ export async function writeFakeReviewRun(root: string): Promise<FakeReviewRun> {
   return { dir, photo, second, map };
 }
 
+export interface NestedReviewRun {
+  dir: string;
+  /** ROOT/photos/a/x.png: the tray (160×120, the 7 particles of trayInstances). */
+  ax: string;
+  /** ROOT/photos/b/x.png: a 40×30 photo with one particle. */
+  bx: string;
+}
+
+/**
+ * A `segment --recursive` run: photos named a/x and b/x (same stem, other folders), their instance maps at
+ * DIR/instances/a/x.png and b/x.png, a/x listed by its absolute path and b/x by a path relative to DIR's parent.
+ */
+export async function writeNestedReviewRun(root: string): Promise<NestedReviewRun> {
+  const dir = join(root, 'run');
+  const map = trayInstances();
+  const ax = join(root, 'photos', 'a', 'x.png');
+  const bx = join(root, 'photos', 'b', 'x.png');
+  await mkdir(join(root, 'photos', 'a'), { recursive: true });
+  await mkdir(join(root, 'photos', 'b'), { recursive: true });
+  await writeImage8(ax, W, H, 3, photoOf(map));
+  await writeInstancePng(join(dir, 'instances', 'a', 'x.png'), map);
+  const small = new Int32Array(40 * 30);
+  for (let i = 5; i < 20; i++) for (let j = 8; j < 30; j++) small[i * 40 + j] = 1;
+  const smallMap = { width: 40, height: 30, data: small };
+  await writeImage8(bx, 40, 30, 3, photoOf(smallMap));
+  await writeInstancePng(join(dir, 'instances', 'b', 'x.png'), smallMap);
+  await writeJsonAtomic(join(dir, 'run.json'), {
+    tool: 'photosieve segment',
+    model: { kind: 'classical' },
+    options: { recursive: true },
+    images: [
+      { name: 'a/x', path: ax, status: 'done', width: W, height: H, particles: 7 },
+      { name: 'b/x', path: 'photos/b/x.png', status: 'done', width: 40, height: 30, particles: 1 },
+    ],
+  });
+  return { dir, ax, bx };
+}
+
 /** Pixels of `map` equal to `id`. */
 export function countId(map: { data: ArrayLike<number> }, id: number): number {
   let n = 0;
