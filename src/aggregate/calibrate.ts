@@ -6,7 +6,10 @@
 // fines bias than the 4 of the per-bin factors, so only the per-bin model is offered.)
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
+import type { LengthUnit } from '../core/index.js';
 import { PhotosieveError, invalidParameter } from '../core/index.js';
+import type { SizeMeasure, Weighting } from './distribution.js';
+import { SIZE_MEASURES, WEIGHTINGS } from './distribution.js';
 import { meanOf, rmse } from './metrics.js';
 
 export const CALIBRATION_MODELS = ['diagonal'] as const;
@@ -22,6 +25,39 @@ export interface Calibration {
   fittedOn: { groups: string[]; images: number };
   /** Leave-one-group-out RMSE (mean over held-out images) without and with calibration. */
   logo: { none: number; calibrated: number };
+  /**
+   * How the vectors it was fitted on were made (from the run's measure.json); absent when the run had none. A file
+   * from before it was recorded reads as the default of its time (area-weighted b-axes), with `vectorsAssumed`.
+   */
+  vectors?: CalibrationVectors;
+  vectorsAssumed?: boolean;
+}
+
+/** What a vector depends on besides the bins: a calibration fitted on one kind corrects only that kind. */
+export interface CalibrationVectors {
+  weight: Weighting;
+  measure: SizeMeasure;
+  /** Absent when assumed for an old file. */
+  unit?: LengthUnit;
+}
+
+const describeVectors = (v: Partial<CalibrationVectors>): string => `${v.weight}-weighted ${v.measure}${v.unit ? ` (${v.unit})` : ''}`;
+
+/**
+ * Refuses a calibration for vectors made otherwise than those it was fitted on: factors fitted on area-weighted
+ * vectors do not correct mass-weighted ones. Nothing to check when it does not say (fitted in code, or on a run
+ * without measure.json).
+ */
+export function checkCalibrationFits(c: Calibration, vectors: Required<CalibrationVectors>, file?: string): void {
+  const fitted = c.vectors;
+  if (!fitted) return;
+  const differs = (['weight', 'measure', 'unit'] as const).some((k) => fitted[k] !== undefined && fitted[k] !== vectors[k]);
+  if (!differs) return;
+  const unsaid = c.vectorsAssumed ? ' (the file does not say; files from before photosieve recorded it were fitted on the default, area-weighted b-axis vectors)' : '';
+  throw new PhotosieveError('E_PARAM', `the calibration was fitted on ${describeVectors(fitted)} vectors${unsaid}, these are ${describeVectors(vectors)}.`, {
+    ...(file !== undefined ? { file } : {}),
+    fix: `fit it again with photosieve calibrate on vectors made like these, or make them with --weight ${fitted.weight} --measure ${fitted.measure}`,
+  });
 }
 
 export interface Sample {
@@ -151,6 +187,7 @@ const CalibrationSchema = z.object({
   lambda: z.number(),
   fittedOn: z.object({ groups: z.array(z.string()), images: z.number() }),
   logo: z.object({ none: z.number().nullable(), calibrated: z.number().nullable() }),
+  vectors: z.object({ weight: z.enum(WEIGHTINGS), measure: z.enum(SIZE_MEASURES), unit: z.enum(['mm', 'px']) }).optional(),
 });
 
 /** Reads a calibration written by `photosieve calibrate`. */
@@ -165,5 +202,6 @@ export async function readCalibration(file: string): Promise<Calibration> {
   if (!r.success || r.data.factors.length !== r.data.bins.length) {
     throw new PhotosieveError('E_INPUT', 'not a calibration written by photosieve calibrate.', { file, fix: 'run photosieve calibrate again to write it' });
   }
-  return r.data as Calibration;
+  const c = r.data as Calibration;
+  return c.vectors ? c : { ...c, vectors: { weight: 'area', measure: 'minor' }, vectorsAssumed: true };
 }

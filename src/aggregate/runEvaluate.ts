@@ -7,7 +7,7 @@ import { readCsv, readInstancePng, readRunFile } from '../io/index.js';
 // measure.json's one schema, shared with its writers (src/pipeline, runMeasure).
 import { MEASURE_JSON, measureJsonSchema } from './measureJson.js';
 import type { Calibration } from './calibrate.js';
-import { applyCalibration } from './calibrate.js';
+import { applyCalibration, checkCalibrationFits } from './calibrate.js';
 import type { BinSpec } from './distribution.js';
 import { distributionOf } from './distribution.js';
 import { itemsFromParticles } from './particleItems.js';
@@ -26,6 +26,8 @@ export interface EvaluateOptions {
   /** Truth of the training images: its mean is the constant predictor. Default: leave-one-group-out means. */
   baseline?: string | undefined;
   calibration?: Calibration | undefined;
+  /** Where the calibration came from, for its error lines. */
+  calibrationFile?: string | undefined;
   predInstances?: string | undefined;
   truthInstances?: string | undefined;
 }
@@ -120,6 +122,9 @@ export async function runEvaluate(options: EvaluateOptions): Promise<EvaluationR
     });
   }
 
+  // The bin spec the vectors were made with: a calibration fitted on other vectors is refused before it is used.
+  const meta = await readMeasureMeta(options.pred);
+  if (options.calibration && meta) checkCalibrationFits(options.calibration, meta.spec, options.calibrationFile);
   const missing = { noPrediction: match.unused.map((r) => r.name), noTruth: match.missing, undefinedVector: [] as string[] };
   const images: ScoredRow[] = [];
   // In the truth table's order, each photo under the name its outputs have.
@@ -132,7 +137,6 @@ export async function runEvaluate(options: EvaluateOptions): Promise<EvaluationR
     images.push({ image: photo, group: t.group, pred: vector, truth: t.vector, ...vectorMetrics(vector, t.vector), rmseConstant: constant.length ? rmse(constant, t.vector) : NaN });
   }
 
-  const meta = await readMeasureMeta(options.pred);
   const groups: GroupScore[] = [];
   for (const g of [...new Set(images.map((r) => r.group))].sort()) {
     const rows = images.filter((r) => r.group === g);

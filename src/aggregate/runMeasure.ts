@@ -7,7 +7,7 @@ import { roiMask } from '../annotate/index.js';
 import type { CsvCell } from '../io/index.js';
 import { readInstancePng, writeCsvAtomic, writeJsonAtomic } from '../io/index.js';
 import type { Calibration } from './calibrate.js';
-import { applyCalibration } from './calibrate.js';
+import { applyCalibration, checkCalibrationFits } from './calibrate.js';
 import type { BinSpec, SizeDistribution } from './distribution.js';
 import { sizeDistribution, validateBinSpec } from './distribution.js';
 import { measureParticles } from './measure.js';
@@ -67,6 +67,7 @@ export async function measureInstanceFile(file: string, options: MeasureJobOptio
 
 export async function runMeasure(options: MeasureJobOptions): Promise<MeasureReport> {
   validateBinSpec(options.spec, options.scale);
+  if (options.calibration) checkCalibrationFits(options.calibration, options.spec, options.calibrationFile);
   if (options.calibration && options.calibration.bins.length !== options.spec.edges.length + 1) {
     throw new PhotosieveError('E_PARAM', `the calibration has ${options.calibration.bins.length} bins, --bins gives ${options.spec.edges.length + 1}.`, { fix: 'use the bins the calibration was fitted with' });
   }

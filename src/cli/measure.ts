@@ -1,4 +1,5 @@
 // `photosieve measure`, `photosieve evaluate`, `photosieve calibrate`: thin layers over src/aggregate.
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CalibrationModel } from '../aggregate/calibrate.js';
@@ -65,7 +66,7 @@ export function evaluateCommand(): Command {
       const { readCalibration, runEvaluate } = await aggregate();
       const { writeJsonAtomic } = await import('../io/atomic.js');
       const calibration = flags.calibration ? await readCalibration(flags.calibration) : undefined;
-      const r = await runEvaluate({ pred: flags.pred, truth: flags.truth, baseline: flags.baseline, calibration, predInstances: flags.predInstances, truthInstances: flags.truthInstances });
+      const r = await runEvaluate({ pred: flags.pred, truth: flags.truth, baseline: flags.baseline, calibration, calibrationFile: flags.calibration, predInstances: flags.predInstances, truthInstances: flags.truthInstances });
       const out = flags.out ?? join(flags.pred, 'evaluation.json');
       await writeJsonAtomic(out, r);
       const lines =
@@ -108,7 +109,14 @@ export function calibrateCommand(): Command {
         return p ? [{ group: t.group, pred: p, truth: t.vector }] : [];
       });
       if (samples.length === 0) throw new PhotosieveError('E_INPUT', 'no image of the truth table has a prediction.', { file: flags.truth, fix: 'check that the image names match histograms.csv' });
-      const c = fitCalibration(samples, pred.bins, { model: flags.model, lambda: flags.lambda });
+      const fitted = fitCalibration(samples, pred.bins, { model: flags.model, lambda: flags.lambda });
+      // What the vectors were made with, so the calibration is never applied to vectors of another kind.
+      const { MEASURE_JSON, measureJsonSchema } = await import('../aggregate/measureJson.js');
+      const { readRunFile } = await import('../io/jsonFile.js');
+      const measureFile = join(flags.pred, MEASURE_JSON);
+      const spec = existsSync(measureFile) ? (await readRunFile(measureJsonSchema, measureFile, 'measure.json written by photosieve measure or segment', 'run photosieve measure or segment again to rewrite it')).spec : undefined;
+      const c = spec ? { ...fitted, vectors: { weight: spec.weight, measure: spec.measure, unit: spec.unit } } : fitted;
+      if (!spec) process.stderr.write(`note: ${flags.pred} has no ${MEASURE_JSON}: the calibration cannot record which weighting its vectors had\n`);
       await writeJsonAtomic(flags.out, c);
       process.stdout.write(`calibrate: ${c.model} on ${c.fittedOn.images} image(s) of ${c.fittedOn.groups.length} group(s)\n`);
       process.stdout.write(`  leave-one-group-out RMSE: ${c.logo.none.toFixed(4)} without → ${c.logo.calibrated.toFixed(4)} with calibration\n`);

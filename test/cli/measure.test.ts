@@ -96,6 +96,23 @@ describe('measure / evaluate / calibrate', () => {
     expect(cal.overall.rmse).toBeLessThan(plain.overall.rmse);
   });
 
+  it('a calibration records the vectors it was fitted on and is refused for vectors of another kind', async () => {
+    const calib = join(tmp.dir, 'calib.json');
+    const c = JSON.parse(await readFile(calib, 'utf8')) as Record<string, unknown>;
+    expect(c.vectors).toEqual({ weight: 'count', measure: 'minor', unit: 'px' });
+    const measureWith = (file: string, weight: string): Promise<unknown> =>
+      capture(['measure', join(tmp.dir, 'inst'), '--bins', '4', '--bins-px', '--weight', weight, '--calibration', file, '--out', join(tmp.dir, `m-cal-${weight}`)]);
+    expect(await errorLineOf(() => measureWith(calib, 'area'))).toBe(
+      `${calib}: the calibration was fitted on count-weighted minor (px) vectors, these are area-weighted minor (px). Fix: fit it again with photosieve calibrate on vectors made like these, or make them with --weight count --measure minor`,
+    );
+    expect((await measureWith(calib, 'count')) as { exitCode: number }).toMatchObject({ exitCode: 0 });
+    // A file from before the vectors were recorded was fitted on the default of its time: area-weighted b-axes.
+    const old = await tmp.write('calib-old.json', JSON.stringify({ ...c, vectors: undefined }));
+    await expect(capture(['evaluate', '--pred', join(tmp.dir, 'm'), '--truth', join(tmp.dir, 'truth.csv'), '--calibration', old])).rejects.toThrow(
+      /the calibration was fitted on area-weighted minor vectors \(the file does not say; .*\), these are count-weighted minor \(px\)\./,
+    );
+  });
+
   it('bad truth tables are refused with the file, the row and the fix', async () => {
     const bad = await tmp.write('bad.csv', 'image,group,small,large\na1,A,0.5,0.2\n');
     expect(await errorLineOf(() => main(['evaluate', '--pred', join(tmp.dir, 'm'), '--truth', bad]))).toMatch(/bad\.csv: row 2 \(a1\) sums to 0\.7000, not 1\. Fix: normalize each row/);
