@@ -1,6 +1,7 @@
 // `photosieve review`: thin layer over src/review — start the server, print its URL, open a browser, and stop
 // cleanly on Ctrl+C or SIGTERM once every save is on disk.
 import { spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { PhotosieveError } from '../core/index.js';
@@ -78,8 +79,23 @@ export function reviewCommand(): Command {
         const stray = FINE_TUNE_ONLY.find((k) => k === 'freezeEncoder' ? flags.freezeEncoder : flags[k] !== undefined);
         if (stray) throw new PhotosieveError('E_PARAM', `--${stray.replace(/[A-Z]/g, (c) => `-${c.toLowerCase()}`)} is used only with --fine-tune.`, { fix: 'add --fine-tune, or leave the flag out' });
       } else {
-        const { fineTuneOnReviewed } = await import('../review/fineTune.js');
-        const r = await fineTuneOnReviewed({ dir, init: flags.init, maxMinutes: flags.maxMinutes, freezeEncoder: flags.freezeEncoder, log: (line) => process.stdout.write(`${line}\n`) });
+        const { fineTuneLeftovers, fineTuneOnReviewed } = await import('../review/fineTune.js');
+        // Stopped (Ctrl-C, or the page's server stopping its job): the lock and the half-trained model go, the
+        // previous model stays; a later fine-tune starts afresh.
+        const stop = (signal: NodeJS.Signals): void => {
+          for (const f of fineTuneLeftovers(dir)) rmSync(f, { recursive: true, force: true });
+          process.stderr.write(`review: fine-tune stopped (${signal}); the previous model, if any, is unchanged\n`);
+          process.exit(signal === 'SIGINT' ? 130 : 143);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+        let r;
+        try {
+          r = await fineTuneOnReviewed({ dir, init: flags.init, maxMinutes: flags.maxMinutes, freezeEncoder: flags.freezeEncoder, log: (line) => process.stdout.write(`${line}\n`) });
+        } finally {
+          process.off('SIGINT', stop);
+          process.off('SIGTERM', stop);
+        }
         process.stdout.write(`review: fine-tuned ${r.parent} on ${r.photos.length} reviewed photo(s) for ${r.epochs} epoch(s) → ${r.model}\nsegment again with it:  photosieve segment PHOTOS --model ${r.model} --out DIR\n`);
         return;
       }

@@ -6,3 +6,4 @@ export * from './bins.js';
 export * from './worker.js';
 export * from './memory.js';
 export * from './stemTable.js';
+export * from './process.js';

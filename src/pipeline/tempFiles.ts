@@ -4,6 +4,7 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { readdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
+import { processAlive } from '../core/index.js';
 
 const TEMP = /^\..+\.(\d+)\.(\d+)\.tmp$/;
 
@@ -19,23 +20,13 @@ async function foldersOf(out: string): Promise<string[]> {
   return found;
 }
 
-function alive(pid: number): boolean {
-  if (pid === process.pid) return true;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
 /** Removes temporary files left in `out` by processes that are gone; returns their paths (relative to out). */
 export async function removeStaleTempFiles(out: string): Promise<string[]> {
   const removed: string[] = [];
   for (const dir of await foldersOf(out)) {
     for (const name of await readdir(dir).catch(() => [] as string[])) {
       const m = TEMP.exec(name);
-      if (!m || alive(Number(m[1]))) continue;
+      if (!m || processAlive(Number(m[1]))) continue;
       await rm(join(dir, name), { force: true }).catch(() => undefined);
       removed.push(join(dir, name).slice(out.length + 1));
     }

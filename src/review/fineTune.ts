@@ -6,9 +6,9 @@
 //                            is a__x there), rewritten each time
 //   DIR/review/model/        the fine-tuned model; replaced only once a new one is complete
 import { existsSync } from 'node:fs';
-import { readFile, rename, rm } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PhotosieveError } from '../core/index.js';
+import { PhotosieveError, processAlive } from '../core/index.js';
 import { runJsonSchema } from '../pipeline/runFiles.js';
 import { CLASSICAL, defaultModelDir, resolveModelOption } from '../segment/modelLocation.js';
 import { FEW_SHOT, fewShotTraining } from '../train/fewShot.js';
@@ -19,6 +19,8 @@ import type { PhotoEntry } from './reviewStore.js';
 import { ReviewStore } from './reviewStore.js';
 
 export const FINE_TUNED_MODEL = 'model';
+/** Holds the pid of the process fine-tuning this run: the page's job and the command never train at once. */
+export const FINE_TUNE_LOCK = 'fine-tune.lock';
 export const TRAIN_DATA = 'train-data';
 
 export interface ReviewFineTuneOptions {
@@ -92,7 +94,48 @@ export async function reviewedPhotos(dir: string): Promise<string[]> {
   return reviewedNames((await ReviewStore.open(await loadReviewRun(dir))).list());
 }
 
+/** Takes DIR/review/fine-tune.lock for this process (one left by a process that is gone is taken over). */
+async function takeLock(dir: string): Promise<() => Promise<void>> {
+  const file = join(reviewFolder(dir), FINE_TUNE_LOCK);
+  await mkdir(reviewFolder(dir), { recursive: true });
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const fh = await open(file, 'wx');
+      try {
+        await fh.writeFile(`${process.pid}\n`);
+      } finally {
+        await fh.close();
+      }
+      return () => rm(file, { force: true });
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw err;
+      const pid = Number((await readFile(file, 'utf8').catch(() => '')).trim());
+      if (Number.isInteger(pid) && pid > 0 && processAlive(pid)) {
+        throw new PhotosieveError('E_INPUT', `a fine-tune of this run is already running (process ${pid}).`, { file, fix: 'wait for it to end (or stop it), then fine-tune again' });
+      }
+      await rm(file, { force: true });
+    }
+  }
+}
+
 export async function fineTuneOnReviewed(options: ReviewFineTuneOptions): Promise<ReviewFineTuneResult> {
+  const release = await takeLock(options.dir);
+  try {
+    return await fineTuneLocked(options);
+  } finally {
+    await release();
+  }
+}
+
+/**
+ * What a fine-tune stopped by a signal leaves is removed (the lock, the half-trained model); the previous model
+ * and the training folder stay. For the command's SIGINT/SIGTERM handler.
+ */
+export function fineTuneLeftovers(dir: string, out?: string): string[] {
+  return [join(reviewFolder(dir), FINE_TUNE_LOCK), `${out ?? join(reviewFolder(dir), FINE_TUNED_MODEL)}.partial`];
+}
+
+async function fineTuneLocked(options: ReviewFineTuneOptions): Promise<ReviewFineTuneResult> {
   const { dir } = options;
   const log = options.log ?? (() => {});
   const run = await loadReviewRun(dir);

@@ -99,7 +99,9 @@ export class FineTuneJob {
         this.child = null;
         const model = join(reviewFolder(this.dir), FINE_TUNED_MODEL);
         const ok = code === 0 && !spawnError && existsSync(join(model, 'meta.json'));
-        const why = spawnError ? `could not start photosieve (${spawnError.message})` : signal ? `stopped by ${signal}` : `exited with code ${code}: ${this.current.lines.at(-1) ?? 'no output'}`;
+        // The command exits 143/130 when it stops on SIGTERM/SIGINT itself (after removing what it left).
+        const stoppedBy = signal ?? (code === 143 ? 'SIGTERM' : code === 130 ? 'SIGINT' : null);
+        const why = spawnError ? `could not start photosieve (${spawnError.message})` : stoppedBy ? `stopped by ${stoppedBy}` : `exited with code ${code}: ${this.current.lines.at(-1) ?? 'no output'}`;
         Object.assign(this.current, { state: ok ? 'done' : 'failed', finishedAt: new Date().toISOString(), model: ok ? model : this.current.model, error: ok ? null : why });
         done();
       };

@@ -3,7 +3,7 @@
 import { existsSync } from 'node:fs';
 import { readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execFile } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PhotosieveError } from '../../src/core/index.js';
@@ -38,6 +38,9 @@ describe('review --fine-tune', () => {
   it('trains from the parent on exactly the photos marked reviewed, into DIR/review/model, leaving no partial folder', async () => {
     const dir = await runWithReviewed('cmd', ['tray']);
     expect(await reviewedPhotos(dir)).toEqual(['tray']);
+    // A lock left by a process that is gone is taken over, and removed at the end.
+    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    await writeFile(join(dir, 'review', 'fine-tune.lock'), `${gone}\n`);
     // A budget shorter than one epoch: the trainer stops after the first.
     const { out, exitCode } = await capture(['review', dir, '--fine-tune', '--init', parent, '--max-minutes', '0.001']);
     expect(exitCode).toBe(0);
@@ -50,6 +53,16 @@ describe('review --fine-tune', () => {
     expect(meta.training.added).toEqual([{ dir: join(dir, 'review', 'train-data'), images: 1 }]);
     expect((await readdir(join(dir, 'review', 'train-data', 'images'))).sort()).toEqual(['tray.png']);
     expect(existsSync(`${model}.partial`)).toBe(false);
+    expect(existsSync(join(dir, 'review', 'fine-tune.lock'))).toBe(false);
+  });
+
+  it("refuses while another process holds the run's fine-tune lock", async () => {
+    const dir = await runWithReviewed('locked', ['tray']);
+    const lock = join(dir, 'review', 'fine-tune.lock');
+    await writeFile(lock, `${process.pid}\n`);
+    const err = await fineTuneOnReviewed({ dir, init: parent }).catch((e: unknown) => e);
+    expect((err as PhotosieveError).toLine()).toBe(`${lock}: a fine-tune of this run is already running (process ${process.pid}). Fix: wait for it to end (or stop it), then fine-tune again`);
+    expect(await readFile(lock, 'utf8')).toBe(`${process.pid}\n`);
   });
 
   it('with no photo reviewed: one line naming state.json and what to do', async () => {
