@@ -39,7 +39,7 @@ describe('review --fine-tune', () => {
     const dir = await runWithReviewed('cmd', ['tray']);
     expect(await reviewedPhotos(dir)).toEqual(['tray']);
     // A lock left by a process that is gone is taken over, and removed at the end.
-    const gone = spawnSync(process.execPath, ['-e', '']).pid!;
+    const gone = spawnSync(process.execPath, ['-e', '']).pid;
     await writeFile(join(dir, 'review', 'fine-tune.lock'), `${gone}\n`);
     // A budget shorter than one epoch: the trainer stops after the first.
     const { out, exitCode } = await capture(['review', dir, '--fine-tune', '--init', parent, '--max-minutes', '0.001']);
