@@ -3,6 +3,17 @@
 import type { InstanceMap, Raster } from '../core/index.js';
 import { labelSlots } from '../aggregate/labelMoments.js';
 
+/** Side of the square brush outlines are drawn with: 1 px up to 1500 px, one more per 1000 px beyond. */
+export const outlineThickness = (width: number, height: number): number => Math.max(1, Math.round(Math.max(width, height) / 1000));
+
+/**
+ * Whether pixel p = (x, y), of particle `id`, lies on that particle's outline: on the image border, or next to
+ * (4-neighbour) a pixel of another id. The report's bin-coloured layer uses the same rule, so it covers these outlines.
+ */
+export function onOutline(data: Int32Array, w: number, h: number, p: number, x: number, y: number, id: number): boolean {
+  return y === 0 || y === h - 1 || x === 0 || x === w - 1 || data[p - 1] !== id || data[p + 1] !== id || data[p - w] !== id || data[p + w] !== id;
+}
+
 /** 3×5 digit glyphs, one row per string, '#' = ink. */
 const DIGITS: readonly (readonly string[])[] = [
   ['###', '#.#', '#.#', '#.#', '###'],
@@ -58,7 +69,7 @@ export function rgb8(raster: Raster): Uint8Array {
 export function drawOverlay(raster: Raster, map: InstanceMap): Uint8Array {
   const { width: w, height: h, data } = map;
   const img = rgb8(raster);
-  const scale = Math.max(1, Math.round(Math.max(w, h) / 1000));
+  const scale = outlineThickness(w, h);
   const half = scale >> 1;
   const { slot, ids, count } = labelSlots(data);
   const sumX = new Float64Array(count);
@@ -68,7 +79,6 @@ export function drawOverlay(raster: Raster, map: InstanceMap): Uint8Array {
   let seen = 0;
   for (let y = 0; y < h; y++) {
     const row = y * w;
-    const rowEdge = y === 0 || y === h - 1;
     for (let x = 0; x < w; x++) {
       const p = row + x;
       const s = slot[p]!;
@@ -78,7 +88,7 @@ export function drawOverlay(raster: Raster, map: InstanceMap): Uint8Array {
       sumY[s]! += y;
       area[s]! += 1;
       const id = data[p]!;
-      if (!(rowEdge || x === 0 || x === w - 1 || data[p - 1] !== id || data[p + 1] !== id || data[p - w] !== id || data[p + w] !== id)) continue;
+      if (!onOutline(data, w, h, p, x, y, id)) continue;
       const c = PALETTE[id % PALETTE.length]!;
       const c0 = c[0];
       const c1 = c[1];

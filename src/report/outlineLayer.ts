@@ -1,10 +1,11 @@
 // The outlines of an image's particles coloured by the bin each one went into, as a transparent layer the report
 // lays over the overlay: particles touching the image or ROI edge are drawn dashed (white when they are left out of
 // the vector), particles below the detection limit grey. The outline pixels and their thickness follow the
-// segment overlay's rule (a pixel whose 4-neighbour has another id, or on the image border; a square brush of
+// segment overlay's rule (src/pipeline/overlay.ts: onOutline and outlineThickness, a square brush of
 // max(1, round(longer side / 1000)) px), so the layer covers the overlay's id-coloured outlines exactly.
 import sharp from 'sharp';
 import type { InstanceMap } from '../core/index.js';
+import { onOutline, outlineThickness } from '../pipeline/overlay.js';
 import type { ParticleClasses } from './loadSieve.js';
 
 export type Rgb = readonly [number, number, number];
@@ -51,9 +52,6 @@ export function outlineStyle(classes: ParticleClasses, id: number, colours: read
   return { rgb: colours[c.cls] ?? EDGE_RGB, dashed: c.touchesEdge };
 }
 
-/** Outline thickness in px for an image of this size (the segment overlay's). */
-export const outlineThickness = (width: number, height: number): number => Math.max(1, Math.round(Math.max(width, height) / 1000));
-
 /** RGBA pixels of the layer: outline pixels opaque in their particle's colour, the rest transparent. */
 export function outlineLayer(map: InstanceMap, classes: ParticleClasses, bins: number): Uint8Array {
   const { width: w, height: h, data } = map;
@@ -66,12 +64,11 @@ export function outlineLayer(map: InstanceMap, classes: ParticleClasses, bins: n
   const styles = new Map<number, Style | undefined>();
   for (let y = 0; y < h; y++) {
     const row = y * w;
-    const rowEdge = y === 0 || y === h - 1;
     for (let x = 0; x < w; x++) {
       const p = row + x;
       const id = data[p]!;
       if (id === 0) continue;
-      if (!(rowEdge || x === 0 || x === w - 1 || data[p - 1] !== id || data[p + 1] !== id || data[p - w] !== id || data[p + w] !== id)) continue;
+      if (!onOutline(data, w, h, p, x, y, id)) continue;
       let st = styles.get(id);
       if (!styles.has(id)) {
         st = outlineStyle(classes, id, colours);
