@@ -9,10 +9,9 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PhotosieveError, processAlive } from '../core/index.js';
-import { runJsonSchema } from '../pipeline/runFiles.js';
 import { CLASSICAL, defaultModelDir, resolveModelOption } from '../segment/modelLocation.js';
 import { FEW_SHOT, fewShotTraining } from '../train/fewShot.js';
-import { RUN_FILE } from './loadReviewRun.js';
+import type { ReviewRun } from './loadReviewRun.js';
 import { loadReviewRun } from './loadReviewRun.js';
 import { STATE_FILE, reviewFileOf, reviewFolder } from './reviewFiles.js';
 import type { PhotoEntry } from './reviewStore.js';
@@ -52,13 +51,9 @@ export interface ReviewFineTuneResult {
   backend: string;
 }
 
-// run.json's one schema (src/pipeline/runFiles.ts), only the part that names the model.
-const runModelSchema = runJsonSchema.pick({ model: true });
-
 /** The U-Net folder the run was segmented with, or models/default when it was classical (or unknown). */
-export async function runParentModel(dir: string): Promise<string> {
-  const raw = JSON.parse(await readFile(join(dir, RUN_FILE), 'utf8')) as unknown;
-  const model = runModelSchema.safeParse(raw).data?.model;
+export function runParentModel(run: ReviewRun): string {
+  const { model } = run;
   if (!model || model.kind !== 'unet' || model.id === undefined || model.id === CLASSICAL || !existsSync(join(model.id, 'meta.json'))) return defaultModelDir();
   return model.id;
 }
@@ -146,7 +141,7 @@ async function fineTuneLocked(options: ReviewFineTuneOptions): Promise<ReviewFin
       fix: `open photosieve review ${dir}, correct the particles of one to three photos and mark each reviewed (r)`,
     });
   }
-  const parent = options.init === undefined ? await runParentModel(dir) : resolveModelOption(options.init);
+  const parent = options.init === undefined ? runParentModel(run) : resolveModelOption(options.init);
   if (parent === CLASSICAL) throw new PhotosieveError('E_PARAM', '--init classical: the classical mode has no weights to fine-tune.', { fix: 'pass --init default or --init DIR with a U-Net model folder' });
   const out = options.out ?? join(reviewFolder(dir), FINE_TUNED_MODEL);
   const trainData = join(reviewFolder(dir), TRAIN_DATA);

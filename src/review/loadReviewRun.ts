@@ -31,11 +31,13 @@ export interface ReviewRun {
   /** Real path of DIR: every file the server reads from DIR must resolve inside it. */
   dirReal: string;
   photos: ReviewPhoto[];
+  /** The model run.json names (kind and folder), when it names one: the fine-tune starts from it. */
+  model: { kind?: string | undefined; id?: string | undefined } | null;
 }
 
 
-/** The part of run.json a review needs: the photos (name, path, status, size). */
-const runSchema = runJsonSchema.pick({ tool: true, images: true });
+/** The part of run.json a review needs: the photos (name, path, status, size) and the model that made them. */
+const runSchema = runJsonSchema.pick({ tool: true, images: true, model: true }).partial({ model: true });
 
 function runFix(dir: string): string {
   return `pass the --out folder of photosieve segment, or run photosieve segment IMAGES... --out ${dir} first`;
@@ -99,5 +101,5 @@ export async function loadReviewRun(dir: string): Promise<ReviewRun> {
   if (photos.length === 0) {
     throw new PhotosieveError('E_INPUT', 'run.json lists no segmented photo.', { file: join(dir, RUN_FILE), fix: runFix(dir) });
   }
-  return { dir, dirReal: await realpath(dir), photos };
+  return { dir, dirReal: await realpath(dir), photos, model: run.model ?? null };
 }
