@@ -74,14 +74,15 @@ export interface EvaluationReport {
   instances: { images: InstanceScore[]; overall: Omit<InstanceScore, 'image'> } | null;
 }
 
-interface MeasureMeta {
+export interface MeasureMeta {
   spec: BinSpec;
   scale: number | null;
   /** Per image, when each has its own scale (segment --scales). */
   scales: Record<string, number> | undefined;
 }
 
-async function readMeasureMeta(dir: string): Promise<MeasureMeta | null> {
+/** DIR/measure.json's bin spec and scales, or null when the folder has none (a run from before it was written). */
+export async function readMeasureMeta(dir: string): Promise<MeasureMeta | null> {
   const file = join(dir, MEASURE_JSON);
   if (!existsSync(file)) return null;
   const meta = await readRunFile(measureJsonSchema, file, 'measure.json written by photosieve measure or segment', 'run photosieve measure or segment again to rewrite it');

@@ -1,5 +1,4 @@
 // `photosieve measure`, `photosieve evaluate`, `photosieve calibrate`: thin layers over src/aggregate.
-import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command, Option } from 'commander';
 import type { CalibrationModel } from '../aggregate/calibrate.js';
@@ -98,7 +97,7 @@ export function calibrateCommand(): Command {
     .addOption(new Option('--model <model>', 'correction').choices(CALIBRATION_MODELS).default('diagonal'))
     .option('--lambda <x>', 'ridge weight towards no correction (≥ 0)', parseRealOption('--lambda', { min: 0 }), 0.01)
     .action(async (flags: { pred: string; truth: string; out: string; model: CalibrationModel; lambda: number }) => {
-      const { fitCalibration, parseHistograms, parseTruth } = await aggregate();
+      const { fitCalibration, parseHistograms, parseTruth, readMeasureMeta } = await aggregate();
       const { readCsv } = await import('../io/readCsv.js');
       const { writeJsonAtomic } = await import('../io/atomic.js');
       const truth = parseTruth(await readCsv(flags.truth));
@@ -111,12 +110,9 @@ export function calibrateCommand(): Command {
       if (samples.length === 0) throw new PhotosieveError('E_INPUT', 'no image of the truth table has a prediction.', { file: flags.truth, fix: 'check that the image names match histograms.csv' });
       const fitted = fitCalibration(samples, pred.bins, { model: flags.model, lambda: flags.lambda });
       // What the vectors were made with, so the calibration is never applied to vectors of another kind.
-      const { MEASURE_JSON, measureJsonSchema } = await import('../aggregate/measureJson.js');
-      const { readRunFile } = await import('../io/jsonFile.js');
-      const measureFile = join(flags.pred, MEASURE_JSON);
-      const spec = existsSync(measureFile) ? (await readRunFile(measureJsonSchema, measureFile, 'measure.json written by photosieve measure or segment', 'run photosieve measure or segment again to rewrite it')).spec : undefined;
+      const spec = (await readMeasureMeta(flags.pred))?.spec;
       const c = spec ? { ...fitted, vectors: { weight: spec.weight, measure: spec.measure, unit: spec.unit } } : fitted;
-      if (!spec) process.stderr.write(`note: ${flags.pred} has no ${MEASURE_JSON}: the calibration cannot record which weighting its vectors had\n`);
+      if (!spec) process.stderr.write(`note: ${flags.pred} has no measure.json: the calibration cannot record which weighting its vectors had\n`);
       await writeJsonAtomic(flags.out, c);
       process.stdout.write(`calibrate: ${c.model} on ${c.fittedOn.images} image(s) of ${c.fittedOn.groups.length} group(s)\n`);
       process.stdout.write(`  leave-one-group-out RMSE: ${c.logo.none.toFixed(4)} without → ${c.logo.calibrated.toFixed(4)} with calibration\n`);
