@@ -1,15 +1,14 @@
 // The materials of the fine-tuning benchmarks (bench:finetune, bench:review-workflow): for each, the 2 photos a lab
 // would label and the other photos of the same material that score the result, with their truth.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { readdir, rm, symlink } from 'node:fs/promises';
 import { cpus } from 'node:os';
-import { basename, join } from 'node:path';
+import { join } from 'node:path';
 import { SegmentationScorer } from '../src/aggregate/index.js';
-import { runFromInstances } from '../src/annotate/index.js';
 import { readImage, readInstancePng } from '../src/io/index.js';
 import { createSegmenter } from '../src/segment/index.js';
 import { resolveLooks, runSynth } from '../src/synth/index.js';
-import { REAL_DATA } from '../scripts/trainingSetup.js';
+import { REAL_DATA, annotateRealPhotos } from '../scripts/trainingSetup.js';
 
 export interface SitePhoto {
   name: string;
@@ -48,17 +47,7 @@ function realSite(name: string, cache: string, dir: string, train: string[], tes
     prepare: async () => {},
     train: () => train.map(photo),
     tests: () => test.map(photo),
-    async trainFolder(out) {
-      const src = join(cache, 'src');
-      await rm(src, { recursive: true, force: true });
-      for (const sub of ['images', 'instances']) await mkdir(join(src, sub), { recursive: true });
-      for (const p of train.map(photo)) {
-        await symlink(p.image, join(src, 'images', basename(p.image)));
-        await symlink(p.truth, join(src, 'instances', `${p.name}.png`));
-      }
-      await rm(out, { recursive: true, force: true });
-      await runFromInstances({ instances: join(src, 'instances'), images: join(src, 'images'), out });
-    },
+    trainFolder: (out) => annotateRealPhotos(dir, (stem) => train.includes(stem), join(cache, 'src'), out),
   };
 }
 

@@ -8,12 +8,12 @@
 // For a parent that never saw a site (bench:finetune's leave-one-site-out): TRAIN_EXCLUDE=STEM,STEM,... leaves those
 // real photos out of training and validation, TRAIN_VALIDATION=STEM,STEM picks the validation photos instead.
 import { existsSync } from 'node:fs';
-import { cp, mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { cp, mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runFromInstances } from '../src/annotate/index.js';
 import { trainModel } from '../src/train/trainModel.js';
 import type { SynthSet } from './trainingSetup.js';
-import { REAL_DATA, ensureSynthSets, log, requireRealData } from './trainingSetup.js';
+import { REAL_DATA, annotateRealPhotos, ensureSynthSets, log, requireRealData } from './trainingSetup.js';
 
 const DATA = REAL_DATA;
 const CACHE = join(import.meta.dirname, '..', '.cache', 'train-default');
@@ -30,20 +30,8 @@ await mkdir(CACHE, { recursive: true });
 const real = join(CACHE, `real${variant}`);
 if (!existsSync(join(real, 'annotations.json'))) {
   log(`real photos → annotate layout${EXCLUDE.length ? ` (without ${EXCLUDE.join(', ')})` : ''}`);
-  let instances = join(DATA, 'instances_full');
-  let images = join(DATA, 'images');
-  if (EXCLUDE.length) {
-    // The kept photos as links in folders of their own: annotate reads every map it finds.
-    const src = join(CACHE, `real-src${variant}`);
-    await rm(src, { recursive: true, force: true });
-    for (const sub of ['instances', 'images']) await mkdir(join(src, sub), { recursive: true });
-    const keep = (f: string): boolean => !EXCLUDE.includes(f.replace(/\.[^.]+$/, ''));
-    for (const f of (await readdir(instances)).filter(keep)) await symlink(join(instances, f), join(src, 'instances', f));
-    for (const f of (await readdir(images)).filter(keep)) await symlink(join(images, f), join(src, 'images', f));
-    instances = join(src, 'instances');
-    images = join(src, 'images');
-  }
-  await runFromInstances({ instances, images, out: real });
+  if (EXCLUDE.length) await annotateRealPhotos(DATA, (stem) => !EXCLUDE.includes(stem), join(CACHE, `real-src${variant}`), real);
+  else await runFromInstances({ instances: join(DATA, 'instances_full'), images: join(DATA, 'images'), out: real });
 }
 const synthSets: SynthSet[] = [
   { name: 'synth-packed', weight: 1, options: { groups: 10, perGroup: 2, width: 640, height: 640, seed: 101, scaleMmPerPx: 0.1 } },

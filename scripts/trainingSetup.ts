@@ -1,7 +1,9 @@
 // What the training scripts (train:default, train:scale) and bench:finetune share: a timestamped log line, the
 // check that the real photos are there, and synthetic training sets rendered once into a cache folder.
 import { existsSync } from 'node:fs';
+import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
+import { runFromInstances } from '../src/annotate/index.js';
 import type { SynthOptions } from '../src/synth/index.js';
 import { runSynth } from '../src/synth/index.js';
 
@@ -34,4 +36,20 @@ export async function ensureSynthSets(cache: string, sets: readonly SynthSet[]):
     log(`synth ${s.name}`);
     await runSynth({ outDir: dir, ...s.options });
   }
+}
+
+/**
+ * Some photos of a segmenteverygrain-layout folder (DATA/images, DATA/instances_full) in annotate's training layout
+ * at OUT: the photos whose stem KEEP accepts are linked into SCRATCH (annotate reads every map of a folder), then
+ * traced by `annotate --from-instances`.
+ */
+export async function annotateRealPhotos(data: string, keep: (stem: string) => boolean, scratch: string, out: string): Promise<void> {
+  await rm(scratch, { recursive: true, force: true });
+  const stem = (f: string): string => f.replace(/\.[^.]+$/, '');
+  for (const [from, to] of [['instances_full', 'instances'], ['images', 'images']] as const) {
+    await mkdir(join(scratch, to), { recursive: true });
+    for (const f of (await readdir(join(data, from))).filter((f) => keep(stem(f)))) await symlink(join(data, from, f), join(scratch, to, f));
+  }
+  await rm(out, { recursive: true, force: true });
+  await runFromInstances({ instances: join(scratch, 'instances'), images: join(scratch, 'images'), out });
 }
