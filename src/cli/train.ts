@@ -41,6 +41,7 @@ interface TrainFlags {
   classWeights?: number[];
   diceWeight: number;
   sizeBand?: number;
+  largeRim?: 'large' | 'boundary';
 }
 
 /**
@@ -111,6 +112,9 @@ export function trainCommand(): Command {
       parseNumberList('--class-weights', { min: 0, lengths: [3, 4], example: DEFAULT_LOSS.classWeights.join(',') }),
     )
     .option('--size-band <px>', 'train a scale-band model: particles with a b-axis above PX tile px are labelled "large" (4th class), for segment\'s image pyramid', parsePositive('--size-band'))
+    .addOption(
+      new Option('--large-rim <how>', 'scale-band models: label a large particle\'s boundary band "large" with its body, or "boundary" like any particle\'s so the fine level outlines it (default: the --init parent\'s, else large)').choices(['large', 'boundary']),
+    )
     .option('--dice-weight <x>', 'weight of the soft Dice term (≥ 0)', parseRealOption('--dice-weight', { min: 0 }), DEFAULT_LOSS.diceWeight)
     .addHelpText('after', '\nExample:\n  photosieve train --data data/real:2 --data data/synth --out models/mine --epochs 40 --val-images IMG_1,IMG_2')
     .action(async (f: TrainFlags, command: Command) => {
@@ -154,6 +158,7 @@ export function trainCommand(): Command {
         maxSeconds: maxMinutes === undefined ? undefined : maxMinutes * 60,
         loss: { ...(f.classWeights ? { classWeights: f.classWeights } : {}), diceWeight: f.diceWeight },
         ...(f.sizeBand !== undefined ? { sizeBand: { maxPx: f.sizeBand } } : {}),
+        ...(f.largeRim !== undefined ? { largeRim: f.largeRim } : {}),
         onProgress: (p) => {
           if (!bar) return;
           if (!started || p.step === 1) {

@@ -37,7 +37,16 @@ export interface AugmentOptions {
    * PixelClass.large (body and boundary alike), so the model learns to hand it to a coarser level. @default none
    */
   largeAbovePx?: number;
+  /**
+   * What a `large` particle's boundary band is labelled: `large` like its body, or `boundary` like any stone's, so
+   * the fine level outlines every stone where it sees its edge and only a large one's interior goes to the
+   * coarser level. @default 'large'
+   */
+  largeRim?: LargeRim;
 }
+
+/** How a scale-band model's targets label the boundary band of a `large` particle (see AugmentOptions.largeRim). */
+export type LargeRim = 'large' | 'boundary';
 
 export const DEFAULT_AUGMENT: Readonly<AugmentOptions> = Object.freeze({
   boundaryFraction: 0.5,
@@ -183,9 +192,11 @@ export function sampleTile(img: TrainingImage, rng: Random, T: number, o: Augmen
   if (o.largeAbovePx !== undefined) {
     // The b-axis in tile px is the image's b-axis times the tile scale s (tile px per image px).
     const limit = o.largeAbovePx / s;
+    const rimToo = o.largeRim !== 'boundary';
     for (let q = 0; q < T * T; q++) {
       const id = ids[q]!;
-      if (id > 0 && target[q] !== PixelClass.ignore && target[q] !== PixelClass.background && (img.minorPx[id] ?? 0) > limit) target[q] = PixelClass.large;
+      const c = target[q];
+      if (id > 0 && (c === PixelClass.body || (rimToo && c === PixelClass.boundary)) && (img.minorPx[id] ?? 0) > limit) target[q] = PixelClass.large;
     }
   }
   photometric(x, T, C, rng, o);

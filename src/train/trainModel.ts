@@ -13,7 +13,7 @@ import { SegmentationScorer } from '../aggregate/index.js';
 import type { BackendInfo, ModelMeta, UnetArchitecture } from '../segment/index.js';
 import { DEFAULT_UNET_ARCHITECTURE, buildUnet, initBackend, loadModelFolder, modelSourceHash, predictMultiscale, readModelMeta, probabilitiesToInstances, saveModelFolder, tfjsEngine, unetSizeMultiple } from '../segment/index.js';
 import { createRandom } from '../synth/random.js';
-import type { AugmentOptions } from './augment.js';
+import type { AugmentOptions, LargeRim } from './augment.js';
 import { DEFAULT_AUGMENT, NO_AUGMENT, sampleTile } from './augment.js';
 import type { TrainingImage, TrainingSource } from './data.js';
 import { loadTrainingFolder, splitByGroup } from './data.js';
@@ -84,6 +84,11 @@ export interface TrainOptions {
    * @default none (a 3-class model)
    */
   sizeBand?: { maxPx: number; minPx?: number };
+  /**
+   * Scale-band models: how a large particle's boundary band is labelled (see AugmentOptions.largeRim).
+   * @default the --init parent's (meta.json sizeBand.rim), else 'large'
+   */
+  largeRim?: LargeRim;
   onProgress?: (p: TrainProgress) => void;
   /** Lines for the log (epoch summaries). */
   log?: (line: string) => void;
@@ -248,13 +253,16 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const seed = options.seed ?? 1;
   const T = o.tileSize;
   const band = parent ? parent.meta.sizeBand : options.sizeBand;
+  if (options.largeRim !== undefined && !band) throw invalidParameter('--large-rim', 'used with a scale-band model (--size-band, or --init of one)', options.largeRim);
+  // A fine-tune keeps its parent's band; the rim labelling may change (it is a property of the targets only).
+  const largeRim: LargeRim = options.largeRim ?? parent?.meta.sizeBand?.rim ?? 'large';
   if (band !== undefined && !(band.maxPx > 0 && band.maxPx < o.tileSize)) {
     throw invalidParameter('--size-band', `a b-axis in tile px between 0 and the tile size (${o.tileSize})`, band.maxPx);
   }
   const K = band ? 4 : 3;
   // A fine-tuned scale-band model keeps drawing tiles over the scales its parent was trained for.
   const parentScales = parent?.meta.sizeBand?.trainedScales;
-  const augment: AugmentOptions = { ...DEFAULT_AUGMENT, ...(parentScales ? { scale: parentScales } : {}), ...options.augment, ...(band ? { largeAbovePx: band.maxPx } : {}) };
+  const augment: AugmentOptions = { ...DEFAULT_AUGMENT, ...(parentScales ? { scale: parentScales } : {}), ...options.augment, ...(band ? { largeAbovePx: band.maxPx, largeRim } : {}) };
   const log = options.log ?? (() => {});
   log(`backend: ${backend.name}${backend.simd ? ' (SIMD)' : ''}`);
 
@@ -279,7 +287,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const valRng = createRandom(seed ^ 0x5eed);
   const valTiles = split.val.flatMap((im) => {
     const n = options.valTilesPerImage ?? 6;
-    return Array.from({ length: n }, (_, k) => sampleTile(im, valRng, T, band ? { ...NO_AUGMENT, largeAbovePx: band.maxPx } : NO_AUGMENT, [im.width * ((k % 3) + 0.5) / 3, im.height * (Math.floor(k / 3) % 2 + 0.5) / 2]));
+    return Array.from({ length: n }, (_, k) => sampleTile(im, valRng, T, band ? { ...NO_AUGMENT, largeAbovePx: band.maxPx, largeRim: augment.largeRim } : NO_AUGMENT, [im.width * ((k % 3) + 0.5) / 3, im.height * (Math.floor(k / 3) % 2 + 0.5) / 2]));
   });
 
   const lastDir = join(options.out, 'checkpoints', 'last');
@@ -328,7 +336,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     format: 'photosieve-unet/1',
     classes: band ? ['background', 'body', 'boundary', 'large'] : ['background', 'body', 'boundary'],
     // minPx, the detection limit segment applies by default: two octaves below the band top unless given.
-    ...(band ? { sizeBand: { maxPx: band.maxPx, minPx: band.minPx ?? band.maxPx / 4, trainedScales: [augment.scale[0], augment.scale[1]] as [number, number] } } : {}),
+    ...(band ? { sizeBand: { maxPx: band.maxPx, minPx: band.minPx ?? band.maxPx / 4, trainedScales: [augment.scale[0], augment.scale[1]] as [number, number], rim: largeRim } } : {}),
     inputChannels: channels,
     normalization: 'unit',
     tileSize: T,

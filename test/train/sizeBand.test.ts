@@ -53,6 +53,22 @@ describe('scale-band targets', () => {
     expect(classesOf(t.target, ids, 1)).toEqual(new Set([PixelClass.body, PixelClass.boundary]));
   });
 
+  it("with largeRim 'boundary' the 60 px disc's rim stays boundary and only its body is large; the small disc is unchanged", () => {
+    const im = twoDiscs();
+    const whole = sampleTile(im, createRandom(1), 160, { ...NO_AUGMENT, largeAbovePx: 40 }, [80, 50]);
+    const t = sampleTile(im, createRandom(1), 160, { ...NO_AUGMENT, largeAbovePx: 40, largeRim: 'boundary' }, [80, 50]);
+    const ids = new Int32Array(160 * 160);
+    for (let v = 0; v < 160; v++) for (let u = 0; u < 160; u++) ids[v * 160 + u] = v - 30 >= 0 && v - 30 < 100 ? im.instances[(v - 30) * 160 + u]! : -1;
+    expect(classesOf(t.target, ids, 2)).toEqual(new Set([PixelClass.large, PixelClass.boundary]));
+    expect(classesOf(t.target, ids, 1)).toEqual(new Set([PixelClass.body, PixelClass.boundary]));
+    // Pixel for pixel: the rim is exactly where the plain class mask has boundary, the rest of the disc is large.
+    const plain = sampleTile(im, createRandom(1), 160, NO_AUGMENT, [80, 50]);
+    ids.forEach((id, q) => {
+      if (id !== 2) expect(t.target[q]).toBe(whole.target[q]);
+      else expect(t.target[q]).toBe(plain.target[q] === PixelClass.boundary ? PixelClass.boundary : PixelClass.large);
+    });
+  });
+
   it('shrunk to 0.5× the 60 px disc is 30 tile px: inside the band, so body and boundary again', () => {
     const im = twoDiscs();
     const t = sampleTile(im, createRandom(1), 96, { ...NO_AUGMENT, scale: [0.5, 0.5], largeAbovePx: 40 }, [80, 50]);
@@ -81,7 +97,7 @@ describe('a scale-band model', () => {
     expect(result.epochs[0]!.iou.large).toBeDefined();
     const meta = await readModelMeta(out);
     expect(meta.classes).toEqual(['background', 'body', 'boundary', 'large']);
-    expect(meta.sizeBand).toEqual({ maxPx: 24, minPx: 6, trainedScales: [0.3, 1.3] });
+    expect(meta.sizeBand).toEqual({ maxPx: 24, minPx: 6, trainedScales: [0.3, 1.3], rim: 'large' });
     const ort = await openEngine(out, meta, { backend: 'onnxruntime', threads: 1 });
     try {
       const y = await ort.run(new Float32Array(64 * 64 * 3).fill(0.5), 1, 64, 64);
