@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { OctaveRecall, SizeOutcome } from '../src/aggregate/index.js';
-import { measureParticles, octavesOf, sizeRecall, weightedPercentile } from '../src/aggregate/index.js';
+import { measureParticles, octavesOf, passingCurve, passingDiameter, sizeRecall } from '../src/aggregate/index.js';
 import type { InstanceMap } from '../src/core/index.js';
 import { readImage, readInstancePng, writeInstancePng, writeJsonAtomic } from '../src/io/index.js';
 import type { SegmenterOptions } from '../src/segment/index.js';
@@ -104,12 +104,16 @@ interface Sized {
   touchesEdge: boolean;
 }
 
-/** Mass-weighted (∝ a·b²) b-axis percentiles in mm (or 1×-px), over particles at least `minMm` large. */
+/**
+ * Mass-weighted (∝ a·b²) b-axis percentiles in mm (or 1×-px), over particles at least `minMm` large, read in log
+ * size off the percent-passing curve as photosieve's reports read D-values (passingDiameter).
+ */
 function percentilesMm(particles: readonly Sized[], mmPerPx: number, minMm: number): { d16: number; d50: number; d84: number; n: number } {
   const items = particles
     .filter((p) => !p.touchesEdge && p.minorPx * mmPerPx >= minMm)
     .map((p) => ({ size: p.minorPx * mmPerPx, weight: p.majorPx * p.minorPx * p.minorPx }));
-  return { d16: weightedPercentile(items, 16), d50: weightedPercentile(items, 50), d84: weightedPercentile(items, 84), n: items.length };
+  const curve = passingCurve(items);
+  return { d16: passingDiameter(curve, 16), d50: passingDiameter(curve, 50), d84: passingDiameter(curve, 84), n: items.length };
 }
 
 const round = (v: number, d = 3): number => (Number.isFinite(v) ? Number(v.toFixed(d)) : NaN);
@@ -238,7 +242,7 @@ async function main(): Promise<void> {
     machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.versions.node },
     notes: [
       'octaves: true particles (edge particles excluded) by b-axis in px AT THAT RESOLUTION; found = IoU ≥ 0.5 with one prediction; merged = ≥ half of it inside a prediction it does not match; split = not found and ≥ 2 predictions lie mostly inside it',
-      `drift: mass-weighted b-axis percentiles per photo over particles ≥ ${RESOLVABLE_PX} px at 0.5× (the same mm range at every resolution), relative to 1×`,
+      `drift: mass-weighted b-axis percentiles per photo, read in log size off the percent-passing curve as the reports read D-values, over particles ≥ ${RESOLVABLE_PX} px at 0.5× (the same mm range at every resolution), relative to 1×`,
       'secondsPerMP: all stages of segment (worker time) per megapixel at that resolution',
     ],
     sets: out,

@@ -140,7 +140,7 @@ export function sizedItems(particles: readonly Particle[], spec: BinSpec, scale:
 /**
  * Percentile of a weighted sample: sizes sorted, each item's cumulative position at the middle of its weight
  * (Hazen plotting positions), linear interpolation between items, clamped at the ends. For quantiles of any value
- * (segmentationScore's bin edges, bench/scale); the reported D-values are read in log size by passingDiameter.
+ * (segmentationScore's bin edges); the reported D-values, and bench/scale's, are read in log size by passingDiameter.
  */
 export function weightedPercentile(items: readonly { size: number; weight: number }[], q: number): number {
   const pts = items.filter((x) => x.weight > 0).sort((a, b) => a.size - b.size);
