@@ -88,19 +88,58 @@ export function upsampleProbabilities(q: Probabilities, width: number, height: n
   return out;
 }
 
-/** Q_k from P_k and the coarser level's fused map (see the module header). */
+/**
+ * Q_k from P_k and the coarser level's fused map (see the module header), in one pass: up(Q_{k+1}) is sampled per
+ * pixel (the same bilinear weights as upsampleProbabilities) and only where P_k hands something on, so no
+ * full-size copy of the coarser map is made: the fusion of a 1500² photo's four levels took 0.15–0.18 s instead of
+ * 0.48–0.53 s with the copy (one process, the machine's two cores shared with a training run).
+ */
 export function fuseLevel(p: ClassProbabilities, coarser: Probabilities): Probabilities {
   if (p.channels !== 4) throw invalidParameter('probabilities.channels', '4 (a scale-band model)', p.channels);
-  const up = upsampleProbabilities(coarser, p.width, p.height);
-  const n = p.width * p.height;
-  const out = new Float32Array(n * PROBABILITY_CHANNELS);
-  for (let q = 0; q < n; q++) {
-    const d = p.data[4 * q + 3]!;
-    out[3 * q] = p.data[4 * q]! + d * up[3 * q]!;
-    out[3 * q + 1] = p.data[4 * q + 1]! + d * up[3 * q + 1]!;
-    out[3 * q + 2] = p.data[4 * q + 2]! + d * up[3 * q + 2]!;
+  const K = PROBABILITY_CHANNELS;
+  const { width, height } = p;
+  const src = p.data;
+  const q = coarser.data;
+  const cw = coarser.width;
+  const sx = cw / width;
+  const sy = coarser.height / height;
+  const x0 = new Int32Array(width);
+  const x1 = new Int32Array(width);
+  const ax = new Float32Array(width);
+  for (let j = 0; j < width; j++) {
+    const fx = Math.min(Math.max((j + 0.5) * sx - 0.5, 0), cw - 1);
+    x0[j] = Math.floor(fx);
+    x1[j] = Math.min(x0[j]! + 1, cw - 1);
+    ax[j] = fx - x0[j]!;
   }
-  return { width: p.width, height: p.height, data: out };
+  const out = new Float32Array(width * height * K);
+  for (let i = 0; i < height; i++) {
+    const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), coarser.height - 1);
+    const y0 = Math.floor(fy);
+    const ay = fy - y0;
+    const r0 = y0 * cw;
+    const r1 = Math.min(y0 + 1, coarser.height - 1) * cw;
+    for (let j = 0; j < width; j++) {
+      const n = i * width + j;
+      const d = src[4 * n + 3]!;
+      const o = K * n;
+      out[o] = src[4 * n]!;
+      out[o + 1] = src[4 * n + 1]!;
+      out[o + 2] = src[4 * n + 2]!;
+      if (d === 0) continue;
+      const a = ax[j]!;
+      const p00 = (r0 + x0[j]!) * K;
+      const p01 = (r0 + x1[j]!) * K;
+      const p10 = (r1 + x0[j]!) * K;
+      const p11 = (r1 + x1[j]!) * K;
+      for (let k = 0; k < K; k++) {
+        const top = q[p00 + k]! * (1 - a) + q[p01 + k]! * a;
+        const bottom = q[p10 + k]! * (1 - a) + q[p11 + k]! * a;
+        out[o + k]! += d * (top * (1 - ay) + bottom * ay);
+      }
+    }
+  }
+  return { width, height, data: out };
 }
 
 /** The multi-scale semantic stage; a model without a size band runs at full resolution only. */

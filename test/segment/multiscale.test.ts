@@ -33,6 +33,18 @@ describe('fusion', () => {
     expect(Array.from(q.data).map((v) => Number(v.toFixed(6)))).toEqual([0.5, 0.3, 0.2, 0.1, 0.7, 0.2]);
   });
 
+  it('equals P[bg, body, boundary] + P[large] · upsampleProbabilities(Q) pixel for pixel on random maps of odd sizes', () => {
+    let seed = 7;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const coarse: Probabilities = { width: 5, height: 3, data: Float32Array.from({ length: 45 }, rand) };
+    const p = { width: 11, height: 7, channels: 4, data: Float32Array.from({ length: 11 * 7 * 4 }, (_, k) => (k % 4 === 3 && k % 3 === 0 ? 0 : rand())) };
+    const up = upsampleProbabilities(coarse, 11, 7);
+    const q = fuseLevel(p, coarse);
+    for (let n = 0; n < 77; n++) {
+      for (let k = 0; k < 3; k++) expect(q.data[3 * n + k]).toBeCloseTo(p.data[4 * n + k]! + p.data[4 * n + 3]! * up[3 * n + k]!, 6);
+    }
+  });
+
   it('bilinear upsampling with half-pixel centres keeps a constant map constant and interpolates a ramp', () => {
     const flat: Probabilities = { width: 3, height: 2, data: new Float32Array(18).fill(1 / 3) };
     expect(upsampleProbabilities(flat, 6, 4).every((v) => Math.abs(v - 1 / 3) < 1e-6)).toBe(true);
