@@ -16,12 +16,14 @@ import { resolveModelOption } from '../segment/modelLocation.js';
 import { readModelMeta } from '../segment/modelMeta.js';
 import type { BinFlags } from './binFlags.js';
 import { addBinOptions, binSpecFromFlags } from './binFlags.js';
-import { formatTable, parseIntOption, parsePositive } from './common.js';
+import { formatTable, parseIntOption, parsePositive, parseRealOption } from './common.js';
 import { EXIT_CODES } from './exitCodes.js';
 import { JobLog, jobLogMode } from './jobLog.js';
 
 /** sharp's decompression-bomb limit of io/image.ts (DEFAULT_MAX_PIXELS), spelled here so --help loads no sharp. */
 export const MAX_PIXELS_DEFAULT = 100_000_000;
+/** DEFAULT_MAX_EXPANSION of core/memory.ts (decoded bytes per byte of file), likewise. */
+export const MAX_EXPANSION_DEFAULT = 1000;
 
 interface SegmentFlags extends BinFlags {
   out: string;
@@ -40,6 +42,9 @@ interface SegmentFlags extends BinFlags {
   minArea?: number;
   maxPixels: number;
   maxMemory?: number;
+  maxExpansion: number;
+  stripThreshold?: number;
+  stripPixels?: number;
   overlays: OverlayKind;
   maxSize?: number;
   minSize?: number;
@@ -173,7 +178,10 @@ export function segmentCommand(): Command {
     .option('--threads <n>', 'onnxruntime threads per worker (default cores / workers)', parseIntOption('--threads', 1, 256))
     .option('--min-area <px>', 'drop particles smaller than this (default 20 with a model, 30 classical)', parseIntOption('--min-area', 0))
     .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', parseIntOption('--max-pixels', 1), MAX_PIXELS_DEFAULT)
-    .option('--max-memory <size>', 'memory the batch may use (4G, 1500M, 2GiB); every photo\'s header is read first: fewer workers start when the largest photo does not fit in each, a photo that cannot fit alone fails (default 80 % of available memory)', (v: string) => parseMemorySize(v, '--max-memory'))
+    .option('--max-memory <size>', 'memory the batch may use (4G, 1500M, 2GiB); every photo\'s header is read first: a photo that does not fit whole is segmented in strips, fewer workers start when the largest photo does not fit in each, a photo that cannot fit even in strips fails (default 80 % of available memory)', (v: string) => parseMemorySize(v, '--max-memory'))
+    .option('--max-expansion <ratio>', 'refuse photos whose decoded pixels take more than this many times their file\'s size (decompression bombs; real photos measured up to 170)', parseRealOption('--max-expansion', { min: 1 }), MAX_EXPANSION_DEFAULT)
+    .addOption(new Option('--strip-threshold <pixels>', 'segment photos above this many pixels in strips (default 40000000)').argParser(parseIntOption('--strip-threshold', 1)).hideHelp())
+    .addOption(new Option('--strip-pixels <pixels>', 'pixels one strip segments, margins included (default 12000000)').argParser(parseIntOption('--strip-pixels', 1)).hideHelp())
     .option('--max-size <size>', 'the largest particle b-axis to measure (mm with --scale, else px); sets the image pyramid of scale-band models (default half the shorter side)', parsePositive('--max-size'))
     .option('--min-size <size>', 'detection limit in mm with --scale, else px: smaller particles are reported as unmeasured, not binned (overrides --min-size-px)', parsePositive('--min-size'))
     .option('--no-multiscale', 'scale-band models: run full resolution only (large counted as body)')
@@ -277,6 +285,8 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
     roi,
     maxPixels: flags.maxPixels,
     maxMemory: flags.maxMemory,
+    maxExpansion: flags.maxExpansion,
+    strips: flags.stripThreshold === undefined && flags.stripPixels === undefined ? undefined : { ...(flags.stripThreshold !== undefined ? { thresholdPixels: flags.stripThreshold } : {}), ...(flags.stripPixels !== undefined ? { stripPixels: flags.stripPixels } : {}) },
     measure,
     overlays: flags.overlays,
   };
