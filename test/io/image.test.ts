@@ -1,6 +1,6 @@
 import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type PngOptions } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryBudget } from '../../src/core/index.js';
 import { readImage, readImageHeader, readImageSize, readInstancePng, writeFileAtomic, writeGray16Png, writeInstancePng } from '../../src/io/index.js';
@@ -113,7 +113,7 @@ describe('checked from the header, before decoding', () => {
       await expect(readImage(f, { maxExpansion: DEFAULT_MAX_EXPANSION })).resolves.toMatchObject({ width: h.width });
     }
     const path = join(tmp.dir, 'ids-1bit.png');
-    await sharp(Buffer.alloc(4000 * 4000), { raw: { width: 4000, height: 4000, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 9, palette: false, colours: 2, bitdepth: 1 } as sharp.PngOptions).toFile(path);
+    await sharp(Buffer.alloc(4000 * 4000), { raw: { width: 4000, height: 4000, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 9, palette: false, colours: 2, bitdepth: 1 } as PngOptions).toFile(path);
     expect(await errorLineOf(() => readInstancePng(path))).toMatch(/^.*ids-1bit\.png: the image is 4000×4000 px, 16 MB decoded from a file of .*: it expands \d+:1, over the limit of 1100:1 \(a decompression bomb\?\); not decoded\. Fix: if you trust the file, raise the limit with --max-expansion N/);
   });
 
