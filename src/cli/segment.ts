@@ -200,7 +200,8 @@ export function segmentCommand(): Command {
         'outputs made with other settings stop the run with one line before anything is written (--force redoes them).\n' +
         'Logs: progress and one line per image on stderr (a status line on a terminal), results on stdout.\n' +
         'Exit codes: 0 all done, 1 some images failed (each named on stderr; the others are written), 2 usage or\n' +
-        'setup error (nothing done), 130 interrupted by Ctrl-C (a rerun resumes).',
+        'setup error (nothing done), 130 interrupted by Ctrl-C, 143 stopped by SIGTERM (a rerun resumes; this\n' +
+        'run\'s temporary files are removed either way).',
     );
   return addBinOptions(cmd).action(async (images: string[], flags: SegmentFlags, command: Command) => {
     const log = new JobLog('segment', { mode: jobLogMode(flags) });
@@ -261,6 +262,14 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
     const c = log.counts();
     return `segment: interrupted: ${c.withOutputs} of ${c.total} image(s) done (${c.segmentedHere} in this run); run the same command again to resume (images in progress are redone; run.json and histograms.csv are written when a run completes)`;
   };
+  const stopNow = (code: number, signal: string): never => {
+    log.stop();
+    // The writes in progress are cut off here: their temporary files go now (a SIGKILL's go at the next run).
+    removeOwnTempFilesSync(flags.out);
+    log.problem(interruptedLine());
+    log.emit({ event: 'interrupted', signal, ...log.counts() });
+    process.exit(code);
+  };
   const onSigint = (): void => {
     interrupts += 1;
     if (interrupts === 1) {
@@ -268,14 +277,15 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
       log.problem('segment: stopping after the image(s) in progress (Ctrl-C again to stop now)');
       return;
     }
-    log.stop();
-    // The writes in progress are cut off here: their temporary files go now (a SIGKILL's go at the next run).
-    removeOwnTempFilesSync(flags.out);
-    log.problem(interruptedLine());
-    log.emit({ event: 'interrupted', ...log.counts() });
-    process.exit(EXIT_CODES.interrupted);
+    stopNow(EXIT_CODES.interrupted, 'SIGINT');
+  };
+  // SIGTERM (kill, a scheduler's stop or timeout) stops at once, like a second Ctrl-C: schedulers follow it with
+  // SIGKILL after a grace period, too soon to wait for the photos in progress.
+  const onSigterm = (): void => {
+    stopNow(EXIT_CODES.terminated, 'SIGTERM');
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   const options: EveryKey<Omit<BatchOptions, 'onProgress' | 'signal'>> = {
     images: expanded.images,
     out: flags.out,
@@ -295,6 +305,7 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
     report = await runSegmentBatch({ ...options, signal: controller.signal, onProgress: (e) => log.event(e) });
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
     log.stop();
   }
   if (report.interrupted) {
