@@ -181,7 +181,7 @@ export function segmentCommand(): Command {
     .option('--max-memory <size>', 'memory the batch may use (4G, 1500M, 2GiB); every photo\'s header is read first: a photo that does not fit whole is segmented in strips, fewer workers start when the largest photo does not fit in each, a photo that cannot fit even in strips fails (default 80 % of available memory)', (v: string) => parseMemorySize(v, '--max-memory'))
     .option('--max-expansion <ratio>', 'refuse photos whose decoded pixels take more than this many times their file\'s size (decompression bombs; real photos measured up to 170)', parseRealOption('--max-expansion', { min: 1 }), MAX_EXPANSION_DEFAULT)
     .addOption(new Option('--strip-threshold <pixels>', 'segment photos above this many pixels in strips (default 40000000)').argParser(parseIntOption('--strip-threshold', 1)).hideHelp())
-    .addOption(new Option('--strip-pixels <pixels>', 'pixels one strip segments, margins included (default 12000000)').argParser(parseIntOption('--strip-pixels', 1)).hideHelp())
+    .addOption(new Option('--strip-pixels <pixels>', 'pixels one strip segments, margins included (default 16000000)').argParser(parseIntOption('--strip-pixels', 1)).hideHelp())
     .option('--max-size <size>', 'the largest particle b-axis to measure (mm with --scale, else px); sets the image pyramid of scale-band models (default half the shorter side)', parsePositive('--max-size'))
     .option('--min-size <size>', 'detection limit in mm with --scale, else px: smaller particles are reported as unmeasured, not binned (overrides --min-size-px)', parsePositive('--min-size'))
     .option('--no-multiscale', 'scale-band models: run full resolution only (large counted as body)')

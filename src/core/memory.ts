@@ -120,14 +120,16 @@ export interface StripMemoryOptions extends SegmentMemoryOptions {
 
 /**
  * What segmenting a photo in strips needs at its peak: the photo-sized arrays that stay (STRIP_BYTES) plus the
- * working set of its largest strip (`stripRows` rows decoded, margins and tile context included, as
- * estimateSegmentMemory counts a photo), or the writing stage, whichever is larger.
+ * working set of its largest strip (`stripRows` rows segmented, margins included, as estimateSegmentMemory counts a
+ * photo, and `contextRows` more decoded for the U-Net's tiles), or the writing stage, whichever is larger.
  */
-export function estimateStripMemory(header: ImageHeader, stripRows: number, options: StripMemoryOptions = {}): MemoryEstimate {
+export function estimateStripMemory(header: ImageHeader, stripRows: number, options: StripMemoryOptions & { contextRows?: number } = {}): MemoryEstimate {
   const { pixels, raster } = headerPixels(header);
   const s = STRIP_BYTES;
   const held = s.instances + (options.overlay ?? true ? s.overlay : 0) + (options.roi ? s.roi : 0);
-  const strip = estimateSegmentMemory({ ...header, height: Math.min(header.height, stripRows) }, options).bytes;
+  // The rows the strip segments, and the rows its tiles read beyond them (decoded only: 3 rasters).
+  const context = Math.max(0, Math.min(header.height - stripRows, options.contextRows ?? 0));
+  const strip = estimateSegmentMemory({ ...header, height: Math.min(header.height, stripRows) }, options).bytes + 3 * raster * header.width * context;
   const turned = options.oriented ? 3 * raster * pixels : 0;
   const bytes = Math.ceil(Math.max(held * pixels + strip + turned, (held + s.outputs) * pixels));
   return { bytes, pixels, bytesPerPixel: pixels > 0 ? bytes / pixels : 0, what: `segment in strips of ${Math.min(header.height, stripRows)} rows` };

@@ -86,8 +86,7 @@ export function segmentWay(header: ImageFileHeader, input: Omit<MemoryPlanInput,
   if (pixels <= threshold && fitsBudget(whole, input.budget, baseBytes)) return { estimate: whole };
   const plan = planStrips(header.width, header.height, { margin: input.stripMargin(header), stripPixels: input.strips?.stripPixels ?? STRIP_PIXELS });
   if (plan.strips.length < 2) return { estimate: whole };
-  const rows = largestStripRows(plan) + 2 * (input.tileContext ?? 256);
-  const estimate = estimateStripMemory(header, rows, { ...input.model, overlay: input.overlay, roi: input.roi, oriented: header.oriented });
+  const estimate = estimateStripMemory(header, largestStripRows(plan), { ...input.model, overlay: input.overlay, roi: input.roi, oriented: header.oriented, contextRows: 2 * (input.tileContext ?? 256) });
   // Below the threshold strips are a way out of the budget only: worth it when they need less.
   if (pixels <= threshold && estimate.bytes >= whole.bytes) return { estimate: whole };
   return { estimate, strips: plan };
