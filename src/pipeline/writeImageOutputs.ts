@@ -3,6 +3,7 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { InstanceMap, Raster } from '../core/index.js';
+import { collectGarbage } from '../core/index.js';
 import type { BinSpec, HistogramEntry, SizeDistribution } from '../aggregate/index.js';
 import { histogramEntry, measureParticles, particleTable, sizeDistribution } from '../aggregate/index.js';
 import { writeCsvAtomic, writeInstancePng, writeViaTemp } from '../io/index.js';
@@ -111,7 +112,10 @@ export async function writeImageOutputs(input: ImageOutputInput): Promise<ImageO
     );
   };
   if (input.oneAtATime) {
+    // The measures' slot map, then the 16-bit copy, go before the overlay draws (strip mode's photos are large).
+    collectGarbage();
     const first = await Promise.allSettled(writes);
+    collectGarbage();
     const next = first.some((r) => r.status === 'rejected') ? undefined : writeOverlay();
     if (next) writes.push(next);
   } else {

@@ -8,7 +8,7 @@
 // margin) may be cut short, and one that lands on pixels an earlier strip's particle took is drawn only where they
 // are free: both are counted, for a warning on the photo.
 import type { InstanceMap, Raster } from '../core/index.js';
-import { invalidParameter } from '../core/index.js';
+import { collectGarbage, invalidParameter } from '../core/index.js';
 import type { SegmentCallOptions, Segmenter } from './createSegmenter.js';
 
 /**
@@ -204,6 +204,7 @@ export async function segmentInStrips(segmenter: Segmenter, read: (from: number,
     cut += counts.cut;
     clashes += counts.clashes;
     options.onRows?.(raster, top, strip);
+    collectGarbage();
   }
   return { instances: full, tiles, levels, strips: plan.strips.length, cut, clashes, timings };
 }

@@ -100,13 +100,17 @@ describe('strips: the estimate and the choice (pipeline/memoryPlan.ts)', async (
   const input = (limit: number) => ({ budget: memoryBudget({ maxMemory: limit }), model, stripMargin: () => 256, tileContext: 256, overlay: true, roi: false });
 
   it('estimate: the photo-sized arrays that stay plus one strip, or the writing stage, whichever is larger', () => {
-    expect(STRIP_BYTES).toEqual({ instances: 4, overlay: 3, roi: 1, outputs: 4 });
-    // 10000² with 1200-row strips: 7 B/px × 1e8 + 46 B/px × 10000 × 1200 = 700 MB + 552 MB; writing: 11 B/px = 1.1 GB.
-    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 1200, model)).toEqual({ bytes: 1.252e9, pixels: 1e8, bytesPerPixel: 12.52, what: 'segment in strips of 1200 rows' });
-    // No overlay, an ROI: 5 B/px held (500 MB) + 552 MB; writing 9 B/px = 900 MB.
-    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 1200, { ...model, overlay: false, roi: true }).bytes).toBe(1.052e9);
-    // A photo EXIF turns is decoded whole by libvips for every strip: + 3 rasters.
-    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 1200, { ...model, oriented: true }).bytes).toBe(1.252e9 + 9e8);
+    expect(STRIP_BYTES).toEqual({ instances: 4, overlay: 3, roi: 1, outputs: 14 });
+    // 10000² with 4000-row strips: 7 B/px × 1e8 + 46 B/px × 10000 × 4000 = 700 MB + 1.84 GB; writing: 21 B/px = 2.1 GB.
+    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 4000, model)).toEqual({ bytes: 2.54e9, pixels: 1e8, bytesPerPixel: 25.4, what: 'segment in strips of 4000 rows' });
+    // 1200-row strips: 700 MB + 552 MB < the writing stage's 2.1 GB.
+    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 1200, model).bytes).toBe(2.1e9);
+    // No overlay, an ROI: 5 B/px held; writing 19 B/px.
+    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 1200, { ...model, overlay: false, roi: true }).bytes).toBe(1.9e9);
+    // A photo EXIF turns is decoded whole by libvips for every strip: + 3 rasters (900 MB).
+    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 4000, { ...model, oriented: true }).bytes).toBe(2.54e9 + 9e8);
+    // Tile context rows are decoded only (3 rasters of 3 B/px).
+    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 4000, { ...model, contextRows: 512 }).bytes).toBe(2.54e9 + 9 * 10000 * 512);
     // Against the whole photo: 46 B/px = 4.6 GB.
     expect(estimateSegmentMemory({ width: 10000, height: 10000, channels: 3 }, model).bytes).toBe(4.6e9);
   });
@@ -119,11 +123,11 @@ describe('strips: the estimate and the choice (pipeline/memoryPlan.ts)', async (
     expect(big.strips?.strips.length).toBe(10);
     expect(big.strips?.margin).toBe(256);
     expect(big.strips?.strips[1]).toEqual({ core: [1088, 2176], rows: [832, 2432] });
-    // 7 B/px held (700 MB) + 1600 rows × 46 B/px (736 MB) + 512 context rows decoded (3 rasters of 3 B/px: 46 MB).
-    expect(big.estimate).toEqual({ bytes: 1.48208e9, pixels: 1e8, bytesPerPixel: 14.8208, what: 'segment in strips of 1600 rows' });
+    // Strips: 7 B/px held (700 MB) + 1600 rows × 46 B/px (736 MB) + 512 context rows decoded (46 MB); writing 21 B/px.
+    expect(big.estimate).toEqual({ bytes: 2.1e9, pixels: 1e8, bytesPerPixel: 21, what: 'segment in strips of 1600 rows' });
     // 24 MP fits whole in 4 GB (46 B/px = 1.1 GB): whole, as before.
     expect(segmentWay(header(6000, 4000), input(4 * GB), base)).toEqual({ estimate: estimateSegmentMemory(header(6000, 4000), model) });
-    // 24 MP in 1.5 GB: whole needs 1.1 GB + 550 MB fixed cost: strips.
+    // 24 MP in 1.5 GB: whole needs 1.1 GB + 550 MB fixed cost: strips (the writing stage, 21 B/px: 504 MB).
     const tight = segmentWay(header(6000, 4000), input(1.5 * GB), base);
     expect(tight.strips?.strips.length).toBe(2);
     expect(tight.estimate.bytes + base).toBeLessThan(1.5 * GB);
