@@ -30,6 +30,8 @@ export interface MeasureJobOptions {
   /** Where the calibration came from, for the report. */
   calibrationFile?: string | undefined;
   maxPixels?: number | undefined;
+  /** Refuse instance maps that decode to more than this many times their file's size. @default DEFAULT_MAX_EXPANSION_INSTANCES */
+  maxExpansion?: number | undefined;
   onProgress?: ((done: number, total: number, name: string) => void) | undefined;
 }
 
@@ -54,7 +56,7 @@ export interface MeasureReport {
 
 /** Measures one instance map and writes its particle table; returns the row for histograms.csv. */
 export async function measureInstanceFile(file: string, options: MeasureJobOptions): Promise<MeasuredImage> {
-  const map = await readInstancePng(file, { maxPixels: options.maxPixels });
+  const map = await readInstancePng(file, { maxPixels: options.maxPixels, maxExpansion: options.maxExpansion });
   const roi = options.roi ? roiMask(options.roi, map.width, map.height) : undefined;
   const particles = measureParticles(map, { scale: options.scale, roi });
   const name = basename(file, extname(file));

@@ -47,6 +47,8 @@ export interface AnnotateOptions {
   maxPixels?: number | undefined;
   /** --max-memory in bytes: what one image's targets may take. @default the machine's budget (core/memory.ts) */
   maxMemory?: number | undefined;
+  /** --from-instances: refuse instance maps that decode to more than this many times their file's size. @default DEFAULT_MAX_EXPANSION_INSTANCES */
+  maxExpansion?: number | undefined;
   /** Follow image paths that lead outside the label file's folder (or --images). @default false */
   allowOutside?: boolean | undefined;
   /**
@@ -473,7 +475,7 @@ export async function runFromInstances(options: FromInstancesOptions): Promise<A
     options.onProgress?.(done, files.length, f);
     done += 1;
     try {
-      const map = await readInstancePng(path, { maxPixels: options.maxPixels, budget });
+      const map = await readInstancePng(path, { maxPixels: options.maxPixels, budget, maxExpansion: options.maxExpansion });
       const traced = await traceInstances(map);
       const name = stem(f);
       // The names tried are made here from the PNG's own name, so no confinement is needed, only regular files.

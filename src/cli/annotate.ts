@@ -4,7 +4,7 @@ import type { AnnotateReport, LabelFormatOption, PixelOrigin } from '../annotate
 import { DEFAULT_BOUNDARY_PX, LABEL_FORMATS, PIXEL_ORIGINS, formatIssue, parseRoi, runAnnotate, runFromInstances } from '../annotate/index.js';
 import { PhotosieveError, parseMemorySize } from '../core/index.js';
 import { DEFAULT_MAX_PIXELS } from '../io/index.js';
-import { expandInputs, parseIntOption, parseListOption, progressBar } from './common.js';
+import { expandInputs, parseIntOption, parseListOption, parseRealOption, progressBar } from './common.js';
 
 interface AnnotateFlags {
   out: string;
@@ -19,6 +19,7 @@ interface AnnotateFlags {
   label: string;
   maxPixels: number;
   maxMemory?: number;
+  maxExpansion: number;
   allowOutside: boolean;
   pixelOrigin: PixelOrigin;
 }
@@ -75,6 +76,7 @@ export function annotateCommand(): Command {
     .option('--label <name>', 'label for particles traced with --from-instances', 'particle')
     .option('--max-pixels <n>', 'refuse images (found, or sized by a label file) with more pixels (decompression bombs)', parseIntOption('--max-pixels', 1), DEFAULT_MAX_PIXELS)
     .option('--max-memory <size>', 'memory one image may take, e.g. 4G or 1500M (default 80 % of the memory available)', (v: string) => parseMemorySize(v, '--max-memory'))
+    .option('--max-expansion <ratio>', 'with --from-instances: refuse instance maps that decode to more than this many times their file\'s size (an empty 16-bit map reaches ~1030, deflate\'s ceiling)', parseRealOption('--max-expansion', { min: 1 }), 1100)
     .option('--allow-outside', "follow image paths in label files that lead outside the label file's folder (or --images): absolute, ../ or links", false)
     .addHelpText(
       'after',
@@ -98,6 +100,7 @@ export function annotateCommand(): Command {
         copyImages: flags.copyImages,
         maxPixels: flags.maxPixels,
         maxMemory: flags.maxMemory,
+        maxExpansion: flags.maxExpansion,
         allowOutside: flags.allowOutside,
         onProgress: (d: number, t: number, n: string) => bar.update(d, t, n),
       };

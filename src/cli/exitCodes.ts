@@ -8,4 +8,6 @@ export const EXIT_CODES = {
   usage: 2,
   /** Stopped by Ctrl-C (SIGINT); a rerun resumes. */
   interrupted: 130,
+  /** Stopped by SIGTERM (a scheduler's or `kill`'s stop), at once; a rerun resumes. */
+  terminated: 143,
 } as const;

@@ -67,6 +67,8 @@ export function imageEvent(r: ImageResult, done: number, total: number): Record<
     ...(seconds !== undefined ? { seconds: Number(seconds.toFixed(3)) } : {}),
     ...(r.timings ? { timings: Object.fromEntries(Object.entries(r.timings).map(([k, v]) => [k, Math.round(v)])) } : {}),
     ...(r.measure ? { n: r.measure.n, vector: r.measure.fractions.map((v) => (Number.isFinite(v) ? v : null)) } : {}),
+    ...(r.strips !== undefined ? { strips: r.strips } : {}),
+    ...(r.warnings ? { warnings: r.warnings } : {}),
   };
 }
 
@@ -175,6 +177,8 @@ export class JobLog {
           const seconds = imageSeconds(r);
           const size = r.width !== undefined ? `${r.width}×${r.height}, ` : '';
           if (this.mode === 'lines') this.info(`${this.command}: ${at} done ${r.name} (${size}${r.particles ?? 0} particles, ${(seconds ?? 0).toFixed(1)} s)${this.eta()}`);
+          // Said as it happens, with or without bins (a photo's particles cut by its strips).
+          for (const w of r.warnings ?? []) this.problem(`${this.command}: ${at} warning: ${r.name}: ${w}`);
         }
         this.redraw(`${this.command} ${e.done}/${e.total}${r.status === 'done' ? `: ${r.name} done` : ''}${this.eta()}`);
         break;

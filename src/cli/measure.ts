@@ -24,15 +24,16 @@ export function measureCommand(): Command {
     .argument('<instances...>', 'instance PNGs, folders of them, or glob patterns')
     .requiredOption('-o, --out <dir>', 'output folder')
     .option('--roi <spec>', 'region of interest (none | circle | circle:CX,CY,R | polygon:...): particles next to its edge touch the edge', 'none')
-    .option('--calibration <file>', 'apply a calibration from photosieve calibrate to the vectors');
-  addBinOptions(cmd).action(async (inputs: string[], flags: BinFlags & { out: string; roi: string; calibration?: string }) => {
+    .option('--calibration <file>', 'apply a calibration from photosieve calibrate to the vectors')
+    .option('--max-expansion <ratio>', 'refuse instance maps that decode to more than this many times their file\'s size (an empty 16-bit map reaches ~1030, deflate\'s ceiling; only maps packed below 8 bits go beyond)', parseRealOption('--max-expansion', { min: 1 }), 1100);
+  addBinOptions(cmd).action(async (inputs: string[], flags: BinFlags & { out: string; roi: string; calibration?: string; maxExpansion: number }) => {
     const spec = binSpecFromFlags(flags);
     const { parseRoi } = await import('../annotate/roi.js');
     const { readCalibration, runMeasure } = await aggregate();
     const files = await expandInputs(inputs, ['png']);
     const calibration = flags.calibration ? await readCalibration(flags.calibration) : undefined;
     const bar = progressBar('measure');
-    const report = await runMeasure({ instances: files, out: flags.out, spec, scale: flags.scale, roi: parseRoi(flags.roi), calibration, calibrationFile: flags.calibration, onProgress: (d, t, n) => bar.update(d, t, n) }).finally(() => bar.stop());
+    const report = await runMeasure({ instances: files, out: flags.out, spec, scale: flags.scale, roi: parseRoi(flags.roi), calibration, calibrationFile: flags.calibration, maxExpansion: flags.maxExpansion, onProgress: (d, t, n) => bar.update(d, t, n) }).finally(() => bar.stop());
     const names = binColumnNames(spec.edges, spec.unit);
     const rows = report.images.map((m) => [m.image, String(m.distribution.n), ...m.vector, m.distribution.d.d50]);
     for (const line of formatTable(['image', 'n', ...names, 'd50'], rows, 3)) process.stdout.write(`${line}\n`);

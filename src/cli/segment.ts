@@ -16,12 +16,14 @@ import { resolveModelOption } from '../segment/modelLocation.js';
 import { readModelMeta } from '../segment/modelMeta.js';
 import type { BinFlags } from './binFlags.js';
 import { addBinOptions, binSpecFromFlags } from './binFlags.js';
-import { formatTable, parseIntOption, parsePositive } from './common.js';
+import { formatTable, parseIntOption, parsePositive, parseRealOption } from './common.js';
 import { EXIT_CODES } from './exitCodes.js';
 import { JobLog, jobLogMode } from './jobLog.js';
 
 /** sharp's decompression-bomb limit of io/image.ts (DEFAULT_MAX_PIXELS), spelled here so --help loads no sharp. */
 export const MAX_PIXELS_DEFAULT = 100_000_000;
+/** DEFAULT_MAX_EXPANSION of core/memory.ts (decoded bytes per byte of file), likewise. */
+export const MAX_EXPANSION_DEFAULT = 1000;
 
 interface SegmentFlags extends BinFlags {
   out: string;
@@ -40,6 +42,9 @@ interface SegmentFlags extends BinFlags {
   minArea?: number;
   maxPixels: number;
   maxMemory?: number;
+  maxExpansion: number;
+  stripThreshold?: number;
+  stripPixels?: number;
   overlays: OverlayKind;
   maxSize?: number;
   minSize?: number;
@@ -173,7 +178,10 @@ export function segmentCommand(): Command {
     .option('--threads <n>', 'onnxruntime threads per worker (default cores / workers)', parseIntOption('--threads', 1, 256))
     .option('--min-area <px>', 'drop particles smaller than this (default 20 with a model, 30 classical)', parseIntOption('--min-area', 0))
     .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', parseIntOption('--max-pixels', 1), MAX_PIXELS_DEFAULT)
-    .option('--max-memory <size>', 'memory the batch may use (4G, 1500M, 2GiB); every photo\'s header is read first: fewer workers start when the largest photo does not fit in each, a photo that cannot fit alone fails (default 80 % of available memory)', (v: string) => parseMemorySize(v, '--max-memory'))
+    .option('--max-memory <size>', 'memory the batch may use (4G, 1500M, 2GiB); every photo\'s header is read first: a photo that does not fit whole is segmented in strips, fewer workers start when the largest photo does not fit in each, a photo that cannot fit even in strips fails (default 80 % of available memory)', (v: string) => parseMemorySize(v, '--max-memory'))
+    .option('--max-expansion <ratio>', 'refuse photos whose decoded pixels take more than this many times their file\'s size (decompression bombs; real photos measured up to 170)', parseRealOption('--max-expansion', { min: 1 }), MAX_EXPANSION_DEFAULT)
+    .addOption(new Option('--strip-threshold <pixels>', 'segment photos above this many pixels in strips (default 40000000)').argParser(parseIntOption('--strip-threshold', 1)).hideHelp())
+    .addOption(new Option('--strip-pixels <pixels>', 'pixels one strip segments, margins included (default 16000000)').argParser(parseIntOption('--strip-pixels', 1)).hideHelp())
     .option('--max-size <size>', 'the largest particle b-axis to measure (mm with --scale, else px); sets the image pyramid of scale-band models (default half the shorter side)', parsePositive('--max-size'))
     .option('--min-size <size>', 'detection limit in mm with --scale, else px: smaller particles are reported as unmeasured, not binned (overrides --min-size-px)', parsePositive('--min-size'))
     .option('--no-multiscale', 'scale-band models: run full resolution only (large counted as body)')
@@ -192,7 +200,8 @@ export function segmentCommand(): Command {
         'outputs made with other settings stop the run with one line before anything is written (--force redoes them).\n' +
         'Logs: progress and one line per image on stderr (a status line on a terminal), results on stdout.\n' +
         'Exit codes: 0 all done, 1 some images failed (each named on stderr; the others are written), 2 usage or\n' +
-        'setup error (nothing done), 130 interrupted by Ctrl-C (a rerun resumes).',
+        'setup error (nothing done), 130 interrupted by Ctrl-C, 143 stopped by SIGTERM (a rerun resumes; this\n' +
+        'run\'s temporary files are removed either way).',
     );
   return addBinOptions(cmd).action(async (images: string[], flags: SegmentFlags, command: Command) => {
     const log = new JobLog('segment', { mode: jobLogMode(flags) });
@@ -253,6 +262,14 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
     const c = log.counts();
     return `segment: interrupted: ${c.withOutputs} of ${c.total} image(s) done (${c.segmentedHere} in this run); run the same command again to resume (images in progress are redone; run.json and histograms.csv are written when a run completes)`;
   };
+  const stopNow = (code: number, signal: string): never => {
+    log.stop();
+    // The writes in progress are cut off here: their temporary files go now (a SIGKILL's go at the next run).
+    removeOwnTempFilesSync(flags.out);
+    log.problem(interruptedLine());
+    log.emit({ event: 'interrupted', signal, ...log.counts() });
+    process.exit(code);
+  };
   const onSigint = (): void => {
     interrupts += 1;
     if (interrupts === 1) {
@@ -260,14 +277,15 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
       log.problem('segment: stopping after the image(s) in progress (Ctrl-C again to stop now)');
       return;
     }
-    log.stop();
-    // The writes in progress are cut off here: their temporary files go now (a SIGKILL's go at the next run).
-    removeOwnTempFilesSync(flags.out);
-    log.problem(interruptedLine());
-    log.emit({ event: 'interrupted', ...log.counts() });
-    process.exit(EXIT_CODES.interrupted);
+    stopNow(EXIT_CODES.interrupted, 'SIGINT');
+  };
+  // SIGTERM (kill, a scheduler's stop or timeout) stops at once, like a second Ctrl-C: schedulers follow it with
+  // SIGKILL after a grace period, too soon to wait for the photos in progress.
+  const onSigterm = (): void => {
+    stopNow(EXIT_CODES.terminated, 'SIGTERM');
   };
   process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
   const options: EveryKey<Omit<BatchOptions, 'onProgress' | 'signal'>> = {
     images: expanded.images,
     out: flags.out,
@@ -277,6 +295,8 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
     roi,
     maxPixels: flags.maxPixels,
     maxMemory: flags.maxMemory,
+    maxExpansion: flags.maxExpansion,
+    strips: flags.stripThreshold === undefined && flags.stripPixels === undefined ? undefined : { ...(flags.stripThreshold !== undefined ? { thresholdPixels: flags.stripThreshold } : {}), ...(flags.stripPixels !== undefined ? { stripPixels: flags.stripPixels } : {}) },
     measure,
     overlays: flags.overlays,
   };
@@ -285,6 +305,7 @@ async function runSegmentCommand(inputs: string[], flags: SegmentFlags, command:
     report = await runSegmentBatch({ ...options, signal: controller.signal, onProgress: (e) => log.event(e) });
   } finally {
     process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
     log.stop();
   }
   if (report.interrupted) {

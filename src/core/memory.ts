@@ -2,6 +2,8 @@
 // file declares), what the machine allows, and one check that refuses with a line naming the file, the estimate,
 // the limit and the flag. The batch runner uses the same numbers to choose how many workers fit.
 import { freemem, totalmem } from 'node:os';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { PhotosieveError, invalidParameter } from './errors.js';
 
 /** @default 100 megapixels: a 24 MP camera frame fits four times over; a decompression bomb does not. */
@@ -98,6 +100,44 @@ export function estimateSegmentMemory(header: ImageHeader, options: SegmentMemor
   const outputs = raster + s.outputs;
   const bytesPerPixel = Math.max(decode, semantic, instances, outputs);
   return { bytes: Math.ceil(pixels * bytesPerPixel), pixels, bytesPerPixel, what: 'segment' };
+}
+
+/**
+ * Bytes per pixel of the whole photo that strip processing (src/segment/strips.ts) holds besides one strip's work:
+ * - while strips run: the photo's instance map (4), its RGB copy for the overlay (3, unless --overlays none) and the
+ *   region of interest (1, with --roi);
+ * - while writing, on top of those: the particle measures' slot map (4) and particles, the 16-bit copy for the PNG
+ *   (2) and libvips's buffers encoding it, the overlay's slot map (4) and the JPEG encoder's: counted as 14, measured.
+ *   A 100 MP JPEG (11547×8660) in 11 strips, one worker, peaked at 2.67 GB, 21 B/px over the 550 MB fixed cost,
+ *   and its peak came while writing (its strips, 16 MP at ~58 B/px measured on a 50 MP photo, hold ~1.6 GB).
+ */
+export const STRIP_BYTES = Object.freeze({ instances: 4, overlay: 3, roi: 1, outputs: 14 });
+
+export interface StripMemoryOptions extends SegmentMemoryOptions {
+  /** Whether an overlay is written (its RGB copy of the photo is kept). @default true */
+  overlay?: boolean;
+  /** Whether a region of interest is applied. @default false */
+  roi?: boolean;
+  /** Whether EXIF orientation turns the photo: libvips then decodes it whole for every strip. @default false */
+  oriented?: boolean;
+}
+
+/**
+ * What segmenting a photo in strips needs at its peak: the photo-sized arrays that stay (STRIP_BYTES) plus the
+ * working set of its largest strip (`stripRows` rows segmented, margins included, as estimateSegmentMemory counts a
+ * photo, and `contextRows` more decoded for the U-Net's tiles), or the writing stage (held + STRIP_BYTES.outputs),
+ * whichever is larger.
+ */
+export function estimateStripMemory(header: ImageHeader, stripRows: number, options: StripMemoryOptions & { contextRows?: number } = {}): MemoryEstimate {
+  const { pixels, raster } = headerPixels(header);
+  const s = STRIP_BYTES;
+  const held = s.instances + (options.overlay ?? true ? s.overlay : 0) + (options.roi ? s.roi : 0);
+  // The rows the strip segments, and the rows its tiles read beyond them (decoded only: 3 rasters).
+  const context = Math.max(0, Math.min(header.height - stripRows, options.contextRows ?? 0));
+  const strip = estimateSegmentMemory({ ...header, height: Math.min(header.height, stripRows) }, options).bytes + 3 * raster * header.width * context;
+  const turned = options.oriented ? 3 * raster * pixels : 0;
+  const bytes = Math.ceil(Math.max(held * pixels + strip + turned, (held + s.outputs) * pixels));
+  return { bytes, pixels, bytesPerPixel: pixels > 0 ? bytes / pixels : 0, what: `segment in strips of ${Math.min(header.height, stripRows)} rows` };
 }
 
 /** What annotate needs for one image of this size (the image itself is copied, never decoded). */
@@ -247,6 +287,59 @@ export function checkPixels(size: { width: number; height: number }, maxPixels: 
   });
 }
 
+/**
+ * The largest ratio of a photo's decoded raster (width × height × channels × bytes per sample, from its header) to
+ * its file's size that `segment` decodes: above it the file is refused as a decompression bomb, a tiny file that
+ * decodes to a huge raster. Measured (sharp's metadata, file sizes on disk):
+ * - real photos: the 13 of ../shared/data/segmenteverygrain 1.2–6.2:1; the bundled demo JPEGs 14:1; the real ones
+ *   re-encoded as JPEG at quality 90, 50, 30, 10 and 5: 6–10, 15–24, 21–35, 46–85 and 82–153:1; one framed in black
+ *   at a tenth of a 12 MP frame: 169:1 (quality 30); blurred and upscaled to 11–21 MP at quality 50: 31–76:1;
+ * - images of nothing (one flat colour, 12 MP): PNG 214:1, JPEG 509:1 (quality 10 or 90 alike), deflate TIFF 844:1,
+ *   mozjpeg JPEG 1011:1;
+ * - bombs of 10000×10000 zeros: 8-bit grey or RGB PNG at zlib level 6 or 9 1026–1027:1 (the issue's 97 kB file:
+ *   deflate cannot pack 8- or 16-bit samples tighter than ~1032:1), the same as a 2-colour palette PNG 24440:1.
+ * 1000:1 is six times what any real photo reached and refuses every maximally packed PNG bomb. A bomb packed less
+ * tightly passes this check and meets the memory budget and strip processing like any large photo.
+ */
+export const DEFAULT_MAX_EXPANSION = 1000;
+
+/**
+ * The same ratio for instance maps (measure, annotate --from-instances, evaluate, report, review): an empty 16-bit
+ * instance map legitimately reaches deflate's ceiling (a 3000² one written by photosieve: 1021:1), the ratio of a
+ * PNG bomb, so below that nothing can be told apart. 1100:1 lies above what deflate can do on 8- and 16-bit samples
+ * and refuses only maps packed below 8 bits or through a palette (a 1-bit 10000² map of zeros: ~8000:1).
+ */
+export const DEFAULT_MAX_EXPANSION_INSTANCES = 1100;
+
+/** Bytes the decoded raster holds per the header (width × height × channels × bytes per sample). */
+export function decodedBytes(header: ImageHeader): number {
+  const { pixels, raster } = headerPixels(header);
+  return pixels * raster;
+}
+
+/** Checks a limit on the decompression ratio (--max-expansion). */
+export function checkMaxExpansion(maxExpansion: number, flag = '--max-expansion'): void {
+  // Infinity turns the check off (library callers).
+  if (typeof maxExpansion !== 'number' || !(maxExpansion >= 1)) throw invalidParameter(flag, 'a number ≥ 1 (decoded bytes per byte of file)', maxExpansion, `e.g. ${flag} 5000 for a file you trust`);
+}
+
+/**
+ * Refuses a file whose decoded raster is more than maxExpansion times its size on disk: one line naming the size,
+ * the decoded bytes, the ratio, the limit and the flag.
+ */
+export function checkExpansion(header: ImageHeader, fileBytes: number, maxExpansion: number, options: { file?: string | undefined; flag?: string } = {}): void {
+  const flag = options.flag ?? '--max-expansion';
+  checkMaxExpansion(maxExpansion, flag);
+  const decoded = decodedBytes(header);
+  const ratio = decoded / Math.max(1, fileBytes);
+  if (ratio <= maxExpansion) return;
+  throw new PhotosieveError(
+    'E_IMAGE_TOO_LARGE',
+    `the image is ${header.width}×${header.height} px, ${formatBytes(decoded)} decoded from a file of ${formatBytes(fileBytes)}: it expands ${Math.round(ratio)}:1, over the limit of ${maxExpansion}:1 (a decompression bomb?); not decoded.`,
+    { file: options.file, fix: `if you trust the file, raise the limit with ${flag} N (e.g. ${flag} ${Math.ceil(ratio * 1.1)})` },
+  );
+}
+
 export interface WorkerPlan {
   /** Workers to start: the requested number or fewer (0 = in-thread when 0 was requested). */
   workers: number;
@@ -269,4 +362,24 @@ export function workersWithinBudget(
   if (requested === 0) return { workers: 0, fits: perImage.bytes <= room };
   const workers = Math.max(0, Math.min(requested, Math.floor(room / (perImage.bytes + base.worker))));
   return { workers, fits: workers >= 1 };
+}
+
+let gcFunction: (() => void) | null | undefined;
+
+/**
+ * A full garbage collection now, where strip processing (segment/strips.ts) drops one strip's arrays before the
+ * next allocates its own: V8 frees large typed arrays only when it next collects, and without this a strip's
+ * arrays could live on beside the next one's (measured on a 50 MP photo: +0.3–0.5 GB at the peaks). V8's `gc` is
+ * taken from a fresh context with --expose-gc set, since the process was not started with the flag.
+ */
+export function collectGarbage(): void {
+  if (gcFunction === undefined) {
+    try {
+      setFlagsFromString('--expose-gc');
+      gcFunction = runInNewContext('gc') as () => void;
+    } catch {
+      gcFunction = null;
+    }
+  }
+  gcFunction?.();
 }

@@ -8,6 +8,8 @@ import {
   DEFAULT_MAX_PIXELS,
   MAX_INSTANCE_ID,
   PhotosieveError,
+  DEFAULT_MAX_EXPANSION_INSTANCES,
+  checkExpansion,
   checkMaxPixels,
   checkMemory,
   checkPixels,
@@ -35,6 +37,11 @@ export interface ReadImageOptions {
    * @default 'segment'
    */
   use?: ImageUse | undefined;
+  /**
+   * Refuse files whose decoded raster is more than this many times their size on disk (decompression bombs; see
+   * DEFAULT_MAX_EXPANSION). @default no check (readInstancePng: DEFAULT_MAX_EXPANSION_INSTANCES)
+   */
+  maxExpansion?: number | undefined;
 }
 
 export interface ImageSize {
@@ -47,6 +54,10 @@ export interface ImageFileHeader extends ImageSize {
   channels: 1 | 2 | 3 | 4;
   bitsPerSample: 8 | 16;
   format: string;
+  /** The file's size on disk, bytes. */
+  fileBytes: number;
+  /** Whether EXIF orientation turns or flips it (decoding then needs the whole image at once). */
+  oriented: boolean;
 }
 
 const READ_FIX = 'check the path (and --images DIR for label files)';
@@ -174,7 +185,7 @@ export async function readImageHeader(path: string, options: Pick<ReadImageOptio
   checkPixels(size, maxPixels, { file: path });
   const channels = Math.min(4, Math.max(1, meta.channels ?? 3)) as 1 | 2 | 3 | 4;
   const bitsPerSample = meta.depth === 'ushort' || meta.depth === 'short' ? 16 : 8;
-  return { ...size, channels, bitsPerSample, format: meta.format ?? 'unknown' };
+  return { ...size, channels, bitsPerSample, format: meta.format ?? 'unknown', fileBytes: st.size, oriented: (meta.orientation ?? 1) > 1 };
 }
 
 /** Width and height as displayed, i.e. after EXIF orientation; also enforces the pixel limit (see readImageHeader). */
@@ -196,13 +207,31 @@ function estimateFor(use: ImageUse, header: ImageHeader): MemoryEstimate {
 export async function readImage(path: string, options: ReadImageOptions = {}): Promise<Raster> {
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
   const header = await readImageHeader(path, { maxPixels });
+  if (options.maxExpansion !== undefined) checkExpansion(header, header.fileBytes, options.maxExpansion, { file: path });
   checkMemory(estimateFor(options.use ?? 'segment', header), options.budget ?? defaultMemoryBudget(), header, { file: path });
+  return decodeRaster(path, header, maxPixels);
+}
+
+/**
+ * Decodes rows [top, bottom) of an image as displayed (EXIF orientation applied), holding only those rows (sharp's
+ * extract, read sequentially: the rows above are decoded and dropped, those below never read; a photo EXIF turns
+ * is decoded whole by libvips first, header.oriented). The header is readImageHeader's, already checked.
+ */
+export async function readImageRows(path: string, header: ImageFileHeader, top: number, bottom: number, options: Pick<ReadImageOptions, 'maxPixels'> = {}): Promise<Raster> {
+  if (!Number.isInteger(top) || !Number.isInteger(bottom) || top < 0 || bottom > header.height || bottom <= top) {
+    throw invalidParameter('rows', `within 0–${header.height}`, `${top}–${bottom}`);
+  }
+  return decodeRaster(path, header, options.maxPixels ?? DEFAULT_MAX_PIXELS, { top, height: bottom - top });
+}
+
+async function decodeRaster(path: string, header: ImageFileHeader, maxPixels: number, rows?: { top: number; height: number }): Promise<Raster> {
   const sixteen = header.bitsPerSample === 16;
   const grey = header.channels <= 2;
   // Without an explicit colourspace, sharp's raw output turns grey into sRGB and rescales 16-bit values.
   const space = grey ? (sixteen ? 'grey16' : 'b-w') : sixteen ? 'rgb16' : 'srgb';
   const decode = async (): Promise<Raster> => {
-    const pipeline = sharp(path, { limitInputPixels: Math.max(maxPixels, header.width * header.height), failOn: 'error' }).rotate().toColourspace(space);
+    let pipeline = sharp(path, { limitInputPixels: Math.max(maxPixels, header.width * header.height), failOn: 'error', ...(rows && !header.oriented ? { sequentialRead: true } : {}) }).rotate().toColourspace(space);
+    if (rows) pipeline = pipeline.extract({ left: 0, top: rows.top, width: header.width, height: rows.height });
     const { data, info } = await (sixteen ? pipeline.raw({ depth: 'ushort' }) : pipeline.raw()).toBuffer({ resolveWithObject: true });
     const channels = info.channels;
     const pixels = sixteen
@@ -281,7 +310,7 @@ export async function readInstancePng(path: string, options: ReadImageOptions = 
     const e = estimateDecodeMemory(h);
     return { ...e, bytes: e.bytes + 4 * e.pixels, bytesPerPixel: e.bytesPerPixel + 4, what: 'read the instance map' };
   };
-  const raster = await readImage(path, { ...options, use: options.use ?? use });
+  const raster = await readImage(path, { ...options, use: options.use ?? use, maxExpansion: options.maxExpansion ?? DEFAULT_MAX_EXPANSION_INSTANCES });
   if (raster.channels !== 1) {
     throw new PhotosieveError(
       'E_IMAGE',

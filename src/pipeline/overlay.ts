@@ -67,8 +67,13 @@ export function rgb8(raster: Raster): Uint8Array {
  * and label boxes overlap and the last one drawn wins.
  */
 export function drawOverlay(raster: Raster, map: InstanceMap): Uint8Array {
+  return drawOverlayOn(rgb8(raster), map);
+}
+
+/** drawOverlay on the photo already in 8-bit RGB (the map's size), in place; returns `img`. */
+export function drawOverlayOn(img: Uint8Array, map: InstanceMap): Uint8Array {
   const { width: w, height: h, data } = map;
-  const img = rgb8(raster);
+  if (img.length !== w * h * 3) throw new Error(`drawOverlayOn: an RGB image of ${w}×${h} px needs ${w * h * 3} bytes, not ${img.length}`);
   const scale = outlineThickness(w, h);
   const half = scale >> 1;
   const { slot, ids, count } = labelSlots(data);

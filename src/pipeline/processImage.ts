@@ -4,8 +4,11 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { roiMask } from '../annotate/index.js';
-import { PhotosieveError, errorLine, estimateSegmentMemory, memoryBudget } from '../core/index.js';
-import { readImage } from '../io/index.js';
+import { DEFAULT_MAX_EXPANSION, PhotosieveError, checkExpansion, errorLine, estimateSegmentMemory, memoryBudget } from '../core/index.js';
+import { readImage, readImageHeader, readImageRows } from '../io/index.js';
+import { rasterRows } from '../segment/createSegmenter.js';
+import { segmentInStrips, stripWarning } from '../segment/strips.js';
+import { rgb8 } from './overlay.js';
 import type { Segmenter } from '../segment/createSegmenter.js';
 import { fingerprintOf } from './fingerprint.js';
 import { removeRecord, writeRecord } from './records.js';
@@ -22,6 +25,59 @@ function failureLine(err: unknown, path: string): string {
 /** The engine that makes a segmenter's probabilities: its backend, or none for classical mode. */
 export function engineOf(segmenter: Pick<Segmenter, 'kind' | 'backend'>): string {
   return segmenter.kind === 'classical' ? 'none' : (segmenter.backend?.name ?? 'unknown');
+}
+
+interface RecordBase {
+  base: { name: string; path: string };
+  record: Omit<Parameters<typeof writeRecord>[1], 'state' | 'result'>;
+  fingerprint: string;
+}
+
+/**
+ * A photo in strips (job.strips, planned by memoryPlan.ts): each strip decodes only its rows, the overlay's RGB copy
+ * of the photo is filled from the strips' cores as they pass, and the instance map is stitched (segment/strips.ts).
+ */
+async function processInStrips(segmenter: Segmenter, job: ImageJob, ctx: JobContext, r: RecordBase, onTile?: (done: number, total: number) => void): Promise<ImageResult> {
+  const plan = job.strips!;
+  const t0 = performance.now();
+  const header = await readImageHeader(job.path, { maxPixels: ctx.maxPixels });
+  checkExpansion(header, header.fileBytes, ctx.maxExpansion ?? DEFAULT_MAX_EXPANSION, { file: job.path });
+  if (header.width !== plan.width || header.height !== plan.height) {
+    throw new PhotosieveError('E_IMAGE', `the image is ${header.width}×${header.height} px, not the ${plan.width}×${plan.height} its strips were planned for (changed during the run?).`, { file: job.path, fix: 'run again' });
+  }
+  const { width: w, height: h } = header;
+  const roi = roiMask(ctx.roi, w, h);
+  const photo = ctx.overlays === 'none' ? undefined : new Uint8Array(w * h * 3);
+  const headerMs = performance.now() - t0;
+  const seg = await segmentInStrips(segmenter, (from, to) => readImageRows(job.path, header, from, to, { maxPixels: ctx.maxPixels }), plan, {
+    roi,
+    onTile,
+    onRows: photo ? (raster, top, strip) => photo.set(rgb8(rasterRows(raster, top, strip.core[0], strip.core[1])), strip.core[0] * w * 3) : undefined,
+  });
+  const t2 = performance.now();
+  const band = segmenter.meta?.sizeBand;
+  const largestPx = band ? band.maxPx * 2 ** seg.levels : undefined;
+  const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, photoRgb: photo, instances: seg.instances, measure: { scale: job.scale, spec: ctx.spec }, roi, overlays: ctx.overlays, largestPx, oneAtATime: true });
+  const t3 = performance.now();
+  const warning = stripWarning(seg, plan.margin);
+  if (warning && written.measure) written.measure.warnings = [...written.measure.warnings, warning];
+  const result: ImageResult = {
+    ...r.base,
+    status: 'done',
+    width: w,
+    height: h,
+    particles: written.particles,
+    tiles: seg.tiles,
+    levels: seg.levels,
+    timings: { decodeMs: headerMs + seg.timings.decodeMs, semanticMs: seg.timings.semanticMs, instancesMs: seg.timings.instancesMs, measureMs: written.measureMs, writeMs: t3 - t2 - written.measureMs },
+    ...(written.measure ? { measure: written.measure } : {}),
+    ...(job.scale !== undefined ? { scale: job.scale } : {}),
+    fingerprint: r.fingerprint,
+    strips: seg.strips,
+    ...(warning ? { warnings: [warning] } : {}),
+  };
+  await writeRecord(ctx.out, { ...r.record, state: 'done', result });
+  return result;
 }
 
 export async function processImage(
@@ -44,9 +100,10 @@ export async function processImage(
       const stale = OVERLAY_KINDS.flatMap((k) => (k === ctx.overlays ? [] : (overlayPath(ctx.out, job.name, k) ?? [])));
       await Promise.all(stale.map((f) => rm(f, { force: true })));
     }
+    if (job.strips) return await processInStrips(segmenter, job, ctx, { base, record, fingerprint }, onTile);
     const t0 = performance.now();
     const budget = ctx.maxMemory === undefined ? undefined : memoryBudget({ maxMemory: ctx.maxMemory });
-    const raster = await readImage(job.path, { maxPixels: ctx.maxPixels, budget, use: (header) => estimateSegmentMemory(header, ctx.memory) });
+    const raster = await readImage(job.path, { maxPixels: ctx.maxPixels, maxExpansion: ctx.maxExpansion ?? DEFAULT_MAX_EXPANSION, budget, use: (header) => estimateSegmentMemory(header, ctx.memory) });
     const t1 = performance.now();
     const roi = roiMask(ctx.roi, raster.width, raster.height);
     const seg = await segmenter.segment(raster, { onTile, ...(roi ? { roi } : {}) });

@@ -65,6 +65,10 @@ export const imageResultSchema = z.object({
   scale: z.number().positive().optional(),
   /** SHA-256 of the settings and engine that made the image's outputs (its record, records/NAME.json). */
   fingerprint: z.string().optional(),
+  /** Horizontal strips the photo was segmented in (absent: whole; memoryPlan.ts, segment/strips.ts). */
+  strips: z.number().int().positive().optional(),
+  /** Lines about this photo (particles strips may have cut), absent when none. */
+  warnings: z.array(z.string()).optional(),
 });
 
 const batchMeasureSchema = z.object({
@@ -96,6 +100,8 @@ export const runJsonSchema = z.object({
       segmenter: z.record(z.string(), z.unknown()).optional(),
       roi: z.string().optional(),
       maxPixels: z.number().optional(),
+      /** --max-expansion: decoded bytes per byte of file above which a photo is refused. */
+      maxExpansion: z.number().optional(),
       measure: z
         .object({
           scale: z.number().optional(),

@@ -10,13 +10,16 @@ import type { BinSpec } from '../aggregate/index.js';
 import { readTruthTable, validateBinSpec } from '../aggregate/index.js';
 import type { RoiSpec } from '../annotate/index.js';
 import { describeRoi } from '../annotate/index.js';
-import type { SegmentMemoryOptions } from '../core/index.js';
-import { PhotosieveError, binColumnNames, errorLine, invalidParameter, listNames, memoryBudget } from '../core/index.js';
+import type { ImageHeader, SegmentMemoryOptions } from '../core/index.js';
+import { DEFAULT_MAX_EXPANSION, PhotosieveError, binColumnNames, checkMaxExpansion, errorLine, invalidParameter, listNames, memoryBudget } from '../core/index.js';
 import { liveMatCount } from '../cv/index.js';
 import { DEFAULT_MAX_PIXELS, writeJsonAtomic } from '../io/index.js';
 import { createSegmenter } from '../segment/createSegmenter.js';
 import { liveTensorCount } from '../segment/engine.js';
 import { readModelMeta } from '../segment/modelMeta.js';
+import { pyramidLevels } from '../segment/multiscale.js';
+import { inferenceTileSize } from '../segment/semantic.js';
+import { DEFAULT_STRIP_MARGIN } from '../segment/strips.js';
 import { liveSessionCount } from '../segment/ortEngine.js';
 import type { ImageSettings } from './fingerprint.js';
 import { modelIdentity, resultSegmenterOptions } from './fingerprint.js';
@@ -136,11 +139,24 @@ async function matchTruth(file: string, images: readonly { path: string; name: s
   return new Map(match.matched.map((m) => [nameOf.get(m.photo) ?? m.photo, m.row.value.vector]));
 }
 
-/** What the memory estimate needs to know of the model: its output channels and whether it fuses a pyramid. */
-async function memoryModelOf(model: { kind: 'unet' | 'classical'; path: string }, multiscale: boolean | undefined): Promise<SegmentMemoryOptions> {
-  if (model.kind === 'classical') return { classes: 3, multiscale: false };
+/**
+ * What the memory estimate needs to know of the model: its output channels and whether it fuses a pyramid; and the
+ * strip margin for a photo: --max-size when given, else the reach of a scale-band model's pyramid (its band top
+ * × 2^levels, which is about half the photo's shorter side, so such photos rarely gain from strips), else
+ * DEFAULT_STRIP_MARGIN.
+ */
+async function memoryModelOf(
+  model: { kind: 'unet' | 'classical'; path: string },
+  segmenter: BatchOptions['segmenter'],
+): Promise<{ memory: SegmentMemoryOptions; stripMargin: (header: ImageHeader) => number; tileContext: number }> {
+  const maxSizePx = segmenter.maxSizePx;
+  const byMaxSize = maxSizePx === undefined ? undefined : Math.ceil(maxSizePx);
+  if (model.kind === 'classical') return { memory: { classes: 3, multiscale: false }, stripMargin: () => byMaxSize ?? DEFAULT_STRIP_MARGIN, tileContext: 0 };
   const meta = await readModelMeta(model.path);
-  return { classes: meta.classes.length, multiscale: meta.sizeBand !== undefined && multiscale !== false };
+  const multiscale = meta.sizeBand !== undefined && segmenter.multiscale !== false;
+  const band = multiscale ? meta.sizeBand : undefined;
+  const stripMargin = (header: ImageHeader): number => byMaxSize ?? (band ? Math.ceil(band.maxPx * 2 ** pyramidLevels(meta, header.width, header.height)) : DEFAULT_STRIP_MARGIN);
+  return { memory: { classes: meta.classes.length, multiscale }, stripMargin, tileContext: segmenter.tileSize ?? inferenceTileSize(meta) };
 }
 
 export async function runSegmentBatch(options: BatchOptions): Promise<BatchReport> {
@@ -164,7 +180,9 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
   if (measure.spec) validateBinSpec(measure.spec, scaled?.scales[0] ?? measure.scale);
   const truth = measure.truth === undefined ? undefined : await matchTruth(measure.truth, images, measure.spec);
   const model = await modelIdentity(options.segmenter.model);
-  const memoryModel = await memoryModelOf(model, options.segmenter.multiscale);
+  const { memory: memoryModel, stripMargin, tileContext } = await memoryModelOf(model, options.segmenter);
+  const maxExpansion = options.maxExpansion ?? DEFAULT_MAX_EXPANSION;
+  checkMaxExpansion(maxExpansion);
   const budget = memoryBudget({ maxMemory: options.maxMemory });
   const base = { photosieve: packageVersion(), model, segmenter: resultSegmenterOptions(options.segmenter, model.kind), roi, spec: measure.spec ?? null };
   const settingsOf = (index: number): ImageSettings => ({ ...base, scale: scaleOf(index) ?? null });
@@ -173,12 +191,12 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
   if (plan.conflicts.length > 0) throw conflictError(options.out, plan.conflicts, images.length);
   const { early } = plan;
   const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
-  const context: JobContext = { out: options.out, roi, maxPixels, spec: measure.spec, overlays, memory: memoryModel, ...(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}) };
+  const context: JobContext = { out: options.out, roi, maxPixels, maxExpansion, spec: measure.spec, overlays, memory: memoryModel, ...(options.maxMemory !== undefined ? { maxMemory: options.maxMemory } : {}) };
   const notes: string[] = [];
   // A run killed mid-write left temporary files beside its outputs: they go before anything is written again.
   const stale = await removeStaleTempFiles(options.out);
   if (stale.length > 0) notes.push(`removed ${stale.length} temporary file(s) an interrupted run left in ${options.out} (${listNames(stale, 3)})`);
-  const memory = await planMemory({ jobs: plan.jobs, budget, workers, maxPixels, model: memoryModel });
+  const memory = await planMemory({ jobs: plan.jobs, budget, workers, maxPixels, maxExpansion, model: memoryModel, stripMargin, tileContext, overlay: overlays !== 'none', roi: roi.kind !== 'none', strips: options.strips });
   for (const [index, result] of memory.refused) early.set(index, result);
   if (memory.note) notes.push(memory.note);
   const jobs = memory.jobs;
@@ -277,6 +295,7 @@ export async function runSegmentBatch(options: BatchOptions): Promise<BatchRepor
       segmenter: { ...options.segmenter },
       roi: describeRoi(roi),
       maxPixels: context.maxPixels,
+      maxExpansion,
       measure: {
         ...(measure.scale !== undefined ? { scale: measure.scale } : {}),
         ...(measure.scales !== undefined ? { scales: measure.scales } : {}),

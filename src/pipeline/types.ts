@@ -5,6 +5,7 @@ import type { RoiSpec } from '../annotate/roi.js';
 import type { SegmenterOptions } from '../segment/createSegmenter.js';
 import type { SegmenterInfo } from './protocol.js';
 import type { ImageSettings } from './fingerprint.js';
+import type { StripPlan, StripSettings } from '../segment/strips.js';
 
 
 /**
@@ -62,6 +63,13 @@ export interface BatchOptions {
    * @default 80 % of the machine's available memory (core/memory.ts)
    */
   maxMemory?: number;
+  /**
+   * Refuse photos whose decoded raster is more than this many times their file's size (decompression bombs),
+   * before anything is decoded. @default DEFAULT_MAX_EXPANSION (1000)
+   */
+  maxExpansion?: number;
+  /** When photos go in strips (tests, measurements). @default above 40 MP, or when a whole photo does not fit */
+  strips?: StripSettings;
   measure?: MeasureOptions;
   /** The overlay written per image (overlays/NAME.png or .jpg), or none. @default 'jpg' */
   overlays?: OverlayKind;
@@ -94,6 +102,8 @@ export interface ImageJob {
   input: { path: string; bytes: number; mtimeMs: number };
   /** Overlays of the other kinds are deleted first (their settings are not this run's). */
   removeOtherOverlays: boolean;
+  /** Segment in these strips (memoryPlan.ts) instead of whole. */
+  strips?: StripPlan;
 }
 
 /** What the worker needs besides the job (plain data: it crosses the thread boundary). */
@@ -107,6 +117,8 @@ export interface JobContext {
   /** --max-memory in bytes (else the worker's machine budget) and the model's shape, for the check before decoding. */
   maxMemory?: number;
   memory?: { classes?: number; multiscale?: boolean };
+  /** --max-expansion (checked again before decoding). @default DEFAULT_MAX_EXPANSION */
+  maxExpansion?: number;
 }
 
 /** Milliseconds per stage for one image. */
@@ -140,4 +152,8 @@ export interface ImageResult {
   scale?: number;
   /** SHA-256 of its settings and engine, as in its record (records/NAME.json). */
   fingerprint?: string;
+  /** Strips it was segmented in (absent: whole). */
+  strips?: number;
+  /** Things about this photo worth a line (particles cut by strips), with or without a bin spec. */
+  warnings?: string[];
 }

@@ -3,11 +3,12 @@
 import { join } from 'node:path';
 import sharp from 'sharp';
 import type { InstanceMap, Raster } from '../core/index.js';
+import { collectGarbage } from '../core/index.js';
 import type { BinSpec, HistogramEntry, SizeDistribution } from '../aggregate/index.js';
 import { histogramEntry, measureParticles, particleTable, sizeDistribution } from '../aggregate/index.js';
 import { writeCsvAtomic, writeInstancePng, writeViaTemp } from '../io/index.js';
 
-import { drawOverlay } from './overlay.js';
+import { drawOverlay, drawOverlayOn } from './overlay.js';
 import type { OverlayKind } from './types.js';
 import { DEFAULT_OVERLAYS, OVERLAY_JPEG_QUALITY, OVERLAY_KINDS } from './types.js';
 
@@ -35,7 +36,10 @@ export interface ImageOutputInput {
   out: string;
   name: string;
   path: string;
-  raster: Raster;
+  /** The photo, for the overlay; or, in strip mode, photoRgb. */
+  raster?: Raster | undefined;
+  /** The photo as 8-bit RGB (the instance map's size), drawn on in place: strip mode's copy, filled strip by strip. */
+  photoRgb?: Uint8Array | undefined;
   instances: InstanceMap;
   /** mm per pixel of this image, and the bin spec (--bins, --weight, …). */
   measure: { scale?: number | undefined; spec?: BinSpec | undefined };
@@ -48,6 +52,11 @@ export interface ImageOutputInput {
    * particles above it are counted in a warning, since they may be fragments of larger stones.
    */
   largestPx?: number | undefined;
+  /**
+   * Write the instance PNG, then draw and write the overlay, instead of both at once: the 16-bit copy and the
+   * overlay's slot map are never held together (strip mode, for photos too large for that). @default false
+   */
+  oneAtATime?: boolean;
 }
 
 /**
@@ -72,7 +81,7 @@ export interface ImageOutputResult {
 }
 
 export async function writeImageOutputs(input: ImageOutputInput): Promise<ImageOutputResult> {
-  const { out, name, raster, instances } = input;
+  const { out, name, instances } = input;
   const overlays = input.overlays ?? DEFAULT_OVERLAYS;
   const instancesPath = join(out, 'instances', `${name}.png`);
   const particlesPath = join(out, 'particles', `${name}.csv`);
@@ -92,13 +101,26 @@ export async function writeImageOutputs(input: ImageOutputInput): Promise<ImageO
   }
   const measureMs = performance.now() - t0;
   const writes = [writeInstancePng(instancesPath, instances), writeCsvAtomic(particlesPath, table.header, table.rows)];
-  if (overlayFile !== undefined) {
-    const overlay = sharp(drawOverlay(raster, instances), { raw: { width: raster.width, height: raster.height, channels: 3 } });
-    writes.push(
-      writeViaTemp(overlayFile, (tmp) =>
-        (overlays === 'png' ? overlay.png({ compressionLevel: 4 }) : overlay.jpeg({ quality: OVERLAY_JPEG_QUALITY, chromaSubsampling: '4:4:4' })).toFile(tmp),
-      ),
+  const writeOverlay = (): Promise<void> | undefined => {
+    if (overlayFile === undefined) return undefined;
+    const { width, height } = instances;
+    const rgb = input.photoRgb ? drawOverlayOn(input.photoRgb, instances) : input.raster ? drawOverlay(input.raster, instances) : undefined;
+    if (!rgb) throw new Error('writeImageOutputs: an overlay needs the raster or photoRgb');
+    const overlay = sharp(rgb, { raw: { width, height, channels: 3 } });
+    return writeViaTemp(overlayFile, (tmp) =>
+      (overlays === 'png' ? overlay.png({ compressionLevel: 4 }) : overlay.jpeg({ quality: OVERLAY_JPEG_QUALITY, chromaSubsampling: '4:4:4' })).toFile(tmp),
     );
+  };
+  if (input.oneAtATime) {
+    // The measures' slot map, then the 16-bit copy, go before the overlay draws (strip mode's photos are large).
+    collectGarbage();
+    const first = await Promise.allSettled(writes);
+    collectGarbage();
+    const next = first.some((r) => r.status === 'rejected') ? undefined : writeOverlay();
+    if (next) writes.push(next);
+  } else {
+    const next = writeOverlay();
+    if (next) writes.push(next);
   }
   // Every write settles before a failure is reported: the caller decides from the files on disk whether the
   // image's record goes, so no write may still land after it looked.

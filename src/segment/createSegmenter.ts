@@ -13,9 +13,9 @@ import { openEngine } from './engine.js';
 import type { ModelMeta } from './modelMeta.js';
 import { readModelMeta } from './modelMeta.js';
 import { checkResize, growInstances, scaleNearest, shrinkRaster } from './resize.js';
-import type { Probabilities } from './semantic.js';
-import { predictMultiscale } from './multiscale.js';
-import { DEFAULT_BATCH, checkTileSize, defaultOverlap, inferenceTileSize } from './semantic.js';
+import type { Probabilities, RowWindow } from './semantic.js';
+import { predictMultiscale, pyramidLevels } from './multiscale.js';
+import { DEFAULT_BATCH, checkTileSize, defaultOverlap, inferenceTileSize, rowsRead } from './semantic.js';
 import { minOverlap } from './tiling.js';
 import { CLASSICAL, resolveModelOption } from './modelLocation.js';
 
@@ -82,12 +82,35 @@ export interface Segmenter {
   readonly meta: ModelMeta | undefined;
   readonly backend: BackendInfo | undefined;
   segment(raster: Raster, options?: SegmentCallOptions): Promise<SegmentResult>;
+  /**
+   * The photo rows segmentRows needs to segment rows [from, to) of a photo of this size: for a single-scale U-Net
+   * at full resolution, every row its tiles read, so the probabilities of rows [from, to) equal the whole photo's
+   * exactly; otherwise (classical mode, --resize, an image pyramid) [from, to) itself.
+   */
+  rowsFor(width: number, height: number, from: number, to: number): [number, number];
+  /**
+   * Segments rows [window.from, window.to) of a photo window.height rows tall, from a raster that holds its rows
+   * [window.top, window.top + raster.height) (at least rowsFor's). The instances cover rows [from, to) only; the
+   * ROI, when given, too. Strip processing (strips.ts) calls it once per strip.
+   */
+  segmentRows(raster: Raster, window: RowWindow, options?: SegmentCallOptions): Promise<SegmentResult>;
   /** Releases the engine (ONNX session or tfjs model). */
   dispose(): Promise<void>;
 }
 
 function now(): number {
   return performance.now();
+}
+
+/** Rows [from, to) of a raster that holds photo rows [top, …): a view, no copy. */
+export function rasterRows(raster: Raster, top: number, from: number, to: number): Raster {
+  const i0 = from - top;
+  const i1 = to - top;
+  if (!Number.isInteger(i0) || !Number.isInteger(i1) || i0 < 0 || i1 > raster.height || i1 <= i0) {
+    throw invalidParameter('rows', `within the raster's rows ${top}–${top + raster.height - 1}`, `${from}–${to - 1}`);
+  }
+  const row = raster.width * raster.channels;
+  return { width: raster.width, height: i1 - i0, channels: raster.channels, depth: raster.depth, data: raster.data.subarray(i0 * row, i1 * row) };
 }
 
 export async function createSegmenter(options: SegmenterOptions): Promise<Segmenter> {
@@ -97,19 +120,22 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
   if (modelId === CLASSICAL) {
     const classical = resolveClassicalOptions(options.classical);
     await loadOpenCV();
+    const segment = async (raster: Raster, call: SegmentCallOptions = {}): Promise<SegmentResult> => {
+      const t0 = now();
+      const work = resize < 1 ? await shrinkRaster(raster, resize) : raster;
+      const roi = call.roi && resize < 1 ? scaleNearest(call.roi, raster.width, raster.height, work.width, work.height, (n) => new Uint8Array(n)) : call.roi;
+      const small = await classicalInstances(work, { ...classical, minArea: Math.round(classical.minArea * resize * resize) }, roi);
+      const instances = resize < 1 ? growInstances(small, raster.width, raster.height) : small;
+      return { instances, timings: { semanticMs: 0, instancesMs: now() - t0 }, tiles: 0, levels: 0 };
+    };
     return {
       kind: 'classical',
       modelId,
       meta: undefined,
       backend: undefined,
-      async segment(raster, call = {}) {
-        const t0 = now();
-        const work = resize < 1 ? await shrinkRaster(raster, resize) : raster;
-        const roi = call.roi && resize < 1 ? scaleNearest(call.roi, raster.width, raster.height, work.width, work.height, (n) => new Uint8Array(n)) : call.roi;
-        const small = await classicalInstances(work, { ...classical, minArea: Math.round(classical.minArea * resize * resize) }, roi);
-        const instances = resize < 1 ? growInstances(small, raster.width, raster.height) : small;
-        return { instances, timings: { semanticMs: 0, instancesMs: now() - t0 }, tiles: 0, levels: 0 };
-      },
+      segment,
+      rowsFor: (_w, _h, from, to) => [from, to],
+      segmentRows: (raster, window, call = {}) => segment(rasterRows(raster, window.top, window.from, window.to), call),
       async dispose() {},
     };
   }
@@ -135,34 +161,49 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
   // doing it here keeps per-photo timings honest.
   await engine.run(new Float32Array(batchSize * t * t * meta.inputChannels), batchSize, t, t);
   let disposed = false;
+  const multiscale = options.multiscale ?? true;
+  /** Pyramid levels for a photo of this size (0 without a band, with --no-multiscale). */
+  const levelsFor = (width: number, height: number): number => (multiscale ? pyramidLevels(meta, width * resize, height * resize, options.maxSizePx === undefined ? undefined : options.maxSizePx * resize) : 0);
+  /** Whether rows of a photo of this size can be segmented with exactly the whole photo's probabilities. */
+  const exactRows = (width: number, height: number): boolean => resize === 1 && levelsFor(width, height) === 0;
+  const segment = async (raster: Raster, call: SegmentCallOptions & { window?: RowWindow; levels?: number } = {}): Promise<SegmentResult> => {
+    if (disposed) throw new Error('segment() called after dispose()');
+    const t0 = now();
+    const work = resize < 1 ? await shrinkRaster(raster, resize) : raster;
+    const { probabilities, levels, tiles } = await predictMultiscale(engine, meta, work, {
+      batchSize,
+      tileSize: t,
+      overlap,
+      onTile: call.onTile,
+      ...(call.window ? { window: call.window, levels: 0 } : {}),
+      ...(call.levels !== undefined ? { levels: call.levels } : multiscale ? (options.maxSizePx !== undefined ? { maxSizePx: options.maxSizePx * resize } : {}) : { levels: 0 }),
+    });
+    const t1 = now();
+    const roi = call.roi && resize < 1 ? scaleNearest(call.roi, raster.width, raster.height, work.width, work.height, (n) => new Uint8Array(n)) : call.roi;
+    const small = await probabilitiesToInstances(probabilities, { ...instance, minArea: Math.round(instance.minArea * resize * resize) }, roi);
+    const instances = resize < 1 ? growInstances(small, raster.width, raster.height) : small;
+    return {
+      instances,
+      ...(call.keepProbabilities ? { probabilities } : {}),
+      timings: { semanticMs: t1 - t0, instancesMs: now() - t1 },
+      tiles,
+      levels,
+    };
+  };
   return {
     kind: 'unet',
     modelId,
     meta,
     backend: engine.info,
-    async segment(raster, call = {}) {
-      if (disposed) throw new Error('segment() called after dispose()');
-      const t0 = now();
-      const work = resize < 1 ? await shrinkRaster(raster, resize) : raster;
-      const multiscale = options.multiscale ?? true;
-      const { probabilities, levels, tiles } = await predictMultiscale(engine, meta, work, {
-        batchSize,
-        tileSize: t,
-        overlap,
-        onTile: call.onTile,
-        ...(multiscale ? (options.maxSizePx !== undefined ? { maxSizePx: options.maxSizePx * resize } : {}) : { levels: 0 }),
-      });
-      const t1 = now();
-      const roi = call.roi && resize < 1 ? scaleNearest(call.roi, raster.width, raster.height, work.width, work.height, (n) => new Uint8Array(n)) : call.roi;
-      const small = await probabilitiesToInstances(probabilities, { ...instance, minArea: Math.round(instance.minArea * resize * resize) }, roi);
-      const instances = resize < 1 ? growInstances(small, raster.width, raster.height) : small;
-      return {
-        instances,
-        ...(call.keepProbabilities ? { probabilities } : {}),
-        timings: { semanticMs: t1 - t0, instancesMs: now() - t1 },
-        tiles,
-        levels,
-      };
+    segment: (raster, call) => segment(raster, call),
+    rowsFor(width, height, from, to) {
+      return exactRows(width, height) ? rowsRead(meta, height, from, to, { tileSize: t, overlap }) : [from, to];
+    },
+    async segmentRows(raster, window, call = {}) {
+      if (exactRows(raster.width, window.height)) return segment(raster, { ...call, window });
+      // A pyramid or a shrink sees the strip alone: its probabilities near the strip's cut rows differ from the
+      // whole photo's (the margin is there for that); the whole photo's pyramid depth is kept.
+      return segment(rasterRows(raster, window.top, window.from, window.to), { ...call, levels: levelsFor(raster.width, window.height) });
     },
     async dispose() {
       if (!disposed) await engine.dispose();

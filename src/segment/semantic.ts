@@ -6,7 +6,7 @@ import { PixelClass, invalidParameter } from '../core/index.js';
 import type { TileEngine } from './engine.js';
 import type { ModelMeta, Normalization } from './modelMeta.js';
 import type { TilePlan } from './tiling.js';
-import { blendProfile, planTiles, reflectedRange } from './tiling.js';
+import { blendProfile, planAxis, planTiles, reflectIndex, reflectedRange } from './tiling.js';
 import { unetSizeMultiple } from './unetKinds.js';
 
 /** The three model classes in channel order; a channel index is always one of these, never a bare number. */
@@ -32,6 +32,20 @@ export interface SemanticOptions {
   overlap?: number;
   /** Called after each batch with tiles done and the total. */
   onTile?: (done: number, total: number) => void;
+  /**
+   * The raster is a band of rows of a taller photo (strip processing): predict only rows [from, to) of the photo,
+   * with the tile plan of the whole photo, so they equal the whole photo's probabilities exactly. The raster must
+   * hold every row those tiles read (rowsRead). @default the raster is the whole photo
+   */
+  window?: RowWindow;
+}
+
+/** Rows [from, to) of a photo `height` rows tall, from a raster that holds its rows [top, top + raster.height). */
+export interface RowWindow {
+  top: number;
+  height: number;
+  from: number;
+  to: number;
 }
 
 /**
@@ -101,10 +115,15 @@ export function inputMapper(raster: Raster, inputChannels: 1 | 3, normalization:
   };
 }
 
-function fillTile(raster: Raster, mapper: InputMapper, plan: TilePlan, x0: number, y0: number, out: Float32Array, at: number): void {
+function fillTile(raster: Raster, mapper: InputMapper, plan: TilePlan, x0: number, y0: number, out: Float32Array, at: number, top = 0): void {
   const t = plan.tileSize;
   const cols = reflectedRange(x0, t, raster.width);
-  const rows = reflectedRange(y0, t, raster.height);
+  // Rows reflect at the photo's own edges (plan.height), then are read from the band the raster holds.
+  const rows = reflectedRange(y0, t, plan.height);
+  for (let i = 0; i < t; i++) {
+    rows[i]! -= top;
+    if (rows[i]! < 0 || rows[i]! >= raster.height) throw invalidParameter('window', `a raster holding photo rows ${top + Math.min(...rows)}–${top + Math.max(...rows)}`, `rows ${top}–${top + raster.height - 1}`);
+  }
   const c = mapper.channels;
   let k = at;
   for (let i = 0; i < t; i++) {
@@ -167,30 +186,35 @@ export async function predictClassProbabilities(engine: TileEngine, meta: ModelM
   if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize * t * t > engine.maxBatchPixels) {
     throw invalidParameter('batchSize', `an integer from 1 to ${Math.max(1, Math.floor(engine.maxBatchPixels / (t * t)))} for ${t}² tiles on ${engine.info.name}`, batchSize);
   }
-  const plan = planTiles(raster.width, raster.height, { tileSize: t, overlap: options.overlap ?? defaultOverlap(meta, t), align: unetSizeMultiple(meta.architecture) });
+  const win = options.window ?? { top: 0, height: raster.height, from: 0, to: raster.height };
+  const plan = planTiles(raster.width, win.height, { tileSize: t, overlap: options.overlap ?? defaultOverlap(meta, t), align: unetSizeMultiple(meta.architecture) });
   const mapper = inputMapper(raster, meta.inputChannels, meta.normalization);
-  const { width: w, height: h } = raster;
+  const w = raster.width;
+  // The output covers photo rows [from, from + h); tiles that miss them are not run.
+  const from = win.from;
+  const h = win.to - win.from;
+  const tilesRun = options.window ? plan.tiles.filter((tile) => tile.y < win.to && tile.y + t > win.from) : plan.tiles;
   const K = modelChannels(meta);
   const acc = new Float32Array(w * h * K);
   const weightSum = new Float32Array(w * h);
   const profile = blendProfile(t, plan.overlap);
   const c = mapper.channels;
   const input = new Float32Array(batchSize * t * t * c);
-  const total = plan.tiles.length;
+  const total = tilesRun.length;
   for (let start = 0; start < total; start += batchSize) {
-    const batch = plan.tiles.slice(start, start + batchSize);
-    batch.forEach((tile, b) => fillTile(raster, mapper, plan, tile.x, tile.y, input, b * t * t * c));
+    const batch = tilesRun.slice(start, start + batchSize);
+    batch.forEach((tile, b) => fillTile(raster, mapper, plan, tile.x, tile.y, input, b * t * t * c, win.top));
     const out = await engine.run(input.subarray(0, batch.length * t * t * c), batch.length, t, t);
     batch.forEach((tile, b) => {
       const base = b * t * t * K;
       // Only the part of the tile that lands inside the image is kept; the reflected margin was context.
-      const i0 = Math.max(0, -tile.y);
-      const i1 = Math.min(t, h - tile.y);
+      const i0 = Math.max(0, from - tile.y);
+      const i1 = Math.min(t, from + h - tile.y);
       const j0 = Math.max(0, -tile.x);
       const j1 = Math.min(t, w - tile.x);
       for (let i = i0; i < i1; i++) {
         const wy = profile[i]!;
-        const row = (tile.y + i) * w + tile.x;
+        const row = (tile.y + i - from) * w + tile.x;
         for (let j = j0; j < j1; j++) {
           const weight = wy * profile[j]!;
           const p = row + j;
@@ -208,6 +232,26 @@ export async function predictClassProbabilities(engine: TileEngine, meta: ModelM
     for (let k = 0; k < K; k++) acc[p * K + k]! *= inv;
   }
   return { width: w, height: h, channels: K, data: acc };
+}
+
+/**
+ * The photo rows the semantic stage reads to predict rows [from, to) of a photo `height` rows tall (its tiles'
+ * reach, reflected at the photo's edges): what a strip must decode for its probabilities to equal the whole photo's.
+ */
+export function rowsRead(meta: ModelMeta, height: number, from: number, to: number, options: Pick<SemanticOptions, 'tileSize' | 'overlap'> = {}): [number, number] {
+  const t = options.tileSize ?? inferenceTileSize(meta);
+  const rows = planAxis(height, t, options.overlap ?? defaultOverlap(meta, t), Math.floor((options.overlap ?? defaultOverlap(meta, t)) / 2), unetSizeMultiple(meta.architecture));
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (const y of rows) {
+    if (y >= to || y + t <= from) continue;
+    for (let i = y; i < y + t; i++) {
+      const r = reflectIndex(i, height);
+      if (r < lo) lo = r;
+      if (r > hi) hi = r;
+    }
+  }
+  return [lo, hi + 1];
 }
 
 /** One class's probability plane (a copy), e.g. probabilityPlane(p, PixelClass.body). */

@@ -2,7 +2,7 @@
 // Ctrl-C (in-process and as a real process: stops, says how to resume, a rerun resumes), --version, and the number
 // flags refused in one line.
 import { execFile, spawn } from 'node:child_process';
-import { copyFile, mkdir, readFile } from 'node:fs/promises';
+import { access, copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
@@ -113,6 +113,44 @@ describe('photosieve as a process', () => {
     expect((setup as { code: number }).code).toBe(2);
     expect((setup as { stderr: string }).stderr.trim().split('\n')).toEqual([`photosieve: ${join(tmp.dir, 'no-model')}: the model folder does not exist. Fix: pass --model DIR, --model default or --model classical`]);
   }, 60_000);
+
+  it('SIGTERM to a running batch: it stops at once with exit 143 and the resume line, removes its own temporary files (not those of a live process), and the rerun resumes', async () => {
+    const many = join(tmp.dir, 'term');
+    await mkdir(many);
+    for (let k = 0; k < 24; k++) await copyFile(`fixtures/demo/images/g0${(k % 3) + 1}_001.jpg`, join(many, `p${String(k).padStart(2, '0')}.jpg`));
+    const out = join(tmp.dir, 'term-out');
+    const argv = [...CLI, 'segment', many, '--out', out, '--model', 'classical', '--workers', '1', '--overlays', 'none'];
+    const child = spawn(process.execPath, argv, { stdio: ['ignore', 'pipe', 'pipe'] });
+    let err = '';
+    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+    // A write of the running process cut off by the signal (its name carries the child's pid), and one of another
+    // live process (this test's) that must stay.
+    const own = join(out, 'instances', `.p99.png.${child.pid}.7.tmp`);
+    const other = join(out, 'instances', `.p98.png.${process.pid}.1.tmp`);
+    try {
+      await new Promise<void>((resolveFirst) => {
+        child.stderr.on('data', (c: Buffer) => {
+          err += c.toString();
+          if (/\[1\/24\] done p00/.test(err)) resolveFirst();
+        });
+      });
+      await writeFile(own, 'half a PNG');
+      await writeFile(other, 'another run');
+      child.kill('SIGTERM');
+      expect(await exited).toBe(143);
+      const last = err.trim().split('\n').at(-1)!;
+      expect(last).toMatch(/^segment: interrupted: (\d+) of 24 image\(s\) done \(\1 in this run\); run the same command again to resume/);
+      expect(Number(/interrupted: (\d+)/.exec(last)![1])).toBeLessThan(24);
+      await expect(access(own)).rejects.toThrow();
+      await expect(access(other)).resolves.toBeUndefined();
+      const left = (await readdir(join(out, 'instances'))).filter((f) => f.endsWith('.tmp'));
+      expect(left).toEqual([`.p98.png.${process.pid}.1.tmp`]);
+    } finally {
+      child.kill('SIGKILL');
+    }
+    const again = await run(process.execPath, argv, { maxBuffer: 1 << 24 });
+    expect(again.stdout).toMatch(/24 image\(s\): \d+ done, [1-9]\d* skipped/);
+  }, 120_000);
 
   it('SIGINT to a running batch: lines arrive while it runs, it stops with exit 130 and the resume line; the rerun resumes', async () => {
     const many = join(tmp.dir, 'many');

@@ -4,7 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdir, readFile, symlink, truncate, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type PngOptions } from 'sharp';
 import { pngDeclaring } from '../helpers/pngHeader.js';
 
 export type CorpusKind = 'image' | 'labelme' | 'coco' | 'cvat' | 'truth' | 'model';
@@ -59,6 +59,8 @@ export async function buildCorpus(root: string): Promise<CorpusCase[]> {
   await write(secret, await grey(8, 6));
 
   const jpeg = await sharp({ create: { width: 120, height: 80, channels: 3, background: '#468' } }).jpeg().toBuffer();
+  const bombPng = await sharp(Buffer.alloc(1e8), { raw: { width: 10000, height: 10000, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 9 }).toBuffer();
+  const bits1Png = await sharp(Buffer.alloc(16e6), { raw: { width: 4000, height: 4000, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 9, palette: false, colours: 2, bitdepth: 1 } as PngOptions).toBuffer();
   const goodPng = await grey(48, 32);
   const frame = await grey(8, 8);
   const gif = await sharp([frame, await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } }).png().toBuffer()], { join: { animated: true } }).gif().toBuffer();
@@ -100,7 +102,7 @@ export async function buildCorpus(root: string): Promise<CorpusCase[]> {
   await add('img-header-only-png', 'image', { 'a.png': goodPng.subarray(0, 40) }, measure('a.png'), /^error: .*a\.png: cannot decode the image \(the PNG file is truncated/);
   await add('img-bomb-1e10-px', 'image', { 'bomb.png': pngDeclaring(100000, 100000) }, measure('bomb.png'), /^error: .*bomb\.png: the image is 100000×100000 = 10000000000 px, over the limit of 100000000 px\. Fix: raise the limit with --max-pixels N/);
   await add('img-bomb-max-pixels', 'image', { 'bomb.png': pngDeclaring(5000, 5000) }, fromInstances('--max-pixels', '1000000'), /^ {2}error: .*bomb\.png: the image is 5000×5000 = 25000000 px, over the limit of 1000000 px\. Fix: raise the limit with --max-pixels N/);
-  await add('img-bomb-max-memory', 'image', { 'bomb.png': pngDeclaring(10000, 10000) }, fromInstances('--max-memory', '1G'), /^ {2}error: .*bomb\.png: the image is 10000×10000 px; to read the instance map it needs about 1.65 GB \(13 bytes per pixel \+ 350 MB\), over the limit of 1 GB set by --max-memory\. Fix: raise the limit with --max-memory SIZE/);
+  await add('img-bomb-max-memory', 'image', { 'bomb.png': pngDeclaring(10000, 10000) }, fromInstances('--max-memory', '1G', '--max-expansion', '1e12'), /^ {2}error: .*bomb\.png: the image is 10000×10000 px; to read the instance map it needs about 1.65 GB \(13 bytes per pixel \+ 350 MB\), over the limit of 1 GB set by --max-memory\. Fix: raise the limit with --max-memory SIZE/);
   await add('img-animated-gif', 'image', { 'a.gif': gif }, measure('a.gif'), /^error: .*a\.gif: the file holds 2 frames \(an animated GIF\); photosieve measures one photo per file and will not guess which frame\./);
   await add('img-multipage-tiff', 'image', { 'a.tif': tiff }, measure('a.tif'), /^error: .*a\.tif: the file holds 3 frames \(a multi-page TIFF\)/);
   await add('img-text-as-png', 'image', { 'a.png': 'not an image at all\n' }, measure('a.png'), /^error: .*a\.png: cannot decode the image \(its header cannot be read: Input file contains unsupported image format\)\. Fix: pass a JPEG, PNG, TIFF or WebP file/);
@@ -185,7 +187,16 @@ export async function buildCorpus(root: string): Promise<CorpusCase[]> {
   await add('seg-fifo-in-folder', 'image', { 'good.png': goodPng, 'pipe.png': { fifo: true } }, segment(''), /^segment: \[\d\/2\] failed: .*pipe\.png: is a FIFO \(named pipe\), not an image: not read\. Fix: copy the image into a regular file first/);
   await add('seg-folder-named-jpg', 'image', { 'good.png': goodPng, 'x.jpg/inner.png': goodPng }, (io) => ['segment', join(io.in, '*.{png,jpg}'), '--out', io.out, '--model', 'classical', '--workers', '0'], /^segment: \[\d\/2\] failed: .*x\.jpg: is a folder, not an image: not read\. Fix: name it as a folder argument of its own/);
   await add('seg-device', 'image', { 'good.png': goodPng }, (io) => [...segment('good.png')(io), '/dev/zero'], /^segment: \[\d\/2\] failed: \/dev\/zero: is a character device, not an image: not read\./);
-  await add('seg-bomb-max-memory', 'image', { 'good.png': goodPng, 'bomb.png': pngDeclaring(8000, 8000) }, segment('', '--max-memory', '2G'), /^segment: \[1\/2\] failed: .*bomb\.png: the image is 8000×8000 px; to segment it needs about 3\.29 GB \(46 bytes per pixel \+ 350 MB\), over the limit of 2 GB set by --max-memory\. Fix: raise the limit with --max-memory SIZE/);
+  // 8000² (64 MP, above the strip threshold): even in strips it needs more than 1 GB.
+  await add('seg-bomb-max-memory', 'image', { 'good.png': goodPng, 'bomb.png': pngDeclaring(8000, 8000) }, segment('', '--max-memory', '1G', '--max-expansion', '1e12'), /^segment: \[1\/2\] failed: .*bomb\.png: the image is 8000×8000 px; to segment in strips of 2000 rows it needs about 1\.5 GB \(18 bytes per pixel \+ 350 MB\), over the limit of 1 GB set by --max-memory\. Fix: raise the limit with --max-memory SIZE \(e\.g\. --max-memory 16G\) on a machine that has it, or shrink the image$/);
+  // 6000² (36 MP, below the strip threshold): whole it needs 2 GB, over --max-memory 1.5G, so it is not refused
+  // but segmented in strips (1.16 GB), whose first decode finds the file holds one row.
+  await add('seg-over-memory-goes-in-strips', 'image', { 'good.png': goodPng, 'big.png': pngDeclaring(6000, 6000) }, segment('', '--max-memory', '1.5G', '--max-expansion', '1e12'), /^segment: \[\d\/2\] failed: .*big\.png: cannot decode the image \(vipspng: libpng read error\)\./);
+  // The bomb: 10000² zeros in a 97 kB PNG (deflate's ceiling), refused before any worker starts.
+  await add('seg-bomb-expansion', 'image', { 'good.png': goodPng, 'bomb.png': bombPng }, segment('', '--max-memory', '64G'), /^segment: \[1\/2\] failed: .*bomb\.png: the image is 10000×10000 px, 100 MB decoded from a file of 97\.\d kB: it expands 10\d\d:1, over the limit of 1000:1 \(a decompression bomb\?\); not decoded\. Fix: if you trust the file, raise the limit with --max-expansion N \(e\.g\. --max-expansion 11\d\d\)$/);
+  await add('seg-expansion-low-limit', 'image', { 'good.png': goodPng }, segment('good.png', '--max-expansion', '1.5'), /^segment: \[1\/1\] failed: .*good\.png: the image is 48×32 px, 4\.61 kB decoded from a file of \d+ B: it expands \d+:1, over the limit of 1\.5:1 \(a decompression bomb\?\); not decoded\. Fix: if you trust the file, raise the limit with --max-expansion N \(e\.g\. --max-expansion \d+\)$/);
+  await add('seg-expansion-bad-flag', 'image', { 'good.png': goodPng }, segment('good.png', '--max-expansion', '0.5'), /^photosieve: --max-expansion must be a number ≥ 1/);
+  await add('measure-instances-1bit-bomb', 'image', { 'ids.png': bits1Png }, measure('ids.png'), /^error: .*ids\.png: the image is 4000×4000 px, 16 MB decoded from a file of [\d.]+ kB: it expands \d+:1, over the limit of 1100:1 \(a decompression bomb\?\); not decoded\. Fix: if you trust the file, raise the limit with --max-expansion N/);
   {
     // --out is a link to a folder whose instances/ holds the photo: its own instance map would replace it. The link
     // is the input side (in/link → ../out), so everything written lands in out/, where the photo must stay as it was.

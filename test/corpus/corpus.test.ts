@@ -95,7 +95,7 @@ describe('the corpus', () => {
 describe('the same through the real entry (a process, stderr)', () => {
   const run = promisify(execFile);
   // 1: some inputs failed, the others were done; 2: a usage or setup error, nothing was done.
-  const EXIT: Record<string, number> = { 'img-bomb-1e10-px': 1, 'lm-absolute-path': 1, 'truth-bad-sum': 2, 'model-weights-outside': 2, 'seg-fifo-in-folder': 1, 'seg-truth-ambiguous': 2 };
+  const EXIT: Record<string, number> = { 'img-bomb-1e10-px': 1, 'lm-absolute-path': 1, 'truth-bad-sum': 2, 'model-weights-outside': 2, 'seg-fifo-in-folder': 1, 'seg-truth-ambiguous': 2, 'seg-bomb-expansion': 1 };
   it.each(Object.keys(EXIT))('%s', async (name) => {
     const c = cases.find((x) => x.name === name)!;
     const r = await run(process.execPath, ['--import', 'tsx', 'src/cli/run.ts', ...c.argv]).then(

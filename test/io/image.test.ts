@@ -1,6 +1,6 @@
-import { readFile, readdir, writeFile } from 'node:fs/promises';
+import { readFile, readdir, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import sharp from 'sharp';
+import sharp, { type PngOptions } from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { memoryBudget } from '../../src/core/index.js';
 import { readImage, readImageHeader, readImageSize, readInstancePng, writeFileAtomic, writeGray16Png, writeInstancePng } from '../../src/io/index.js';
@@ -87,13 +87,41 @@ describe('checked from the header, before decoding', () => {
       `${path}: the image is 10000×10000 px; to segment it needs about 5.55 GB (52 bytes per pixel + 350 MB), over the limit of 2 GB set by --max-memory. Fix: raise the limit with --max-memory SIZE (e.g. --max-memory 16G) on a machine that has it, or shrink the image`,
     );
     // Only the raster: 3 × 3 B/px + 4 B/px for the id map; still too large for 1 GB.
-    expect(await errorLineOf(() => readInstancePng(path, { budget: memoryBudget({ maxMemory: 1e9 }) }))).toMatch(/to read the instance map it needs about 1.65 GB \(13 bytes per pixel/);
+    expect(await errorLineOf(() => readInstancePng(path, { budget: memoryBudget({ maxMemory: 1e9 }), maxExpansion: Infinity }))).toMatch(/to read the instance map it needs about 1.65 GB \(13 bytes per pixel/);
+  });
+
+  it('decompression ratio: a maximally packed 10000² PNG (the issue\'s 97 kB bomb) is refused before decoding, naming the ratio, the limit and the flag', async () => {
+    const path = join(tmp.dir, 'bomb-zeros.png');
+    // 10000² zeros, 8-bit grey, zlib 9: deflate's ceiling (~1030:1), as the issue's file.
+    await sharp(Buffer.alloc(1e8), { raw: { width: 10000, height: 10000, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 9 }).toFile(path);
+    const { size } = await stat(path);
+    expect(size).toBeGreaterThan(90_000);
+    expect(size).toBeLessThan(100_000);
+    const ratio = Math.round(1e8 / size);
+    expect(await errorLineOf(() => readImage(path, { maxExpansion: 1000 }))).toBe(
+      `${path}: the image is 10000×10000 px, 100 MB decoded from a file of ${(size / 1000).toFixed(1)} kB: it expands ${ratio}:1, over the limit of 1000:1 (a decompression bomb?); not decoded. Fix: if you trust the file, raise the limit with --max-expansion N (e.g. --max-expansion ${Math.ceil((1e8 / size) * 1.1)})`,
+    );
+    // Instance maps are held to 1100:1 (an empty 16-bit map reaches deflate's ceiling): this 8-bit one passes it.
+    await expect(readInstancePng(path, { budget: memoryBudget({ maxMemory: 64e9 }) })).resolves.toMatchObject({ width: 10000, height: 10000 });
+  }, 30_000);
+
+  it('decompression ratio: real photos pass the default limit with room to spare, a 1-bit instance map of zeros does not pass 1100:1', async () => {
+    const { DEFAULT_MAX_EXPANSION } = await import('../../src/core/index.js');
+    for (const f of ['fixtures/demo/images/g01_001.jpg', 'fixtures/images/tray.jpg', 'fixtures/images/pebbles.png']) {
+      const h = await readImageHeader(f);
+      expect((h.width * h.height * h.channels) / h.fileBytes).toBeLessThan(DEFAULT_MAX_EXPANSION / 50);
+      await expect(readImage(f, { maxExpansion: DEFAULT_MAX_EXPANSION })).resolves.toMatchObject({ width: h.width });
+    }
+    const path = join(tmp.dir, 'ids-1bit.png');
+    await sharp(Buffer.alloc(4000 * 4000), { raw: { width: 4000, height: 4000, channels: 1 } }).toColourspace('b-w').png({ compressionLevel: 9, palette: false, colours: 2, bitdepth: 1 } as PngOptions).toFile(path);
+    expect(await errorLineOf(() => readInstancePng(path))).toMatch(/^.*ids-1bit\.png: the image is 4000×4000 px, 16 MB decoded from a file of .*: it expands \d+:1, over the limit of 1100:1 \(a decompression bomb\?\); not decoded\. Fix: if you trust the file, raise the limit with --max-expansion N/);
   });
 
   it('the header: size as displayed, channels, depth, format', async () => {
     const path = join(tmp.dir, 'grey16.png');
     await sharp(new Uint16Array(6 * 4), { raw: { width: 6, height: 4, channels: 1 } }).toColourspace('grey16').png().toFile(path);
-    expect(await readImageHeader(path)).toEqual({ width: 6, height: 4, channels: 1, bitsPerSample: 16, format: 'png' });
+    const { size } = await stat(path);
+    expect(await readImageHeader(path)).toEqual({ width: 6, height: 4, channels: 1, bitsPerSample: 16, format: 'png', fileBytes: size, oriented: false });
   });
 
   it('several frames (animated GIF, multi-page TIFF): refused, never the first frame silently', async () => {

@@ -91,3 +91,53 @@ describe('workers within the budget (for the batch runner)', () => {
     expect(PROCESS_BASE_BYTES + 4 * (image.bytes + WORKER_BASE_BYTES)).toBeLessThanOrEqual(20 * GB);
   });
 });
+
+describe('strips: the estimate and the choice (pipeline/memoryPlan.ts)', async () => {
+  const { estimateStripMemory, STRIP_BYTES } = await import('../../src/core/index.js');
+  const { segmentWay } = await import('../../src/pipeline/memoryPlan.js');
+  const model = { classes: 3, multiscale: false };
+  const header = (width: number, height: number): Parameters<typeof segmentWay>[0] => ({ width, height, channels: 3, bitsPerSample: 8, format: 'jpeg', fileBytes: 1e7, oriented: false });
+  const input = (limit: number) => ({ budget: memoryBudget({ maxMemory: limit }), model, stripMargin: () => 256, tileContext: 256, overlay: true, roi: false });
+
+  it('estimate: the photo-sized arrays that stay plus one strip, or the writing stage, whichever is larger', () => {
+    expect(STRIP_BYTES).toEqual({ instances: 4, overlay: 3, roi: 1, outputs: 14 });
+    // 10000² with 4000-row strips: 7 B/px × 1e8 + 46 B/px × 10000 × 4000 = 700 MB + 1.84 GB; writing: 21 B/px = 2.1 GB.
+    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 4000, model)).toEqual({ bytes: 2.54e9, pixels: 1e8, bytesPerPixel: 25.4, what: 'segment in strips of 4000 rows' });
+    // 1200-row strips: 700 MB + 552 MB < the writing stage's 2.1 GB.
+    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 1200, model).bytes).toBe(2.1e9);
+    // No overlay, an ROI: 5 B/px held; writing 19 B/px.
+    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 1200, { ...model, overlay: false, roi: true }).bytes).toBe(1.9e9);
+    // A photo EXIF turns is decoded whole by libvips for every strip: + 3 rasters (900 MB).
+    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 4000, { ...model, oriented: true }).bytes).toBe(2.54e9 + 9e8);
+    // Tile context rows are decoded only (3 rasters of 3 B/px).
+    expect(estimateStripMemory({ width: 10000, height: 10000, channels: 3 }, 4000, { ...model, contextRows: 512 }).bytes).toBe(2.54e9 + 9 * 10000 * 512);
+    // Against the whole photo: 46 B/px = 4.6 GB.
+    expect(estimateSegmentMemory({ width: 10000, height: 10000, channels: 3 }, model).bytes).toBe(4.6e9);
+  });
+
+  it('above 40 MP always strips; at 24 MP whole while it fits, strips when it does not, refused when neither fits', () => {
+    const base = PROCESS_BASE_BYTES + WORKER_BASE_BYTES;
+    // 100 MP, a budget that holds it whole (20 GB): strips anyway (the threshold).
+    const big = segmentWay(header(10000, 10000), input(20 * GB), base);
+    // 16e6 / 10000 = 1600 rows per strip − 512 → cores of 1088 (a multiple of 16): 10 strips.
+    expect(big.strips?.strips.length).toBe(10);
+    expect(big.strips?.margin).toBe(256);
+    expect(big.strips?.strips[1]).toEqual({ core: [1088, 2176], rows: [832, 2432] });
+    // Strips: 7 B/px held (700 MB) + 1600 rows × 46 B/px (736 MB) + 512 context rows decoded (46 MB); writing 21 B/px.
+    expect(big.estimate).toEqual({ bytes: 2.1e9, pixels: 1e8, bytesPerPixel: 21, what: 'segment in strips of 1600 rows' });
+    // 24 MP fits whole in 4 GB (46 B/px = 1.1 GB): whole, as before.
+    expect(segmentWay(header(6000, 4000), input(4 * GB), base)).toEqual({ estimate: estimateSegmentMemory(header(6000, 4000), model) });
+    // 24 MP in 1.5 GB: whole needs 1.1 GB + 550 MB fixed cost: strips (the writing stage, 21 B/px: 504 MB).
+    const tight = segmentWay(header(6000, 4000), input(1.5 * GB), base);
+    expect(tight.strips?.strips.length).toBe(2);
+    expect(tight.estimate.bytes + base).toBeLessThan(1.5 * GB);
+    // Refused where even strips do not fit: checkMemory gives the strip estimate's line.
+    const none = segmentWay(header(6000, 4000), input(0.6 * GB), base);
+    expect(none.strips).toBeDefined();
+    expect(() => checkMemory(none.estimate, memoryBudget({ maxMemory: 0.6 * GB }), header(6000, 4000), { baseBytes: base })).toThrow(
+      /^the image is 6000×4000 px; to segment in strips of 2400 rows it needs about [\d.]+ GB \(\d+ bytes per pixel \+ 550 MB\), over the limit of 600 MB set by --max-memory\.$/,
+    );
+    // One strip would hold the whole photo: no strips.
+    expect(segmentWay(header(100, 100), input(0.1 * GB), base).strips).toBeUndefined();
+  });
+});

@@ -152,27 +152,28 @@ describe('inputs that are not photos', () => {
 describe('--max-memory: every header is read before the workers start', () => {
   let bombs: string;
   beforeAll(async () => {
-    // Two "bombs": 200-byte PNGs whose headers say 8000×8000 (64 MP: about 2.9 GB each to segment classically).
+    // Two "bombs": 200-byte PNGs whose headers say 8000×8000 (64 MP, above the strip threshold: in strips, about
+    // 1.15 GB each to segment classically without overlays). --max-expansion lets their ratio through.
     bombs = join(tmp.dir, 'bombs');
     await mkdir(bombs);
     for (const n of ['bomb1', 'bomb2']) await writeFile(join(bombs, `${n}.png`), pngDeclaring(8000, 8000));
     await writeDiscPhoto(join(bombs, 'small.png'), 64, 48, 7);
   });
-  const argv = (out: string, memory: string): string[] => ['segment', bombs, '--out', join(tmp.dir, out), '--model', 'classical', '--workers', '2', '--overlays', 'none', '--max-memory', memory];
+  const argv = (out: string, memory: string): string[] => ['segment', bombs, '--out', join(tmp.dir, out), '--model', 'classical', '--workers', '2', '--overlays', 'none', '--max-memory', memory, '--max-expansion', '1e12'];
 
-  it('photos that cannot fit even alone are refused with the limit and the flag; the others run', async () => {
-    const r = await captureAll(argv('mem-refused', '2G'));
+  it('photos that cannot fit even alone, even in strips, are refused with the limit and the flag; the others run', async () => {
+    const r = await captureAll(argv('mem-refused', '1.5G'));
     expect(r.exitCode).toBe(1);
     const line = (n: string): string =>
-      `${join(bombs, `${n}.png`)}: the image is 8000×8000 px; to segment it needs about 3.49 GB (46 bytes per pixel + 550 MB), over the limit of 2 GB set by --max-memory. Fix: raise the limit with --max-memory SIZE (e.g. --max-memory 16G) on a machine that has it, or shrink the image`;
+      `${join(bombs, `${n}.png`)}: the image is 8000×8000 px; to segment in strips of 2000 rows it needs about 1.7 GB (18 bytes per pixel + 550 MB), over the limit of 1.5 GB set by --max-memory. Fix: raise the limit with --max-memory SIZE (e.g. --max-memory 16G) on a machine that has it, or shrink the image`;
     expect(failedLines(r.err)).toEqual([`segment: [1/3] failed: ${line('bomb1')}`, `segment: [2/3] failed: ${line('bomb2')}`]);
     expect(r.out).toMatch(/3 image\(s\): 1 done, 0 skipped .*, 2 failed; .* with 1 worker\(s\)/);
   });
 
   it('photos that fit one at a time but not two at once run with fewer workers, and a note says why', async () => {
-    const r = await captureAll(argv('mem-one', '4G'));
+    const r = await captureAll(argv('mem-one', '2.5G'));
     expect(r.err).toContain(
-      'note: memory: 1 worker(s) instead of 2: the largest photo, bomb1 (8000×8000 px), needs about 3.14 GB per worker within --max-memory 4 GB (raise it with --max-memory SIZE where the machine has it)',
+      'note: memory: 1 worker(s) instead of 2: the largest photo, bomb1 (8000×8000 px), needs about 1.35 GB per worker in 6 strips within --max-memory 2.5 GB (raise it with --max-memory SIZE where the machine has it)',
     );
     expect(r.out).toMatch(/with 1 worker\(s\)/);
     // They then fail to decode (their data ends after one row): each is named, the small photo is done.
