@@ -3,7 +3,8 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'node_modules/**', 'demo-out/**', 'coverage/**', 'bin/**'] },
+  // .cache and .bench-out: local caches of benchmarks and training runs (git-ignored).
+  { ignores: ['dist/**', 'node_modules/**', 'demo-out/**', 'coverage/**', 'bin/**', '.cache/**', '.bench-out/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
