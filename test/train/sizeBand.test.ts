@@ -109,6 +109,13 @@ describe('a scale-band model', () => {
   }, 120_000);
 });
 
+describe('--large-rim', () => {
+  it('is refused for a model without a size band, naming the flag and what it needs', async () => {
+    const dir = (await tempDir()).dir;
+    await expect(trainModel({ data: [{ dir: join(dir, 'none'), weight: 1 }], out: join(dir, 'model'), largeRim: 'boundary' })).rejects.toThrow(/--large-rim.*scale-band model \(--size-band, or --init of one\)/);
+  });
+});
+
 describe('the benchmark-only look', () => {
   it('a folder rendered in synth\'s heldout look is refused as training data, naming the folder and the fix', async () => {
     const dir = (await tempDir()).dir;
