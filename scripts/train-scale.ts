@@ -8,8 +8,8 @@
 //     scales that put stones from ~8 to ~400 px.
 // Environment: TRAIN_MINUTES (default 60), TRAIN_RESUME=1 (continue TRAIN_OUT), TRAIN_WORKERS (data-parallel
 // workers, default: cores), TRAIN_OUT (default .cache/train-scale/model), TRAIN_INIT (a scale-band model folder to
-// fine-tune from instead of random weights), TRAIN_LR (default 2e-3), TRAIN_RIM (`large` or `boundary`: how a large
-// particle's boundary band is labelled, default large), PHOTOSIEVE_DATA (the segmenteverygrain folder). The model
+// fine-tune from instead of random weights), TRAIN_LR (default 2e-3), TRAIN_RIM (`large`, `boundary` or `ignore`: how a
+// large particle's boundary band is labelled, default large), PHOTOSIEVE_DATA (the segmenteverygrain folder). The model
 // replaces models/default only by hand, when `npm run bench:scale -- --model DIR` beats the current default (see
 // docs/multiscale.md).
 import { existsSync } from 'node:fs';
@@ -71,7 +71,7 @@ await ensureSynthSets(CACHE, synthSets);
 const out = process.env.TRAIN_OUT ? resolve(process.env.TRAIN_OUT) : join(CACHE, 'model');
 const init = process.env.TRAIN_INIT ? resolve(process.env.TRAIN_INIT) : undefined;
 const rim = process.env.TRAIN_RIM;
-if (rim !== undefined && rim !== 'large' && rim !== 'boundary') throw new Error(`TRAIN_RIM must be large or boundary, not ${rim}`);
+if (rim !== undefined && rim !== 'large' && rim !== 'boundary' && rim !== 'ignore') throw new Error(`TRAIN_RIM must be large, boundary or ignore, not ${rim}`);
 const resume = process.env.TRAIN_RESUME === '1';
 if (!resume) await rm(out, { recursive: true, force: true });
 log(`training for at most ${minutes} min${resume ? ' (resumed)' : ''}${init ? ` from ${init}` : ''}${rim ? `, large rim labelled ${rim}` : ''}`);

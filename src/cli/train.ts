@@ -41,7 +41,7 @@ interface TrainFlags {
   classWeights?: number[];
   diceWeight: number;
   sizeBand?: number;
-  largeRim?: 'large' | 'boundary';
+  largeRim?: 'large' | 'boundary' | 'ignore';
 }
 
 /**
@@ -113,7 +113,7 @@ export function trainCommand(): Command {
     )
     .option('--size-band <px>', 'train a scale-band model: particles with a b-axis above PX tile px are labelled "large" (4th class), for segment\'s image pyramid', parsePositive('--size-band'))
     .addOption(
-      new Option('--large-rim <how>', 'scale-band models: label a large particle\'s boundary band "large" with its body, or "boundary" like any particle\'s so the fine level outlines it (default: the --init parent\'s, else large)').choices(['large', 'boundary']),
+      new Option('--large-rim <how>', 'scale-band models: label a large particle\'s boundary band "large" with its body, "boundary" like any particle\'s so the fine level outlines it, or "ignore" (out of the loss) (default: the --init parent\'s, else large)').choices(['large', 'boundary', 'ignore']),
     )
     .option('--dice-weight <x>', 'weight of the soft Dice term (≥ 0)', parseRealOption('--dice-weight', { min: 0 }), DEFAULT_LOSS.diceWeight)
     .addHelpText('after', '\nExample:\n  photosieve train --data data/real:2 --data data/synth --out models/mine --epochs 40 --val-images IMG_1,IMG_2')

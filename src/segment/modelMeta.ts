@@ -39,9 +39,10 @@ export const modelMetaSchema = z
      * larger ones are labelled `large`, and segment hands them to a coarser level of an image pyramid.
      * `trainedScales` is the range of tile-px-per-photo-px the training tiles were drawn at. `rim` says how the
      * training targets labelled a large particle's boundary band: `large` (with its body; the default, and the
-     * first scale-band model's) or `boundary` (as for any particle, so the fine level outlines large stones too).
+     * first scale-band model's), `boundary` (as for any particle, so the fine level outlines large stones too) or
+     * `ignore` (left out of the loss).
      */
-    sizeBand: z.object({ maxPx: z.number().positive(), minPx: z.number().nonnegative().optional(), trainedScales: z.tuple([z.number(), z.number()]).optional(), rim: z.enum(['large', 'boundary']).optional() }).optional(),
+    sizeBand: z.object({ maxPx: z.number().positive(), minPx: z.number().nonnegative().optional(), trainedScales: z.tuple([z.number(), z.number()]).optional(), rim: z.enum(['large', 'boundary', 'ignore']).optional() }).optional(),
     inputChannels: z.union([z.literal(1), z.literal(3)]),
     /** 'unit': pixel values scaled to [0, 1]; or per-channel mean/std applied after that scaling. */
     normalization: normalizationSchema,

@@ -38,15 +38,15 @@ export interface AugmentOptions {
    */
   largeAbovePx?: number;
   /**
-   * What a `large` particle's boundary band is labelled: `large` like its body, or `boundary` like any stone's, so
+   * What a `large` particle's boundary band is labelled: `large` like its body; `boundary` like any stone's, so
    * the fine level outlines every stone where it sees its edge and only a large one's interior goes to the
-   * coarser level. @default 'large'
+   * coarser level; or `ignore`, left out of the loss, so the fine level is taught neither. @default 'large'
    */
   largeRim?: LargeRim;
 }
 
 /** How a scale-band model's targets label the boundary band of a `large` particle (see AugmentOptions.largeRim). */
-export type LargeRim = 'large' | 'boundary';
+export type LargeRim = 'large' | 'boundary' | 'ignore';
 
 export const DEFAULT_AUGMENT: Readonly<AugmentOptions> = Object.freeze({
   boundaryFraction: 0.5,
@@ -192,11 +192,12 @@ export function sampleTile(img: TrainingImage, rng: Random, T: number, o: Augmen
   if (o.largeAbovePx !== undefined) {
     // The b-axis in tile px is the image's b-axis times the tile scale s (tile px per image px).
     const limit = o.largeAbovePx / s;
-    const rimToo = o.largeRim !== 'boundary';
+    const rim = o.largeRim === 'boundary' ? PixelClass.boundary : o.largeRim === 'ignore' ? PixelClass.ignore : PixelClass.large;
     for (let q = 0; q < T * T; q++) {
       const id = ids[q]!;
       const c = target[q];
-      if (id > 0 && (c === PixelClass.body || (rimToo && c === PixelClass.boundary)) && (img.minorPx[id] ?? 0) > limit) target[q] = PixelClass.large;
+      if (id <= 0 || (c !== PixelClass.body && c !== PixelClass.boundary) || !((img.minorPx[id] ?? 0) > limit)) continue;
+      target[q] = c === PixelClass.body ? PixelClass.large : rim;
     }
   }
   photometric(x, T, C, rng, o);

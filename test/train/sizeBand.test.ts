@@ -69,6 +69,18 @@ describe('scale-band targets', () => {
     });
   });
 
+  it("with largeRim 'ignore' the 60 px disc's rim is left out of the loss and its body is large", () => {
+    const im = twoDiscs();
+    const t = sampleTile(im, createRandom(1), 160, { ...NO_AUGMENT, largeAbovePx: 40, largeRim: 'ignore' }, [80, 50]);
+    const plain = sampleTile(im, createRandom(1), 160, NO_AUGMENT, [80, 50]);
+    const ids = new Int32Array(160 * 160);
+    for (let v = 0; v < 160; v++) for (let u = 0; u < 160; u++) ids[v * 160 + u] = v - 30 >= 0 && v - 30 < 100 ? im.instances[(v - 30) * 160 + u]! : -1;
+    ids.forEach((id, q) => {
+      if (id === 2) expect(t.target[q]).toBe(plain.target[q] === PixelClass.boundary ? PixelClass.ignore : PixelClass.large);
+      else expect(t.target[q]).toBe(plain.target[q]);
+    });
+  });
+
   it('shrunk to 0.5× the 60 px disc is 30 tile px: inside the band, so body and boundary again', () => {
     const im = twoDiscs();
     const t = sampleTile(im, createRandom(1), 96, { ...NO_AUGMENT, scale: [0.5, 0.5], largeAbovePx: 40 }, [80, 50]);
