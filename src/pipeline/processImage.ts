@@ -9,11 +9,12 @@ import { readImage, readImageHeader, readImageRows } from '../io/index.js';
 import { rasterRows } from '../segment/createSegmenter.js';
 import { segmentInStrips, stripWarning } from '../segment/strips.js';
 import { rgb8 } from './overlay.js';
-import type { Segmenter } from '../segment/createSegmenter.js';
+import type { SegmentResult, Segmenter } from '../segment/createSegmenter.js';
 import { fingerprintOf } from './fingerprint.js';
 import { removeRecord, writeRecord } from './records.js';
 import type { ImageJob, ImageResult, JobContext } from './types.js';
 import { OVERLAY_KINDS } from './types.js';
+import type { ImageOutputResult } from './writeImageOutputs.js';
 import { overlayPath, possibleOutputs, writeImageOutputs } from './writeImageOutputs.js';
 
 function failureLine(err: unknown, path: string): string {
@@ -55,26 +56,41 @@ async function processInStrips(segmenter: Segmenter, job: ImageJob, ctx: JobCont
     onRows: photo ? (raster, top, strip) => photo.set(rgb8(rasterRows(raster, top, strip.core[0], strip.core[1])), strip.core[0] * w * 3) : undefined,
   });
   const t2 = performance.now();
-  const band = segmenter.meta?.sizeBand;
-  const largestPx = band ? band.maxPx * 2 ** seg.levels : undefined;
-  const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, photoRgb: photo, instances: seg.instances, measure: { scale: job.scale, spec: ctx.spec }, roi, overlays: ctx.overlays, largestPx, oneAtATime: true });
+  const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, photoRgb: photo, instances: seg.instances, measure: { scale: job.scale, spec: ctx.spec }, roi, overlays: ctx.overlays, largestPx: largestSeenPx(segmenter, seg.levels), oneAtATime: true });
   const t3 = performance.now();
   const warning = stripWarning(seg, plan.margin);
   if (warning && written.measure) written.measure.warnings = [...written.measure.warnings, warning];
+  return recordDone(ctx, job, r, { width: w, height: h, seg, written, decodeMs: headerMs + seg.timings.decodeMs, writeMs: t3 - t2 - written.measureMs }, { strips: seg.strips, ...(warning ? { warnings: [warning] } : {}) });
+}
+
+/** The largest b-axis, px at full resolution, a scale-band model's coarsest level saw whole: its band top × 2^levels. */
+function largestSeenPx(segmenter: Segmenter, levels: number): number | undefined {
+  const band = segmenter.meta?.sizeBand;
+  return band ? band.maxPx * 2 ** levels : undefined;
+}
+
+/** One photo's result, done, recorded (state done) before it is returned; the same for whole photos and strips. */
+async function recordDone(
+  ctx: JobContext,
+  job: ImageJob,
+  r: RecordBase,
+  d: { width: number; height: number; seg: Pick<SegmentResult, 'tiles' | 'levels' | 'timings'>; written: ImageOutputResult; decodeMs: number; writeMs: number },
+  extra: Pick<ImageResult, 'strips' | 'warnings'> = {},
+): Promise<ImageResult> {
+  const { seg, written } = d;
   const result: ImageResult = {
     ...r.base,
     status: 'done',
-    width: w,
-    height: h,
+    width: d.width,
+    height: d.height,
     particles: written.particles,
     tiles: seg.tiles,
     levels: seg.levels,
-    timings: { decodeMs: headerMs + seg.timings.decodeMs, semanticMs: seg.timings.semanticMs, instancesMs: seg.timings.instancesMs, measureMs: written.measureMs, writeMs: t3 - t2 - written.measureMs },
+    timings: { decodeMs: d.decodeMs, semanticMs: seg.timings.semanticMs, instancesMs: seg.timings.instancesMs, measureMs: written.measureMs, writeMs: d.writeMs },
     ...(written.measure ? { measure: written.measure } : {}),
     ...(job.scale !== undefined ? { scale: job.scale } : {}),
     fingerprint: r.fingerprint,
-    strips: seg.strips,
-    ...(warning ? { warnings: [warning] } : {}),
+    ...extra,
   };
   await writeRecord(ctx.out, { ...r.record, state: 'done', result });
   return result;
@@ -108,26 +124,9 @@ export async function processImage(
     const roi = roiMask(ctx.roi, raster.width, raster.height);
     const seg = await segmenter.segment(raster, { onTile, ...(roi ? { roi } : {}) });
     const t2 = performance.now();
-    const band = segmenter.meta?.sizeBand;
-    // A scale-band model's coarsest level sees whole stones up to its band top × 2^levels (at full resolution).
-    const largestPx = band ? band.maxPx * 2 ** seg.levels : undefined;
-    const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, raster, instances: seg.instances, measure: { scale: job.scale, spec: ctx.spec }, roi, overlays: ctx.overlays, largestPx });
+    const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, raster, instances: seg.instances, measure: { scale: job.scale, spec: ctx.spec }, roi, overlays: ctx.overlays, largestPx: largestSeenPx(segmenter, seg.levels) });
     const t3 = performance.now();
-    const result: ImageResult = {
-      ...base,
-      status: 'done',
-      width: raster.width,
-      height: raster.height,
-      particles: written.particles,
-      tiles: seg.tiles,
-      levels: seg.levels,
-      timings: { decodeMs: t1 - t0, semanticMs: seg.timings.semanticMs, instancesMs: seg.timings.instancesMs, measureMs: written.measureMs, writeMs: t3 - t2 - written.measureMs },
-      ...(written.measure ? { measure: written.measure } : {}),
-      ...(job.scale !== undefined ? { scale: job.scale } : {}),
-      fingerprint,
-    };
-    await writeRecord(ctx.out, { ...record, state: 'done', result });
-    return result;
+    return await recordDone(ctx, job, { base, record, fingerprint }, { width: raster.width, height: raster.height, seg, written, decodeMs: t1 - t0, writeMs: t3 - t2 - written.measureMs });
   } catch (err) {
     if (process.env.PHOTOSIEVE_DEBUG && err instanceof Error) process.stderr.write(`${err.stack}\n`);
     // Nothing of this image on disk: no record either, so the next run starts it afresh with any settings.

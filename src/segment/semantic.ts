@@ -240,7 +240,9 @@ export async function predictClassProbabilities(engine: TileEngine, meta: ModelM
  */
 export function rowsRead(meta: ModelMeta, height: number, from: number, to: number, options: Pick<SemanticOptions, 'tileSize' | 'overlap'> = {}): [number, number] {
   const t = options.tileSize ?? inferenceTileSize(meta);
-  const rows = planAxis(height, t, options.overlap ?? defaultOverlap(meta, t), Math.floor((options.overlap ?? defaultOverlap(meta, t)) / 2), unetSizeMultiple(meta.architecture));
+  const overlap = options.overlap ?? defaultOverlap(meta, t);
+  // The same axis plan as planTiles (its margin is half the overlap).
+  const rows = planAxis(height, t, overlap, Math.floor(overlap / 2), unetSizeMultiple(meta.architecture));
   let lo = Infinity;
   let hi = -Infinity;
   for (const y of rows) {
