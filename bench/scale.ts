@@ -8,14 +8,14 @@
 //   npm run bench:scale                                   default model, both sets (~10 min on 2 cores)
 //   npm run bench:scale -- --factors 0.5,1,2 --sets synth  fewer cases
 //   npm run bench:scale -- --segmenter '{"multiscale":false}'  segmenter options (JSON) passed to segment
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { OctaveRecall, SizeOutcome } from '../src/aggregate/index.js';
-import { measureParticles, octavesOf, passingCurve, passingDiameter, sizeRecall } from '../src/aggregate/index.js';
+import { measureParticles, octavesOf, passingCurve, passingDiameter, precisionOctavesOf, sizePrecision, sizeRecall } from '../src/aggregate/index.js';
 import type { InstanceMap } from '../src/core/index.js';
 import { readImage, readInstancePng, writeInstancePng, writeJsonAtomic } from '../src/io/index.js';
 import type { SegmenterOptions } from '../src/segment/index.js';
@@ -35,6 +35,8 @@ const RESOLVABLE_PX = 12;
 
 interface PhotoSet {
   name: 'synth' | 'real';
+  /** Names the rescaled copies' folders: one per source set, so copies of another set's same-named photos are never reused. */
+  key: string;
   /** Stem → image path, true instance map path, mm per px at 1× (undefined: unknown, sizes in 1×-px). */
   photos: { stem: string; image: string; truth: string; scale: number | undefined }[];
   note: string;
@@ -62,6 +64,7 @@ async function synthSet(count: number, look: string | undefined): Promise<PhotoS
   const images = (await readdir(join(dir, 'images'))).sort();
   return {
     name: 'synth',
+    key: `synth-${look ?? 'default'}-wide-${count}`,
     photos: images.map((f) => {
       const stem = f.replace(/\.[^.]+$/, '');
       return { stem, image: join(dir, 'images', f), truth: join(dir, 'instances', `${stem}.png`), scale: SYNTH_SCALE };
@@ -74,18 +77,25 @@ async function realSet(): Promise<PhotoSet | undefined> {
   if (!existsSync(join(REAL, 'instances_full'))) return undefined;
   const meta = JSON.parse(await (await import('node:fs/promises')).readFile(join(REAL, 'meta.json'), 'utf8')) as { images: Record<string, { file: string; scale_mm_per_px: number | null }> };
   const photos = Object.entries(meta.images).map(([stem, m]) => ({ stem, image: join(REAL, 'images', m.file), truth: join(REAL, 'instances_full', `${stem}.png`), scale: m.scale_mm_per_px ?? undefined }));
-  return { name: 'real', photos, note: `${photos.length} real photos of ../shared/data/segmenteverygrain (labels: instances_full; fines are often unlabelled, mm/px known for barton_creek only: elsewhere sizes are in px at 1×)` };
+  return { name: 'real', key: 'real', photos, note: `${photos.length} real photos of ../shared/data/segmenteverygrain (labels: instances_full; fines are often unlabelled, mm/px known for barton_creek only: elsewhere sizes are in px at 1×)` };
 }
 
-/** Writes the rescaled photo (Lanczos, as a camera of that resolution would roughly see it) and its truth. */
+/**
+ * Writes the rescaled photo (Lanczos, as a camera of that resolution would roughly see it) and its truth, unless
+ * copies newer than both sources are there. Folders are per source set: before, every synthetic set shared
+ * synth-xF, and a g01_001 rescaled from an older set was reused for the held-out set's g01_001.
+ */
 async function prepare(set: PhotoSet, factor: number): Promise<{ dir: string; stems: string[] }> {
-  const dir = join(WORK, `${set.name}-x${factor}`);
+  const dir = join(WORK, `${set.key}-x${factor}`);
   await mkdir(join(dir, 'images'), { recursive: true });
   await mkdir(join(dir, 'truth'), { recursive: true });
   for (const p of set.photos) {
     const img = join(dir, 'images', `${p.stem}.png`);
     const tru = join(dir, 'truth', `${p.stem}.png`);
-    if (existsSync(img) && existsSync(tru)) continue;
+    if (existsSync(img) && existsSync(tru)) {
+      const made = Math.min(statSync(img).mtimeMs, statSync(tru).mtimeMs);
+      if (made >= Math.max(statSync(p.image).mtimeMs, statSync(p.truth).mtimeMs)) continue;
+    }
     const truth = await readInstancePng(p.truth);
     const w = Math.max(1, Math.round(truth.width * factor));
     const h = Math.max(1, Math.round(truth.height * factor));
@@ -173,6 +183,7 @@ async function main(): Promise<void> {
       if (report.failed > 0) throw new Error(report.results.map((r) => r.error).filter(Boolean).join('\n'));
       const pooled: { minorPx: number; outcome: SizeOutcome }[] = [];
       const pooledHeldOut: { minorPx: number; outcome: SizeOutcome }[] = [];
+      const pooledPred: { minorPx: number; matched: boolean }[] = [];
       const heldOut = new Set(values['real-heldout'].split(','));
       const perPhoto = new Map<string, { pred: Sized[]; truth: Sized[] }>();
       for (const stem of stems) {
@@ -180,6 +191,7 @@ async function main(): Promise<void> {
         const pred = await readInstancePng(join(segOut, 'instances', `${stem}.png`));
         const scored = sizeRecall(truth, pred).particles;
         pooled.push(...scored);
+        pooledPred.push(...sizePrecision(truth, pred).particles);
         if (set.name === 'real' && heldOut.has(stem)) pooledHeldOut.push(...scored);
         const sized = (m: InstanceMap): Sized[] => measureParticles(m).map((p) => ({ minorPx: p.minorPx, majorPx: p.majorPx, touchesEdge: p.touchesEdge }));
         perPhoto.set(stem, { pred: sized(pred), truth: sized(truth) });
@@ -193,10 +205,13 @@ async function main(): Promise<void> {
         megapixels: round(mp, 2),
         secondsPerMP: round(stageMs / 1000 / mp, 3),
         octaves: octaves.map((o: OctaveRecall) => ({ ...o, recall: round(o.recall), splitRate: round(o.n ? o.split / o.n : NaN), mergeRate: round(o.n ? o.merged / o.n : NaN) })),
+        // Predicted particles by their own b-axis, matched at IoU ≥ 0.5: sand, fragments and merges called stones.
+        precisionOctaves: precisionOctavesOf(pooledPred).map((o) => ({ ...o, precision: round(o.precision) })),
         ...(pooledHeldOut.length ? { octavesHeldOut: octavesOf(pooledHeldOut).map((o) => ({ ...o, recall: round(o.recall) })), heldOutPhotos: [...heldOut] } : {}),
         backend: report.info?.backend?.name,
       });
       process.stdout.write(`${set.name} ×${factor}: ${octaves.map((o) => `${o.lo}-${o.hi}px ${o.n ? `${(100 * o.recall).toFixed(0)}% (n ${o.n}, merged ${o.merged}, split ${o.split})` : '-'}`).join(' | ')}\n`);
+      process.stdout.write(`${set.name} ×${factor} precision: ${precisionOctavesOf(pooledPred).map((o) => `${o.lo}-${o.hi}px ${o.n ? `${(100 * o.precision).toFixed(0)}% (n ${o.n})` : '-'}`).join(' | ')}\n`);
     }
     // D16/D50/D84 per photo and resolution, over particles resolvable at the coarsest compared resolution (0.5×).
     const ref = 0.5;
@@ -243,6 +258,7 @@ async function main(): Promise<void> {
     notes: [
       'octaves: true particles (edge particles excluded) by b-axis in px AT THAT RESOLUTION; found = IoU ≥ 0.5 with one prediction; merged = ≥ half of it inside a prediction it does not match; split = not found and ≥ 2 predictions lie mostly inside it',
       `drift: mass-weighted b-axis percentiles per photo, read in log size off the percent-passing curve as the reports read D-values, over particles ≥ ${RESOLVABLE_PX} px at 0.5× (the same mm range at every resolution), relative to 1×`,
+      'precisionOctaves: predicted particles (edge particles excluded) by their own b-axis in px; matched = IoU ≥ 0.5 with one true particle. Complete only where every particle is labelled (synth); on the real photos unlabelled fines count as unmatched',
       'secondsPerMP: all stages of segment (worker time) per megapixel at that resolution',
     ],
     sets: out,

@@ -40,13 +40,11 @@ export interface SizeRecallResult {
   particles: { id: number; minorPx: number; outcome: SizeOutcome; iou: number }[];
 }
 
-/** Classifies each reference particle by overlap with the prediction; see the module header for the outcomes. */
-export function sizeRecall(truth: InstanceMap, pred: InstanceMap, options: SizeRecallOptions = {}): SizeRecallResult {
+/** Pixel counts of every truth and predicted id, and of every overlapping (truth, pred) pair, within `valid`. */
+function overlapTables(truth: InstanceMap, pred: InstanceMap, valid: Uint8Array | undefined): { truthArea: Map<number, number>; predArea: Map<number, number>; pairs: { truth: number; pred: number; inter: number }[] } {
   if (truth.width !== pred.width || truth.height !== pred.height) {
     throw invalidParameter('pred', `an instance map of ${truth.width}×${truth.height}`, `${pred.width}×${pred.height}`);
   }
-  const edges = options.edges ?? OCTAVE_EDGES_PX;
-  const excludeEdge = options.excludeEdge ?? true;
   const t = truth.data;
   const p = pred.data;
   const n = t.length;
@@ -55,7 +53,7 @@ export function sizeRecall(truth: InstanceMap, pred: InstanceMap, options: SizeR
   // Overlaps keyed by truth id and pred id; the key fits a double exactly for ids below 2^26.
   const overlap = new Map<number, number>();
   for (let q = 0; q < n; q++) {
-    if (options.valid && !options.valid[q]) continue;
+    if (valid && !valid[q]) continue;
     const a = t[q]!;
     const b = p[q]!;
     if (b !== 0) predArea.set(b, (predArea.get(b) ?? 0) + 1);
@@ -66,10 +64,21 @@ export function sizeRecall(truth: InstanceMap, pred: InstanceMap, options: SizeR
       overlap.set(key, (overlap.get(key) ?? 0) + 1);
     }
   }
-  const byTruth = new Map<number, { pred: number; inter: number }[]>();
+  const pairs: { truth: number; pred: number; inter: number }[] = [];
   for (const [key, inter] of overlap) {
     const a = Math.floor(key / 67108864);
-    const b = key - a * 67108864;
+    pairs.push({ truth: a, pred: key - a * 67108864, inter });
+  }
+  return { truthArea, predArea, pairs };
+}
+
+/** Classifies each reference particle by overlap with the prediction; see the module header for the outcomes. */
+export function sizeRecall(truth: InstanceMap, pred: InstanceMap, options: SizeRecallOptions = {}): SizeRecallResult {
+  const edges = options.edges ?? OCTAVE_EDGES_PX;
+  const excludeEdge = options.excludeEdge ?? true;
+  const { truthArea, predArea, pairs } = overlapTables(truth, pred, options.valid);
+  const byTruth = new Map<number, { pred: number; inter: number }[]>();
+  for (const { truth: a, pred: b, inter } of pairs) {
     let list = byTruth.get(a);
     if (!list) byTruth.set(a, (list = []));
     list.push({ pred: b, inter });
@@ -110,6 +119,63 @@ export function octavesOf(particles: readonly { minorPx: number; outcome: SizeOu
     const count = (o: SizeOutcome): number => inside.filter((x) => x.outcome === o).length;
     const found = count('found');
     out.push({ lo, hi, n: inside.length, found, merged: count('merged'), split: count('split'), missed: count('missed'), recall: inside.length ? found / inside.length : NaN });
+  }
+  return out;
+}
+
+export interface OctavePrecision {
+  /** Octave [lo, hi) of the predicted particle's b-axis, px. */
+  lo: number;
+  hi: number;
+  /** Predicted particles in the octave (edge particles excluded). */
+  n: number;
+  /** Of them, those matching a reference particle at IoU ≥ 0.5. */
+  matched: number;
+  /** matched / n (NaN when n = 0). */
+  precision: number;
+}
+
+export interface SizePrecisionResult {
+  octaves: OctavePrecision[];
+  /** Every predicted particle with its b-axis and whether it matches one reference particle. */
+  particles: { id: number; minorPx: number; matched: boolean; iou: number }[];
+}
+
+/**
+ * Precision by predicted size, the other half of sizeRecall: every predicted particle, binned by its own b-axis, is
+ * matched when it has IoU ≥ 0.5 with one reference particle. A predicted particle that matches nothing is sand or
+ * shadow called a stone, a fragment of a split stone or a merge of several: recall alone never sees them. Only
+ * meaningful where the reference labels every particle (synthetic photos); with `valid`, pixels outside it are
+ * ignored and predicted particles with no pixel inside it are left out.
+ */
+export function sizePrecision(truth: InstanceMap, pred: InstanceMap, options: SizeRecallOptions = {}): SizePrecisionResult {
+  const edges = options.edges ?? OCTAVE_EDGES_PX;
+  const excludeEdge = options.excludeEdge ?? true;
+  const { truthArea, predArea, pairs } = overlapTables(truth, pred, options.valid);
+  const best = new Map<number, number>();
+  for (const { truth: a, pred: b, inter } of pairs) {
+    const iou = inter / (truthArea.get(a)! + predArea.get(b)! - inter);
+    if (iou > (best.get(b) ?? 0)) best.set(b, iou);
+  }
+  const particles: SizePrecisionResult['particles'] = [];
+  for (const particle of measureParticles(pred)) {
+    if (excludeEdge && particle.touchesEdge) continue;
+    if (!predArea.has(particle.id)) continue;
+    const iou = best.get(particle.id) ?? 0;
+    particles.push({ id: particle.id, minorPx: particle.minorPx, matched: iou >= 0.5, iou });
+  }
+  return { octaves: precisionOctavesOf(particles, edges), particles };
+}
+
+/** Bins predicted particles (of one photo or pooled over many) into octaves of their b-axis. */
+export function precisionOctavesOf(particles: readonly { minorPx: number; matched: boolean }[], edges: readonly number[] = OCTAVE_EDGES_PX): OctavePrecision[] {
+  const out: OctavePrecision[] = [];
+  for (let k = 0; k + 1 < edges.length; k++) {
+    const lo = edges[k]!;
+    const hi = edges[k + 1]!;
+    const inside = particles.filter((x) => x.minorPx >= lo && x.minorPx < hi);
+    const matched = inside.filter((x) => x.matched).length;
+    out.push({ lo, hi, n: inside.length, matched, precision: inside.length ? matched / inside.length : NaN });
   }
   return out;
 }

@@ -1,0 +1,60 @@
+// Recall and precision by size on hand-made maps whose every outcome is known: a stone found whole, one split in
+// two, two merged into one, one missed, and a blob of sand the prediction calls a particle.
+import { describe, expect, it } from 'vitest';
+import type { InstanceMap } from '../../src/core/index.js';
+import { sizePrecision, sizeRecall } from '../../src/aggregate/index.js';
+
+const W = 200;
+const H = 120;
+function map(rects: { id: number; x: number; y: number; w: number; h: number }[]): InstanceMap {
+  const data = new Int32Array(W * H);
+  for (const r of rects) for (let i = r.y; i < r.y + r.h; i++) for (let j = r.x; j < r.x + r.w; j++) data[i * W + j] = r.id;
+  return { width: W, height: H, data };
+}
+
+// Truth: 1 (20² found), 2 (40² split in halves), 3 and 4 (12² each, 2 px apart, merged), 5 (20² missed).
+const truth = map([
+  { id: 1, x: 10, y: 10, w: 20, h: 20 },
+  { id: 2, x: 50, y: 10, w: 40, h: 40 },
+  { id: 3, x: 110, y: 10, w: 12, h: 12 },
+  { id: 4, x: 124, y: 10, w: 12, h: 12 },
+  { id: 5, x: 150, y: 60, w: 20, h: 20 },
+]);
+const pred = map([
+  { id: 7, x: 11, y: 10, w: 20, h: 20 }, // IoU 19·20 / (2·400 − 380) = 0.905
+  { id: 8, x: 50, y: 10, w: 18, h: 40 }, // two fragments with a 4 px gap: IoU 720 / 1600 each
+  { id: 9, x: 72, y: 10, w: 18, h: 40 },
+  { id: 10, x: 110, y: 10, w: 26, h: 12 },
+  { id: 11, x: 20, y: 70, w: 24, h: 24 }, // sand called a particle
+]);
+
+describe('sizeRecall', () => {
+  it('classifies each true particle as found, split, merged or missed, binned by its own b-axis', () => {
+    const r = sizeRecall(truth, pred);
+    const outcome = Object.fromEntries(r.particles.map((p) => [p.id, p.outcome]));
+    expect(outcome).toEqual({ 1: 'found', 2: 'split', 3: 'merged', 4: 'merged', 5: 'missed' });
+    const at = (lo: number) => r.octaves.find((o) => o.lo === lo)!;
+    expect(at(8)).toMatchObject({ n: 2, merged: 2, found: 0, recall: 0 });
+    expect(at(16)).toMatchObject({ n: 2, found: 1, missed: 1, recall: 0.5 });
+    expect(at(32)).toMatchObject({ n: 1, split: 1, recall: 0 });
+  });
+});
+
+describe('sizePrecision', () => {
+  it('counts a predicted particle as matched only at IoU ≥ 0.5 with one true particle, binned by its own b-axis', () => {
+    const r = sizePrecision(truth, pred);
+    const matched = Object.fromEntries(r.particles.map((p) => [p.id, p.matched]));
+    // Only the whole stone: the fragments (IoU 0.45), the merge (IoU 144 / 312) and the sand blob match nothing.
+    expect(matched).toEqual({ 7: true, 8: false, 9: false, 10: false, 11: false });
+    const at = (lo: number) => r.octaves.find((o) => o.lo === lo)!;
+    expect(at(8)).toMatchObject({ n: 1, matched: 0, precision: 0 }); // the 26×12 merge has a 12 px b-axis
+    expect(at(16)).toMatchObject({ n: 4, matched: 1, precision: 0.25 });
+    expect(at(32).n).toBe(0);
+  });
+
+  it('leaves out predicted particles with no pixel inside the labelled region', () => {
+    const valid = new Uint8Array(W * H).fill(1);
+    for (let i = 60; i < H; i++) for (let j = 0; j < 60; j++) valid[i * W + j] = 0; // the sand blob's corner
+    expect(sizePrecision(truth, pred, { valid }).particles.map((p) => p.id).sort((a, b) => a - b)).toEqual([7, 8, 9, 10]);
+  });
+});
