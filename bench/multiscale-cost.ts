@@ -1,7 +1,8 @@
 // What the image pyramid costs (issue 12: "time per MP at most 1.5× the single-scale time on the ONNX path"):
 // the same photos segmented in one process, on the ONNX engine, by three segmenters taken in turn photo by photo
 // (so load on the machine falls on all three alike): the default model (single scale), a scale-band model on
-// full resolution only (--no-multiscale), and the same model on its pyramid. Reports seconds per MP of the U-Net
+// full resolution only (--no-multiscale), the same model on its pyramid, and that pyramid as it ran before
+// boundary ownership and per-level tile sizes (256² tiles at every level, --boundary-ownership 0). Reports seconds per MP of the U-Net
 // stage (with the pyramid: every level and the fusion) and of the instance stage, and the ratios. Writes
 // bench/results/multiscale-cost.json.
 //   npm run bench:multiscale-cost                                  models/scale-band, 4 photos of 1500², 2 rounds
@@ -12,7 +13,7 @@ import { availableParallelism, cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { readImage, writeJsonAtomic } from '../src/io/index.js';
-import type { Segmenter } from '../src/segment/index.js';
+import type { Segmenter, SegmenterOptions } from '../src/segment/index.js';
 import { createSegmenter } from '../src/segment/index.js';
 import { runSynth } from '../src/synth/index.js';
 
@@ -51,14 +52,16 @@ interface Variant {
   mp: number;
 }
 const variants: Variant[] = [];
-const open = async (name: string, model: string, multiscale: boolean): Promise<void> => {
-  const segmenter = await createSegmenter({ model, backend: 'onnxruntime', threads, multiscale });
+const open = async (name: string, model: string, multiscale: boolean, extra: Partial<SegmenterOptions> = {}): Promise<void> => {
+  const segmenter = await createSegmenter({ model, backend: 'onnxruntime', threads, multiscale, ...extra });
   variants.push({ name, segmenter, semanticMs: [], instancesMs: [], levels: 0, mp: 0 });
 };
 try {
   await open('default model, single scale', values['base-model'], false);
   await open('scale-band model, full resolution only (--no-multiscale)', values['band-model'], false);
   await open('scale-band model, image pyramid', values['band-model'], true);
+  // An explicit tile size turns the per-level tile fit off (multiscale.ts levelTileSize).
+  await open('scale-band model, image pyramid as before (256² tiles on every level, no boundary ownership)', values['band-model'], true, { tileSize: 256, boundaryOwnership: 0 });
   // A warm-up photo per variant: sessions and OpenCV's heap are set up outside the timed runs.
   const warm = await readImage(files[0]!);
   for (const v of variants) await v.segmenter.segment(warm);
@@ -87,7 +90,7 @@ const rows = variants.map((v) => ({
   instancesSecondsPerMP: Number((sum(v.instancesMs) / 1000 / v.mp).toFixed(3)),
   totalSecondsPerMP: Number(((sum(v.semanticMs) + sum(v.instancesMs)) / 1000 / v.mp).toFixed(3)),
 }));
-const [base, bandFlat, pyramid] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
+const [base, bandFlat, pyramid, before] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
 const ratio = (a: number, b: number): number => Number((a / b).toFixed(3));
 const result = {
   command: `npm run bench:multiscale-cost${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -99,9 +102,10 @@ const result = {
   ratios: {
     pyramidOverSingleScaleDefault: { unet: ratio(pyramid.unetSecondsPerMP, base.unetSecondsPerMP), total: ratio(pyramid.totalSecondsPerMP, base.totalSecondsPerMP) },
     pyramidOverSameModelFullResolution: { unet: ratio(pyramid.unetSecondsPerMP, bandFlat.unetSecondsPerMP), total: ratio(pyramid.totalSecondsPerMP, bandFlat.totalSecondsPerMP) },
+    pyramidBeforeOverSingleScaleDefault: { unet: ratio(before.unetSecondsPerMP, base.unetSecondsPerMP), total: ratio(before.totalSecondsPerMP, base.totalSecondsPerMP) },
   },
-  note: 'segment stages only (U-Net incl. pyramid and fusion; instances); decode, measure and writing are the same for all three and left out',
+  note: 'segment stages only (U-Net incl. pyramid and fusion; instances); decode, measure and writing are the same for all variants and left out',
 };
 await writeJsonAtomic(values.out, result);
 for (const r of rows) process.stdout.write(`${r.variant}: levels ${r.levels}, U-Net ${r.unetSecondsPerMP} s/MP, instances ${r.instancesSecondsPerMP} s/MP, total ${r.totalSecondsPerMP} s/MP\n`);
-process.stdout.write(`pyramid / single-scale default: U-Net ${result.ratios.pyramidOverSingleScaleDefault.unet}×, total ${result.ratios.pyramidOverSingleScaleDefault.total}×; pyramid / same model at full resolution: U-Net ${result.ratios.pyramidOverSameModelFullResolution.unet}×, total ${result.ratios.pyramidOverSameModelFullResolution.total}×\nwritten ${values.out}\n`);
+process.stdout.write(`pyramid / single-scale default: U-Net ${result.ratios.pyramidOverSingleScaleDefault.unet}×, total ${result.ratios.pyramidOverSingleScaleDefault.total}×; pyramid / same model at full resolution: U-Net ${result.ratios.pyramidOverSameModelFullResolution.unet}×, total ${result.ratios.pyramidOverSameModelFullResolution.total}×; the pyramid as before / single-scale default: U-Net ${result.ratios.pyramidBeforeOverSingleScaleDefault.unet}×, total ${result.ratios.pyramidBeforeOverSingleScaleDefault.total}×\nwritten ${values.out}\n`);

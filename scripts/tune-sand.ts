@@ -1,11 +1,11 @@
 // Chooses instance-stage knobs on photos the benchmarks do not score: the two real validation photos the training
 // picks its epoch on and synthetic trays of two training looks, plus the disc scene at 0.5×, 1× and 2×. The U-Net
 // runs once per photo; each variant of the instance stage then runs on the same probabilities.
-//   npx tsx scripts/tune-sand.ts MODEL
+//   npx tsx scripts/tune-sand.ts MODEL [SEGMENTER_OPTIONS_JSON]    e.g. '{"boundaryOwnership":0}'
 // Each variant is applied on top of the model's own instance settings (meta.json `instance`), as segment runs it.
 import { join } from 'node:path';
 import { SegmentationScorer } from '../src/aggregate/index.js';
-import type { InstanceOptions } from '../src/segment/index.js';
+import type { InstanceOptions, SegmenterOptions } from '../src/segment/index.js';
 import { createSegmenter, probabilitiesToInstances } from '../src/segment/index.js';
 import { loadTrainingFolder } from '../src/train/index.js';
 import { DISC_PX_PER_MM, discDrifts, discSizesMm, renderDiscs } from './discPhoto.js';
@@ -19,7 +19,7 @@ const variants: Record<string, Partial<InstanceOptions>> = {
   'growth 1': { growthLimit: 1, keepCoreless: false },
   'growth 0.5': { growthLimit: 0.5, keepCoreless: false },
 };
-const seg = await createSegmenter({ model, threads: 2 });
+const seg = await createSegmenter({ model, threads: 2, ...(JSON.parse(process.argv[3] ?? '{}') as Partial<SegmenterOptions>) });
 const own = (seg.meta?.instance ?? {}) as Partial<InstanceOptions>;
 const photos: { set: string; probs: Awaited<ReturnType<typeof seg.segment>>['probabilities']; truth: Int32Array; valid: Uint8Array | undefined; w: number; h: number }[] = [];
 for (const [set, dir, names] of [

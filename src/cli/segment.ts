@@ -49,6 +49,7 @@ interface SegmentFlags extends BinFlags {
   maxSize?: number;
   minSize?: number;
   multiscale: boolean;
+  boundaryOwnership?: number;
   json: boolean;
   quiet: boolean;
 }
@@ -71,6 +72,7 @@ export function segmenterOptionsFromFlags(flags: SegmentFlags, maxSizePx: number
     resize: flags.resize,
     multiscale: flags.multiscale ? undefined : false,
     maxSizePx,
+    boundaryOwnership: flags.boundaryOwnership,
   };
   // Unset options stay out, so run.json lists what was asked for.
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as unknown as SegmenterOptions;
@@ -185,6 +187,7 @@ export function segmentCommand(): Command {
     .option('--max-size <size>', 'the largest particle b-axis to measure (mm with --scale, else px); sets the image pyramid of scale-band models (default half the shorter side)', parsePositive('--max-size'))
     .option('--min-size <size>', 'detection limit in mm with --scale, else px: smaller particles are reported as unmeasured, not binned (overrides --min-size-px)', parsePositive('--min-size'))
     .option('--no-multiscale', 'scale-band models: run full resolution only (large counted as body)')
+    .option('--boundary-ownership <px>', 'scale-band pyramids: a level\'s boundary within this many px of particles it calls large is decided by the coarser level; 0 hands on only large (default 2)', parseIntOption('--boundary-ownership', 0, 64))
     .addOption(new Option('--overlays <kind>', 'overlays/NAME.jpg (quick to write), .png (lossless, slow at full size) or none').choices(OVERLAY_KINDS).default(DEFAULT_OVERLAYS))
     .addHelpText(
       'after',

@@ -9,6 +9,7 @@ import type { RoiSpec } from '../annotate/roi.js';
 import type { SegmenterOptions } from '../segment/createSegmenter.js';
 import { CLASSICAL, resolveModelOption } from '../segment/modelLocation.js';
 import { MODEL_FILES, readLayersFiles } from '../segment/modelMeta.js';
+import { DEFAULT_OWNERSHIP_RADIUS } from '../segment/multiscale.js';
 
 /** A JSON value with object keys sorted and undefined members dropped: equal settings give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -77,6 +78,7 @@ export function resultSegmenterOptions(options: SegmenterOptions, kind: ModelIde
     batchSize: options.batchSize === 1 ? undefined : options.batchSize,
     multiscale: options.multiscale === false ? false : undefined,
     maxSizePx: options.maxSizePx,
+    boundaryOwnership: options.boundaryOwnership === DEFAULT_OWNERSHIP_RADIUS ? undefined : options.boundaryOwnership,
     instance: knobs(options.instance),
   };
 }

@@ -48,6 +48,11 @@ export interface SegmenterOptions {
   multiscale?: boolean;
   /** The largest particle b-axis to measure, px at full resolution: sets the pyramid's depth. @default half the shorter side */
   maxSizePx?: number;
+  /**
+   * Scale-band pyramids: a fine level's `boundary` beside `large` pixels, within this many px, is handed on with
+   * them (multiscale.ts boundaryHandOn); 0 hands on only `large`. @default DEFAULT_OWNERSHIP_RADIUS (2)
+   */
+  boundaryOwnership?: number;
 }
 
 export interface SegmentCallOptions {
@@ -175,6 +180,7 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
       tileSize: t,
       overlap,
       onTile: call.onTile,
+      ...(options.boundaryOwnership !== undefined ? { ownershipRadius: options.boundaryOwnership } : {}),
       ...(call.window ? { window: call.window, levels: 0 } : {}),
       ...(call.levels !== undefined ? { levels: call.levels } : multiscale ? (options.maxSizePx !== undefined ? { maxSizePx: options.maxSizePx * resize } : {}) : { levels: 0 }),
     });

@@ -160,3 +160,15 @@ describe('other settings', () => {
     expect([existsSync(join(out, 'overlays', 'photo0.png')), existsSync(join(out, 'overlays', 'photo0.jpg'))]).toEqual([false, true]);
   });
 });
+
+describe('the settings a pyramid result depends on', () => {
+  it('boundary ownership is part of the record, so a run with another radius is not resumed as the same', async () => {
+    const { resultSegmenterOptions } = await import('../../src/pipeline/fingerprint.js');
+    const { sameSettings } = await import('../../src/pipeline/fingerprint.js');
+    const a = resultSegmenterOptions({ model: 'm' }, 'unet');
+    const b = resultSegmenterOptions({ model: 'm', boundaryOwnership: 0 }, 'unet');
+    expect(b).toMatchObject({ boundaryOwnership: 0 });
+    expect(sameSettings(a, b)).toBe(false);
+    expect(sameSettings(a, resultSegmenterOptions({ model: 'm', boundaryOwnership: 2 }, 'unet'))).toBe(true); // the default, spelled out
+  });
+});

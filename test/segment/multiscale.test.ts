@@ -2,7 +2,7 @@
 // coarser level, the rest stays), and the whole stage on an engine whose answer depends on the level it sees.
 import { describe, expect, it } from 'vitest';
 import type { ModelMeta, Probabilities, TileEngine } from '../../src/segment/index.js';
-import { fuseLevel, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
+import { boundaryHandOn, fuseLevel, levelTileSize, planTiles, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
 import { constantRaster } from './helpers.js';
 
 const META: ModelMeta = {
@@ -22,6 +22,48 @@ describe('pyramid depth', () => {
     expect(pyramidLevels(META, 1000, 1000, 100)).toBe(2);
     expect(pyramidLevels(META, 100, 4000)).toBe(1); // the 100 px side allows one halving to 50 px
     expect(pyramidLevels({ ...META, classes: ['background', 'body', 'boundary'], sizeBand: undefined }, 1000, 1000)).toBe(0);
+  });
+});
+
+describe('tiles of the coarser levels', () => {
+  const BIG: ModelMeta = { ...META, tileSize: 128, architecture: { ...META.architecture, depth: 5 } };
+  const runPixels = (w: number, h: number, t: number): number => planTiles(w, h, { tileSize: t, overlap: Math.max(32, Math.ceil(t / 8)), align: 16 }).tiles.length * t * t;
+
+  it('picks the tile from 256 to 512 px that runs the fewest pixels over the level', () => {
+    for (const side of [94, 188, 265, 375, 530, 750, 1000, 1500]) {
+      const t = levelTileSize(BIG, side, side);
+      expect(t % 16).toBe(0);
+      expect(t).toBeGreaterThanOrEqual(256);
+      expect(t).toBeLessThanOrEqual(512);
+      for (let other = 256; other <= 512; other += 16) expect(runPixels(side, side, t)).toBeLessThanOrEqual(runPixels(side, side, other));
+    }
+    // The measured cases of the doc comment: a 750² level in 4 tiles instead of 16, a 375² level in 1 instead of 4.
+    expect(runPixels(750, 750, levelTileSize(BIG, 750, 750))).toBeLessThan(0.8 * runPixels(750, 750, 256));
+    expect(planTiles(375, 375, { tileSize: levelTileSize(BIG, 375, 375), overlap: Math.ceil(levelTileSize(BIG, 375, 375) / 8), align: 16 }).tiles).toHaveLength(1);
+  });
+
+  it('runs full resolution on the default tile and coarser levels on their own; an explicit tile size wins everywhere', async () => {
+    const seen: number[] = [];
+    const engine: TileEngine = {
+      info: { name: 'cpu', skipped: [] },
+      maxBatchPixels: 1 << 24,
+      run(_input, n, h, w) {
+        seen.push(w);
+        const out = new Float32Array(n * h * w * 4);
+        for (let q = 0; q < n * h * w; q++) out[4 * q + 1] = 1;
+        return Promise.resolve(out);
+      },
+      dispose: () => Promise.resolve(),
+    };
+    await predictMultiscale(engine, BIG, constantRaster(600, 600, 90), { levels: 2 });
+    const last = seen.at(-1)!;
+    expect(last).toBe(256); // full resolution, run last
+    expect(new Set(seen.slice(0, seen.length - planTiles(600, 600, { tileSize: 256, overlap: 32, align: 16 }).tiles.length))).toEqual(
+      new Set([levelTileSize(BIG, 150, 150), levelTileSize(BIG, 300, 300)]),
+    );
+    seen.length = 0;
+    await predictMultiscale(engine, BIG, constantRaster(600, 600, 90), { levels: 2, tileSize: 256 });
+    expect(new Set(seen)).toEqual(new Set([256]));
   });
 });
 
@@ -51,6 +93,101 @@ describe('fusion', () => {
     const ramp: Probabilities = { width: 2, height: 1, data: Float32Array.from([1, 0, 0, 0, 1, 0]) };
     const up = upsampleProbabilities(ramp, 4, 1);
     expect(Array.from(up.filter((_, k) => k % 3 === 1)).map((v) => Number(v.toFixed(3)))).toEqual([0, 0.25, 0.75, 1]);
+  });
+});
+
+describe('boundary ownership', () => {
+  /** Normalised random 4-class maps, with exact zeros in some boundary and large entries. */
+  function randomMap(width: number, height: number, seed: number): { width: number; height: number; channels: number; data: Float32Array } {
+    let s = seed;
+    const rand = (): number => ((s = (s * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const data = new Float32Array(width * height * 4);
+    for (let n = 0; n < width * height; n++) {
+      const v = [rand(), rand(), rand() < 0.2 ? 0 : rand(), rand() < 0.3 ? 0 : rand()];
+      const sum = v.reduce((a, b) => a + b, 0);
+      for (let k = 0; k < 4; k++) data[4 * n + k] = v[k]! / sum;
+    }
+    return { width, height, channels: 4, data };
+  }
+
+  it('hands on boundary · Σ large / (Σ large + Σ body) over the clipped box, pixel for pixel', () => {
+    for (const [w, h, r, seed] of [[9, 7, 1, 3], [13, 5, 2, 11], [6, 11, 3, 29], [4, 4, 5, 41]] as const) {
+      const p = randomMap(w, h, seed);
+      const moved = boundaryHandOn(p, r);
+      for (let i = 0; i < h; i++) {
+        for (let j = 0; j < w; j++) {
+          let large = 0;
+          let body = 0;
+          for (let a = Math.max(0, i - r); a <= Math.min(h - 1, i + r); a++) {
+            for (let c = Math.max(0, j - r); c <= Math.min(w - 1, j + r); c++) {
+              large += p.data[4 * (a * w + c) + 3]!;
+              body += p.data[4 * (a * w + c) + 1]!;
+            }
+          }
+          const n = i * w + j;
+          expect(moved[n]).toBeCloseTo(large > 0 ? (p.data[4 * n + 2]! * large) / (large + body) : 0, 6);
+        }
+      }
+    }
+  });
+
+  it('fuses the handed-on share like large: boundary − m stays, (large + m) · up(Q) is added', () => {
+    const p = randomMap(11, 7, 17);
+    const coarse: Probabilities = { width: 5, height: 3, data: Float32Array.from({ length: 45 }, (_, k) => ((k * 37) % 11) / 10) };
+    const moved = boundaryHandOn(p, 2);
+    const up = upsampleProbabilities(coarse, 11, 7);
+    const q = fuseLevel(p, coarse, moved);
+    for (let n = 0; n < 77; n++) {
+      const d = p.data[4 * n + 3]! + moved[n]!;
+      expect(q.data[3 * n]).toBeCloseTo(p.data[4 * n]! + d * up[3 * n]!, 6);
+      expect(q.data[3 * n + 1]).toBeCloseTo(p.data[4 * n + 1]! + d * up[3 * n + 1]!, 6);
+      expect(q.data[3 * n + 2]).toBeCloseTo(p.data[4 * n + 2]! - moved[n]! + d * up[3 * n + 2]!, 6);
+    }
+  });
+
+  it('hands on the halo around a large stone and keeps the outline of a small one beside it', () => {
+    // A 40 px "large" disc with a 3 px boundary ring outside it (the halo a fine level draws in the sand), and a
+    // 10 px body disc with its own 2 px boundary ring, 8 px away, on background; the coarser level says background
+    // around the large disc, as a level that sees it whole does.
+    const w = 80;
+    const h = 60;
+    const p = { width: w, height: h, channels: 4, data: new Float32Array(w * h * 4) };
+    const kind = new Uint8Array(w * h); // 0 other, 1 halo, 2 small ring
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        const n = i * w + j;
+        const dl = Math.hypot(j - 25, i - 30);
+        const ds = Math.hypot(j - 62, i - 30);
+        const c = dl <= 20 ? 3 : dl <= 23 ? 2 : ds <= 5 ? 1 : ds <= 7 ? 2 : 0;
+        if (c === 2) kind[n] = dl <= 23 ? 1 : 2;
+        p.data[4 * n + c] = 0.9;
+        p.data[4 * n + (c === 0 ? 1 : 0)] = 0.1;
+      }
+    }
+    const background: Probabilities = { width: 40, height: 30, data: new Float32Array(40 * 30 * 3).map((_, k) => (k % 3 === 0 ? 1 : 0)) };
+    const share = (q: Probabilities, k: number): number => {
+      let kept = 0;
+      let was = 0;
+      for (let n = 0; n < w * h; n++) {
+        if (kind[n] !== k) continue;
+        kept += q.data[3 * n + 2]!;
+        was += p.data[4 * n + 2]!;
+      }
+      return kept / was;
+    };
+    const owned = fuseLevel(p, background, boundaryHandOn(p, 2));
+    const plain = fuseLevel(p, background);
+    expect(share(plain, 1)).toBeCloseTo(1, 6);
+    expect(share(owned, 1)).toBeLessThan(0.35); // the halo's boundary mostly goes to the coarser level
+    expect(share(owned, 2)).toBeGreaterThan(0.95); // the small disc keeps its outline
+    for (let n = 0; n < w * h; n++) expect(owned.data[3 * n]! + owned.data[3 * n + 1]! + owned.data[3 * n + 2]!).toBeCloseTo(1, 6);
+  });
+
+  it('refuses a radius that is not a positive integer, and a hand-on map of the wrong size', () => {
+    const p = randomMap(3, 3, 5);
+    expect(() => boundaryHandOn(p, 0)).toThrow(/radius/);
+    expect(() => boundaryHandOn(p, 1.5)).toThrow(/radius/);
+    expect(() => fuseLevel(p, { width: 1, height: 1, data: Float32Array.from([1, 0, 0]) }, new Float32Array(4))).toThrow(/handOn/);
   });
 });
 
