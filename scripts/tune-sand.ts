@@ -1,7 +1,9 @@
 // Chooses instance-stage knobs on photos the benchmarks do not score: the two real validation photos the training
 // picks its epoch on and synthetic trays of two training looks, plus the disc scene at 0.5×, 1× and 2×. The U-Net
 // runs once per photo; each variant of the instance stage then runs on the same probabilities.
-//   npx tsx scripts/tune-sand.ts MODEL [SEGMENTER_OPTIONS_JSON]    e.g. '{"boundaryOwnership":0}'
+//   npx tsx scripts/tune-sand.ts MODEL [SEGMENTER_OPTIONS_JSON] [VARIANTS_JSON]
+//     SEGMENTER_OPTIONS_JSON e.g. '{"boundaryOwnership":0}'; VARIANTS_JSON replaces the variants below, e.g.
+//     '{"body 0.6":{"bodyThreshold":0.6}}' (each still on top of the model's own instance settings)
 // Each variant is applied on top of the model's own instance settings (meta.json `instance`), as segment runs it.
 import { join } from 'node:path';
 import { SegmentationScorer } from '../src/aggregate/index.js';
@@ -12,13 +14,14 @@ import { DISC_PX_PER_MM, discDrifts, discSizesMm, renderDiscs } from './discPhot
 
 const model = process.argv[2] ?? 'default';
 const CACHE = join(import.meta.dirname, '..', '.cache', 'train-scale');
-const variants: Record<string, Partial<InstanceOptions>> = {
+const builtIn: Record<string, Partial<InstanceOptions>> = {
   before: { growthLimit: Infinity, keepCoreless: true },
   coreless: { growthLimit: Infinity, keepCoreless: false },
   'growth 2': { growthLimit: 2, keepCoreless: false },
   'growth 1': { growthLimit: 1, keepCoreless: false },
   'growth 0.5': { growthLimit: 0.5, keepCoreless: false },
 };
+const variants: Record<string, Partial<InstanceOptions>> = process.argv[4] ? (JSON.parse(process.argv[4]) as Record<string, Partial<InstanceOptions>>) : builtIn;
 const seg = await createSegmenter({ model, threads: 2, ...(JSON.parse(process.argv[3] ?? '{}') as Partial<SegmenterOptions>) });
 const own = (seg.meta?.instance ?? {}) as Partial<InstanceOptions>;
 const photos: { set: string; probs: Awaited<ReturnType<typeof seg.segment>>['probabilities']; truth: Int32Array; valid: Uint8Array | undefined; w: number; h: number }[] = [];
