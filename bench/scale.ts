@@ -198,6 +198,7 @@ async function main(): Promise<void> {
       }
       particlesAt.set(factor, perPhoto);
       const octaves = octavesOf(pooled);
+      const precision = precisionOctavesOf(pooledPred);
       const mp = report.results.reduce((a, r) => a + ((r.width ?? 0) * (r.height ?? 0)) / 1e6, 0);
       const stageMs = Object.values(report.stages).reduce((a, s) => a + s.ms, 0);
       byFactor.push({
@@ -206,12 +207,12 @@ async function main(): Promise<void> {
         secondsPerMP: round(stageMs / 1000 / mp, 3),
         octaves: octaves.map((o: OctaveRecall) => ({ ...o, recall: round(o.recall), splitRate: round(o.n ? o.split / o.n : NaN), mergeRate: round(o.n ? o.merged / o.n : NaN) })),
         // Predicted particles by their own b-axis, matched at IoU ≥ 0.5: sand, fragments and merges called stones.
-        precisionOctaves: precisionOctavesOf(pooledPred).map((o) => ({ ...o, precision: round(o.precision) })),
+        precisionOctaves: precision.map((o) => ({ ...o, precision: round(o.precision) })),
         ...(pooledHeldOut.length ? { octavesHeldOut: octavesOf(pooledHeldOut).map((o) => ({ ...o, recall: round(o.recall) })), heldOutPhotos: [...heldOut] } : {}),
         backend: report.info?.backend?.name,
       });
       process.stdout.write(`${set.name} ×${factor}: ${octaves.map((o) => `${o.lo}-${o.hi}px ${o.n ? `${(100 * o.recall).toFixed(0)}% (n ${o.n}, merged ${o.merged}, split ${o.split})` : '-'}`).join(' | ')}\n`);
-      process.stdout.write(`${set.name} ×${factor} precision: ${precisionOctavesOf(pooledPred).map((o) => `${o.lo}-${o.hi}px ${o.n ? `${(100 * o.precision).toFixed(0)}% (n ${o.n})` : '-'}`).join(' | ')}\n`);
+      process.stdout.write(`${set.name} ×${factor} precision: ${precision.map((o) => `${o.lo}-${o.hi}px ${o.n ? `${(100 * o.precision).toFixed(0)}% (n ${o.n})` : '-'}`).join(' | ')}\n`);
     }
     // D16/D50/D84 per photo and resolution, over particles resolvable at the coarsest compared resolution (0.5×).
     const ref = 0.5;

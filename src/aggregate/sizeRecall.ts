@@ -109,18 +109,24 @@ export function sizeRecall(truth: InstanceMap, pred: InstanceMap, options: SizeR
   return { octaves: octavesOf(particles, edges), particles };
 }
 
-/** Bins classified particles (of one photo or pooled over many) into octaves of the b-axis. */
-export function octavesOf(particles: readonly { minorPx: number; outcome: SizeOutcome }[], edges: readonly number[] = OCTAVE_EDGES_PX): OctaveRecall[] {
-  const out: OctaveRecall[] = [];
+/** Particles of each octave [edges[k], edges[k + 1]) of the b-axis: the binning recall and precision share. */
+function byOctave<T extends { minorPx: number }>(particles: readonly T[], edges: readonly number[]): { lo: number; hi: number; inside: T[] }[] {
+  const out: { lo: number; hi: number; inside: T[] }[] = [];
   for (let k = 0; k + 1 < edges.length; k++) {
     const lo = edges[k]!;
     const hi = edges[k + 1]!;
-    const inside = particles.filter((x) => x.minorPx >= lo && x.minorPx < hi);
-    const count = (o: SizeOutcome): number => inside.filter((x) => x.outcome === o).length;
-    const found = count('found');
-    out.push({ lo, hi, n: inside.length, found, merged: count('merged'), split: count('split'), missed: count('missed'), recall: inside.length ? found / inside.length : NaN });
+    out.push({ lo, hi, inside: particles.filter((x) => x.minorPx >= lo && x.minorPx < hi) });
   }
   return out;
+}
+
+/** Bins classified particles (of one photo or pooled over many) into octaves of the b-axis. */
+export function octavesOf(particles: readonly { minorPx: number; outcome: SizeOutcome }[], edges: readonly number[] = OCTAVE_EDGES_PX): OctaveRecall[] {
+  return byOctave(particles, edges).map(({ lo, hi, inside }) => {
+    const count = (o: SizeOutcome): number => inside.filter((x) => x.outcome === o).length;
+    const found = count('found');
+    return { lo, hi, n: inside.length, found, merged: count('merged'), split: count('split'), missed: count('missed'), recall: inside.length ? found / inside.length : NaN };
+  });
 }
 
 export interface OctavePrecision {
@@ -169,13 +175,8 @@ export function sizePrecision(truth: InstanceMap, pred: InstanceMap, options: Si
 
 /** Bins predicted particles (of one photo or pooled over many) into octaves of their b-axis. */
 export function precisionOctavesOf(particles: readonly { minorPx: number; matched: boolean }[], edges: readonly number[] = OCTAVE_EDGES_PX): OctavePrecision[] {
-  const out: OctavePrecision[] = [];
-  for (let k = 0; k + 1 < edges.length; k++) {
-    const lo = edges[k]!;
-    const hi = edges[k + 1]!;
-    const inside = particles.filter((x) => x.minorPx >= lo && x.minorPx < hi);
+  return byOctave(particles, edges).map(({ lo, hi, inside }) => {
     const matched = inside.filter((x) => x.matched).length;
-    out.push({ lo, hi, n: inside.length, matched, precision: inside.length ? matched / inside.length : NaN });
-  }
-  return out;
+    return { lo, hi, n: inside.length, matched, precision: inside.length ? matched / inside.length : NaN };
+  });
 }

@@ -85,22 +85,31 @@ export function levelTileSize(meta: ModelMeta, width: number, height: number, ov
 }
 
 /**
+ * The bilinear sampling of one axis for resampling `from` samples to `to` (half-pixel centres, edges clamped): per
+ * output index, the two source indices and the weight of the second. upsampleProbabilities and fuseLevel share it.
+ */
+function bilinearAxis(to: number, from: number): { i0: Int32Array; i1: Int32Array; a: Float32Array } {
+  const scale = from / to;
+  const i0 = new Int32Array(to);
+  const i1 = new Int32Array(to);
+  const a = new Float32Array(to);
+  for (let j = 0; j < to; j++) {
+    const f = Math.min(Math.max((j + 0.5) * scale - 0.5, 0), from - 1);
+    i0[j] = Math.floor(f);
+    i1[j] = Math.min(i0[j]! + 1, from - 1);
+    a[j] = f - i0[j]!;
+  }
+  return { i0, i1, a };
+}
+
+/**
  * Bilinear resample of a 3-class map to width × height (half-pixel centres, edges clamped): up(Q) in the fusion.
  */
 export function upsampleProbabilities(q: Probabilities, width: number, height: number): Float32Array {
   const K = PROBABILITY_CHANNELS;
   const out = new Float32Array(width * height * K);
-  const sx = q.width / width;
   const sy = q.height / height;
-  const x0 = new Int32Array(width);
-  const x1 = new Int32Array(width);
-  const ax = new Float32Array(width);
-  for (let j = 0; j < width; j++) {
-    const fx = Math.min(Math.max((j + 0.5) * sx - 0.5, 0), q.width - 1);
-    x0[j] = Math.floor(fx);
-    x1[j] = Math.min(x0[j]! + 1, q.width - 1);
-    ax[j] = fx - x0[j]!;
-  }
+  const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, q.width);
   for (let i = 0; i < height; i++) {
     const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), q.height - 1);
     const y0 = Math.floor(fy);
@@ -140,17 +149,8 @@ export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?
   const src = p.data;
   const q = coarser.data;
   const cw = coarser.width;
-  const sx = cw / width;
   const sy = coarser.height / height;
-  const x0 = new Int32Array(width);
-  const x1 = new Int32Array(width);
-  const ax = new Float32Array(width);
-  for (let j = 0; j < width; j++) {
-    const fx = Math.min(Math.max((j + 0.5) * sx - 0.5, 0), cw - 1);
-    x0[j] = Math.floor(fx);
-    x1[j] = Math.min(x0[j]! + 1, cw - 1);
-    ax[j] = fx - x0[j]!;
-  }
+  const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, cw);
   const out = new Float32Array(width * height * K);
   // Per output row, the coarser map is first interpolated between its two rows (cw × 3 values), then each pixel
   // interpolates that row between its two columns: the same bilinear weights, a third of the work per pixel.
