@@ -26,6 +26,11 @@ export interface ScoredPair {
   pred: InstanceMap;
   /** 1 inside the region of interest. */
   valid?: Uint8Array | undefined;
+  /**
+   * The truth labels every particle (synthetic photos): a prediction on unlabelled ground is a false particle, so
+   * f1Labelled counts it like f1 does. Default false: traced photos leave fines blank.
+   */
+  complete?: boolean | undefined;
 }
 
 export class SegmentationScorer {
@@ -36,7 +41,7 @@ export class SegmentationScorer {
   private readonly errors: number[] = [];
   private n = 0;
 
-  add({ truth, pred, valid }: ScoredPair): void {
+  add({ truth, pred, valid, complete = false }: ScoredPair): void {
     const m = matchInstances(truth, pred);
     this.tp += m.truePositives;
     this.nTruth += m.truthCount;
@@ -51,7 +56,7 @@ export class SegmentationScorer {
       if (truth.data[p] !== 0) c[1] += 1;
       onLabel.set(id, c);
     }
-    for (const [all, on] of onLabel.values()) if (on / all >= 0.5) this.nPredLabelled += 1;
+    for (const [all, on] of onLabel.values()) if (complete || on / all >= 0.5) this.nPredLabelled += 1;
     const base: BinSpec = { edges: [1, 2, 3, 4], unit: 'px', measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 0 };
     const truthParticles = measureParticles(truth, { roi: valid });
     const items = sizedItems(truthParticles, base, undefined).filter((it) => !it.touchesEdge);

@@ -15,6 +15,7 @@ export const LOOK_NAMES = [
   'pale-matrix',
   'paper',
   'wide',
+  'varied-matrix',
   'heldout',
 ] as const;
 export type LookName = (typeof LOOK_NAMES)[number];
@@ -45,7 +46,18 @@ export interface LookStyle {
   longShadows: boolean;
   /** The matrix is a flat sheet (paper, tray): no sediment texture, only a faint fibre noise. */
   flatBackground: boolean;
+  /**
+   * Each photo draws its own sediment colour (NATURAL_SEDIMENT: the reds, ochres, yellows, browns and greys of
+   * soils and sands, dark to light) instead of matrixColour: a site's colour must not tell stone from matrix.
+   */
+  variedMatrix: boolean;
 }
+
+/**
+ * Where a varied-matrix photo draws its sediment colour: HSV hue 0–60° (red through yellow, the Munsell soil hues
+ * 10R–5Y), saturation and value in these ranges; a share of photos is near-neutral grey at any hue.
+ */
+export const NATURAL_SEDIMENT = { hueDeg: [0, 60], saturation: [0.12, 0.6], value: [0.18, 0.82], greyShare: 0.25, greySaturation: 0.06 } as const;
 
 export const DRY_STYLE: LookStyle = {
   matrixColour: [0.47, 0.41, 0.33],
@@ -59,6 +71,7 @@ export const DRY_STYLE: LookStyle = {
   contact: 0,
   longShadows: false,
   flatBackground: false,
+  variedMatrix: false,
 };
 
 /** Options a look may default. Explicit values of these options override the look's. */
@@ -141,6 +154,12 @@ export const LOOKS: Record<LookName, LookPreset> = {
     options: { sizeRangePx: WIDE_RANGE_PX },
     style: {},
   },
+  'varied-matrix': {
+    summary: 'sediment of another natural colour in every photo (reds, ochres, yellows, browns, greys; dark to light)',
+    forTraining: true,
+    options: {},
+    style: { variedMatrix: true },
+  },
   heldout: {
     summary: 'BENCHMARK ONLY, never train on it: wet textured stones buried in red-ochre silt, lit from the bottom right',
     forTraining: false,
@@ -160,7 +179,7 @@ export const LOOKS: Record<LookName, LookPreset> = {
 /** Looks that cannot be combined: within a group, at most one. */
 const EXCLUSIVE: readonly (readonly LookName[])[] = [
   ['dry', 'wet'],
-  ['dark-matrix', 'pale-matrix', 'paper'],
+  ['dark-matrix', 'pale-matrix', 'paper', 'varied-matrix'],
   ['matrix', 'paper'],
 ];
 /** `heldout` is a fixed benchmark look: only the size range may be added to it. */
@@ -209,9 +228,26 @@ export function resolveLooks(looks: readonly string[] | string | undefined): Res
     if (s.flatBackground) style.flatBackground = true;
     if (s.facets) style.facets = true;
     if (s.longShadows) style.longShadows = true;
+    if (s.variedMatrix) style.variedMatrix = true;
     for (const key of ['grains', 'wetness', 'burial', 'fractures', 'texture', 'contact'] as const) {
       style[key] = Math.max(style[key], s[key] ?? 0);
     }
   }
   return { names, options, style };
+}
+
+/** One sediment colour from NATURAL_SEDIMENT (sRGB 0–1), from the photo's own stream. */
+export function sedimentColour(rng: { uniform(): number }): [number, number, number] {
+  const n = NATURAL_SEDIMENT;
+  const grey = rng.uniform() < n.greyShare;
+  const hue = grey ? rng.uniform() * 360 : n.hueDeg[0] + rng.uniform() * (n.hueDeg[1] - n.hueDeg[0]);
+  const sat = grey ? rng.uniform() * n.greySaturation : n.saturation[0] + rng.uniform() * (n.saturation[1] - n.saturation[0]);
+  const val = n.value[0] + rng.uniform() * (n.value[1] - n.value[0]);
+  // HSV → RGB.
+  const h = (((hue % 360) + 360) % 360) / 60;
+  const c = val * sat;
+  const x = c * (1 - Math.abs((h % 2) - 1));
+  const [r, g, b] = h < 1 ? [c, x, 0] : h < 2 ? [x, c, 0] : h < 3 ? [0, c, x] : h < 4 ? [0, x, c] : h < 5 ? [x, 0, c] : [c, 0, x];
+  const m = val - c;
+  return [r + m, g + m, b + m];
 }

@@ -5,7 +5,7 @@
 // darkening; with the neutral DRY_STYLE every one of those branches is skipped and the pixels are the original's.
 import { grainField } from './grainField.js';
 import type { LookStyle } from './looks.js';
-import { DRY_STYLE } from './looks.js';
+import { DRY_STYLE, sedimentColour } from './looks.js';
 import type { ParticleShape } from './particleShape.js';
 import { RADIAL_SAMPLES } from './particleShape.js';
 import type { Random } from './random.js';
@@ -165,7 +165,7 @@ export function renderScene(
   }
   // Look-specific draws come from their own streams, after the original ones, so the dry look is untouched.
   const wet = style.wetness;
-  const matrixRgb: [number, number, number] = [MATRIX[0], MATRIX[1], MATRIX[2]];
+  const matrixRgb: [number, number, number] = style.variedMatrix ? sedimentColour(rng.split(103)) : [MATRIX[0], MATRIX[1], MATRIX[2]];
   if (wet > 0) {
     for (let k = 0; k < m; k++) {
       const c: [number, number, number] = [colR[k]!, colG[k]!, colB[k]!];

@@ -14,6 +14,12 @@ export interface TrainingSource {
   dir: string;
   /** Share of the tiles drawn from this folder (relative to the other folders). @default 1 */
   weight: number;
+  /**
+   * Every particle in this folder's photos is labelled (synth writes such folders; traced real photos leave fines
+   * blank). Validation then counts every predicted particle against it, including those on unlabelled ground.
+   * @default true for a folder synth wrote (it has groups.json), else false
+   */
+  complete?: boolean | undefined;
 }
 
 export interface TrainingImage {
@@ -145,8 +151,10 @@ export async function loadTrainingFolder(dir: string, channels: 1 | 3, boundaryP
  */
 export function splitByGroup(images: readonly TrainingImage[], rng: Random, fraction: number, valKeys?: readonly string[]): { train: TrainingImage[]; val: TrainingImage[] } {
   if (valKeys && valKeys.length > 0) {
+    // `STEM` names that photo in any folder; `FOLDER/STEM` only the one in that folder (synth stems repeat).
     const names = new Set(valKeys);
-    const valGroups = new Set(images.filter((im) => names.has(im.key.split('/').pop()!)).map((im) => `${im.source}|${im.group}`));
+    const named = (im: TrainingImage): boolean => names.has(im.key) || names.has(im.key.split('/').pop()!);
+    const valGroups = new Set(images.filter(named).map((im) => `${im.source}|${im.group}`));
     return { train: images.filter((im) => !valGroups.has(`${im.source}|${im.group}`)), val: images.filter((im) => valGroups.has(`${im.source}|${im.group}`)) };
   }
   const groups = [...new Set(images.map((im) => `${im.source}|${im.group}`))].sort();

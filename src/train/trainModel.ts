@@ -188,7 +188,8 @@ export function batchTensors(tiles: { x: Float32Array; target: Uint8Array }[], T
 }
 
 /** Whole-photo pipeline scores on validation images (probabilities → watershed → instances). */
-export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, images: readonly TrainingImage[]): Promise<PipelineScore> {
+/** `complete`: the source folders whose labels name every particle (their photos count every prediction). */
+export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, images: readonly TrainingImage[], complete: ReadonlySet<string> = new Set()): Promise<PipelineScore> {
   const scorer = new SegmentationScorer();
   const engine = tfjsEngine(model, await initBackend(), meta.inputChannels, false);
   for (const im of images) {
@@ -196,7 +197,7 @@ export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, imag
     // A scale-band model is scored as segment runs it: through the image pyramid.
     const { probabilities: probs } = await predictMultiscale(engine, meta, raster);
     const pred = await probabilitiesToInstances(probs, {}, im.valid);
-    scorer.add({ truth: { width: im.width, height: im.height, data: im.instances }, pred, valid: im.valid });
+    scorer.add({ truth: { width: im.width, height: im.height, data: im.instances }, pred, valid: im.valid, complete: complete.has(im.source) });
   }
   return scorer.result();
 }
@@ -279,6 +280,8 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
   const split = splitByGroup(all, rng.split(1), valFraction, options.valImages);
   if (split.train.length === 0) throw new PhotosieveError('E_INPUT', 'no training image left after the validation split.', { fix: 'lower --val-fraction or name fewer --val-images' });
   const trainSet = new Set(split.train);
+  // Folders synth wrote (groups.json) label every particle unless the caller says otherwise.
+  const completeSources = new Set(options.data.filter((d) => d.complete ?? existsSync(join(d.dir, 'groups.json'))).map((d) => d.dir));
   const sources = bySource.map((imgs, k) => ({ imgs: imgs.filter((im) => trainSet.has(im)), weight: options.data[k]!.weight })).filter((s) => s.imgs.length > 0);
   const totalWeight = sources.reduce((a, s) => a + s.weight, 0);
   log(`data: ${split.train.length} training and ${split.val.length} validation image(s) from ${options.data.length} folder(s)`);
@@ -345,7 +348,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     createdAt: new Date().toISOString(),
   });
   const card = (extra: Record<string, unknown>): Record<string, unknown> => ({
-    data: options.data.map((d, k) => ({ dir: d.dir, weight: d.weight, images: bySource[k]!.length, license: d.license ?? 'unknown' })),
+    data: options.data.map((d, k) => ({ dir: d.dir, weight: d.weight, images: bySource[k]!.length, license: d.license ?? 'unknown', ...(completeSources.has(d.dir) ? { complete: true } : {}) })),
     validation: split.val.map((im) => im.key),
     seed,
     tileSize: T,
@@ -434,7 +437,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const pipelineEvery = options.pipelineEvery ?? 2;
     const last = epoch === o.epochs;
     if (split.val.length > 0 && pipelineEvery > 0 && (epoch % pipelineEvery === 0 || last)) {
-      record.pipeline = await pipelineScore(model, meta({}), split.val);
+      record.pipeline = await pipelineScore(model, meta({}), split.val, completeSources);
       record.selection = record.pipeline.f1Labelled;
     }
     const comparable = best && (best.pipeline !== undefined) === (record.pipeline !== undefined);

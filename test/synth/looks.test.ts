@@ -13,7 +13,9 @@ import type { LookName, SynthOptions } from '../../src/synth/index.js';
 import {
   LOOKS,
   LOOK_NAMES,
+  NATURAL_SEDIMENT,
   createRandom,
+  sedimentColour,
   makeParticleShape,
   resolveLooks,
   runSynth,
@@ -184,6 +186,58 @@ describe('wide', () => {
   });
 });
 
+describe('varied-matrix', () => {
+  /** Mean colour of the matrix (label 0) pixels of a photo. */
+  async function matrixMean(out: string, stem: string): Promise<[number, number, number]> {
+    const { readImage } = await import('../../src/io/index.js');
+    const img = await readImage(join(out, 'images', `${stem}.png`));
+    const map = await readInstancePng(join(out, 'instances', `${stem}.png`));
+    const sum = [0, 0, 0];
+    let n = 0;
+    for (let p = 0; p < map.data.length; p++) {
+      if (map.data[p] !== 0) continue;
+      for (let c = 0; c < 3; c++) sum[c]! += img.data[p * img.channels + c]!;
+      n += 1;
+    }
+    return sum.map((v) => v / n / 255) as [number, number, number];
+  }
+
+  it('draws a natural sediment colour per photo: red to yellow hues or grey, never green or blue', () => {
+    const rng = createRandom(4);
+    let grey = 0;
+    for (let k = 0; k < 2000; k++) {
+      const [r, g, b] = sedimentColour(rng);
+      const max = Math.max(r, g, b);
+      const min = Math.min(r, g, b);
+      expect(max).toBeLessThanOrEqual(NATURAL_SEDIMENT.value[1] + 1e-12);
+      expect(max).toBeGreaterThanOrEqual(NATURAL_SEDIMENT.value[0] - 1e-12);
+      if ((max - min) / max <= NATURAL_SEDIMENT.greySaturation + 1e-12) {
+        grey += 1;
+        continue;
+      }
+      // Hue 0–60°: red is the largest channel, blue the smallest.
+      expect(r).toBeCloseTo(max, 12);
+      expect(b).toBeCloseTo(min, 12);
+    }
+    expect(grey / 2000).toBeGreaterThan(0.2);
+    expect(grey / 2000).toBeLessThan(0.3);
+  });
+
+  it('gives photos of one run different matrix colours and the same labels as the plain look', async () => {
+    const a = join(root, 'varied');
+    const b = join(root, 'varied-plain');
+    const three = { width: W, height: H, scaleMmPerPx: 0.25, seed: 5, groups: 3 };
+    await runSynth({ ...three, outDir: a, look: ['matrix', 'varied-matrix'] });
+    await runSynth({ ...three, outDir: b, look: ['matrix'] });
+    const colours = await Promise.all(['g01_001', 'g02_001', 'g03_001'].map((s) => matrixMean(a, s)));
+    const spread = Math.max(...colours.flatMap((c) => colours.map((d) => Math.hypot(c[0] - d[0], c[1] - d[1], c[2] - d[2]))));
+    expect(spread).toBeGreaterThan(0.1);
+    for (const s of ['g01_001', 'g02_001', 'g03_001']) {
+      expect(Buffer.compare(await readFile(join(a, 'instances', `${s}.png`)), await readFile(join(b, 'instances', `${s}.png`))), s).toBe(0);
+    }
+  });
+});
+
 describe('angular', () => {
   it('fracture faces keep the outline’s moment ellipse at exactly the drawn axes', () => {
     const rng = createRandom(12);
@@ -217,11 +271,12 @@ describe('angular', () => {
 
 describe('bad looks', () => {
   const cases: [string[] | string, RegExp][] = [
-    [['gravelly'], /^--look must be one or more of dry, matrix, wet, angular, textured, shadowed, dark-matrix, pale-matrix, paper, wide, heldout \(comma-separated\), received "gravelly"\. Fix: pass e\.g\. --look matrix,wet$/],
+    [['gravelly'], /^--look must be one or more of dry, matrix, wet, angular, textured, shadowed, dark-matrix, pale-matrix, paper, wide, varied-matrix, heldout \(comma-separated\), received "gravelly"\. Fix: pass e\.g\. --look matrix,wet$/],
     [['dry', 'wet'], /^--look cannot combine dry and wet, received "dry,wet"\. Fix: keep one of dry, wet$/],
     [['matrix', 'heldout'], /heldout is a fixed benchmark look and combines only with wide/],
     [['wet', 'wet'], /must name each look once/],
     [['paper', 'dark-matrix'], /cannot combine dark-matrix and paper/],
+    [['varied-matrix', 'pale-matrix'], /cannot combine pale-matrix and varied-matrix/],
   ];
   it.each(cases)('refuses %j with one line naming the looks and the fix', (look, message) => {
     let caught: unknown;

@@ -11,8 +11,8 @@ import { PixelClass } from '../../src/core/index.js';
 import { loadModelFolder, modelSourceHash, readModelMeta, writeRandomModel } from '../../src/segment/index.js';
 import { runSynth } from '../../src/synth/index.js';
 import { createRandom } from '../../src/synth/random.js';
-import { DEFAULT_AUGMENT, NO_AUGMENT, loadTrainingFolder, plateauRate, sampleTile, trainModel } from '../../src/train/index.js';
-import type { EpochRecord } from '../../src/train/index.js';
+import { DEFAULT_AUGMENT, NO_AUGMENT, loadTrainingFolder, plateauRate, sampleTile, splitByGroup, trainModel } from '../../src/train/index.js';
+import type { EpochRecord, TrainingImage } from '../../src/train/index.js';
 import { capture, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -48,6 +48,20 @@ describe('tiles', () => {
     expect(counts[2]).toBeGreaterThan(0);
     expect(counts[3]).toBeGreaterThan(0);
     expect(t.x.every((v) => v >= 0 && v <= 1)).toBe(true);
+  });
+});
+
+describe('validation split', () => {
+  // Only key, source and group matter to the split.
+  const im = (source: string, stem: string, group: string): TrainingImage => ({ key: `${source}/${stem}`, source: `/data/${source}`, group }) as TrainingImage;
+  const images = [im('real', 'IMG_1', 'IMG_1'), im('real', 'IMG_2', 'IMG_2'), im('matrix', 'g01_001', 'g01'), im('matrix', 'g01_002', 'g01'), im('val', 'g01_001', 'g01'), im('val', 'g02_001', 'g02')];
+
+  it('a STEM names that photo in every folder, FOLDER/STEM only in its own; a photo takes its whole group along', () => {
+    const keys = (xs: TrainingImage[]): string[] => xs.map((x) => x.key).sort();
+    expect(keys(splitByGroup(images, createRandom(1), 0, ['g01_001']).val)).toEqual(['matrix/g01_001', 'matrix/g01_002', 'val/g01_001']);
+    const split = splitByGroup(images, createRandom(1), 0, ['IMG_2', 'val/g01_001', 'val/g02_001']);
+    expect(keys(split.val)).toEqual(['real/IMG_2', 'val/g01_001', 'val/g02_001']);
+    expect(keys(split.train)).toEqual(['matrix/g01_001', 'matrix/g01_002', 'real/IMG_1']);
   });
 });
 
