@@ -92,9 +92,12 @@ describe('trainModel', () => {
     for (const f of ['model.json', 'weights.bin', 'meta.json', 'train-log.json', 'checkpoints/last/meta.json']) expect(existsSync(join(out, f)), f).toBe(true);
     const loaded = await loadModelFolder(out);
     expect(loaded.meta.tileSize).toBe(64);
-    const card = loaded.meta.training as { data: { images: number }[]; backend: string; validationMetrics: EpochRecord };
+    const card = loaded.meta.training as { data: { images: number; complete?: boolean }[]; backend: string; validationMetrics: EpochRecord };
     expect(card.data[0]!.images).toBe(6);
     expect(card.validationMetrics.best).toBe(true);
+    // A synth folder labels every particle: its validation F1 counts every prediction, on the sand too.
+    expect(card.data[0]!.complete).toBe(true);
+    for (const e of r.epochs.filter((x) => x.pipeline)) expect(e.pipeline!.f1Labelled).toBe(e.pipeline!.f1);
     loaded.model.dispose();
     const resumed = await trainModel({ ...opts, epochs: 5, resume: true });
     expect(resumed.epochs.map((e) => e.epoch)).toEqual([1, 2, 3, 4, 5]);
