@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import type { OctaveRecall, SizeOutcome } from '../src/aggregate/index.js';
+import type { FalseKind } from '../src/aggregate/index.js';
 import { measureParticles, octavesOf, passingCurve, passingDiameter, precisionOctavesOf, sizePrecision, sizeRecall } from '../src/aggregate/index.js';
 import type { InstanceMap } from '../src/core/index.js';
 import { readImage, readInstancePng, writeInstancePng, writeJsonAtomic } from '../src/io/index.js';
@@ -183,7 +184,7 @@ async function main(): Promise<void> {
       if (report.failed > 0) throw new Error(report.results.map((r) => r.error).filter(Boolean).join('\n'));
       const pooled: { minorPx: number; outcome: SizeOutcome }[] = [];
       const pooledHeldOut: { minorPx: number; outcome: SizeOutcome }[] = [];
-      const pooledPred: { minorPx: number; matched: boolean }[] = [];
+      const pooledPred: { minorPx: number; matched: boolean; kind?: FalseKind | undefined }[] = [];
       const heldOut = new Set(values['real-heldout'].split(','));
       const perPhoto = new Map<string, { pred: Sized[]; truth: Sized[] }>();
       for (const stem of stems) {
@@ -212,7 +213,7 @@ async function main(): Promise<void> {
         backend: report.info?.backend?.name,
       });
       process.stdout.write(`${set.name} ×${factor}: ${octaves.map((o) => `${o.lo}-${o.hi}px ${o.n ? `${(100 * o.recall).toFixed(0)}% (n ${o.n}, merged ${o.merged}, split ${o.split})` : '-'}`).join(' | ')}\n`);
-      process.stdout.write(`${set.name} ×${factor} precision: ${precision.map((o) => `${o.lo}-${o.hi}px ${o.n ? `${(100 * o.precision).toFixed(0)}% (n ${o.n})` : '-'}`).join(' | ')}\n`);
+      process.stdout.write(`${set.name} ×${factor} precision: ${precision.map((o) => `${o.lo}-${o.hi}px ${o.n ? `${(100 * o.precision).toFixed(0)}% (n ${o.n}, unmatched on background ${o.unmatched.background}, fragment ${o.unmatched.fragment}, merge ${o.unmatched.merge}, misfit ${o.unmatched.misfit})` : '-'}`).join(' | ')}\n`);
     }
     // D16/D50/D84 per photo and resolution, over particles resolvable at the coarsest compared resolution (0.5×).
     const ref = 0.5;
@@ -259,7 +260,7 @@ async function main(): Promise<void> {
     notes: [
       'octaves: true particles (edge particles excluded) by b-axis in px AT THAT RESOLUTION; found = IoU ≥ 0.5 with one prediction; merged = ≥ half of it inside a prediction it does not match; split = not found and ≥ 2 predictions lie mostly inside it',
       `drift: mass-weighted b-axis percentiles per photo, read in log size off the percent-passing curve as the reports read D-values, over particles ≥ ${RESOLVABLE_PX} px at 0.5× (the same mm range at every resolution), relative to 1×`,
-      'precisionOctaves: predicted particles (edge particles excluded) by their own b-axis in px; matched = IoU ≥ 0.5 with one true particle. Complete only where every particle is labelled (synth); on the real photos unlabelled fines count as unmatched',
+      'precisionOctaves: predicted particles (edge particles excluded) by their own b-axis in px; matched = IoU ≥ 0.5 with one true particle; unmatched by where they lie: background (≥ half on unlabelled ground), fragment (inside one true particle over twice its area), merge (≥ a fifth on each of two or more), misfit (the rest: one particle of about its size, loosely outlined). Complete only where every particle is labelled (synth); on the real photos unlabelled fines count as unmatched background',
       'secondsPerMP: all stages of segment (worker time) per megapixel at that resolution',
     ],
     sets: out,

@@ -129,6 +129,14 @@ export function octavesOf(particles: readonly { minorPx: number; outcome: SizeOu
   });
 }
 
+/**
+ * Where an unmatched predicted particle lies: `background` (at least half of it on unlabelled ground: sand, silt,
+ * shadow, or on real photos unlabelled fines), `fragment` (mostly inside one reference particle more than twice its
+ * area), `merge` (at least a fifth of it on each of two or more reference particles) or `misfit` (one particle of
+ * about its size, outlined too loosely or too tightly for IoU 0.5).
+ */
+export type FalseKind = 'background' | 'fragment' | 'merge' | 'misfit';
+
 export interface OctavePrecision {
   /** Octave [lo, hi) of the predicted particle's b-axis, px. */
   lo: number;
@@ -139,12 +147,14 @@ export interface OctavePrecision {
   matched: number;
   /** matched / n (NaN when n = 0). */
   precision: number;
+  /** The unmatched ones by where they lie (see FalseKind); they sum to n − matched. */
+  unmatched: Record<FalseKind, number>;
 }
 
 export interface SizePrecisionResult {
   octaves: OctavePrecision[];
-  /** Every predicted particle with its b-axis and whether it matches one reference particle. */
-  particles: { id: number; minorPx: number; matched: boolean; iou: number }[];
+  /** Every predicted particle with its b-axis, whether it matches one reference particle, and if not, where it lies. */
+  particles: { id: number; minorPx: number; matched: boolean; iou: number; kind?: FalseKind }[];
 }
 
 /**
@@ -158,25 +168,45 @@ export function sizePrecision(truth: InstanceMap, pred: InstanceMap, options: Si
   const edges = options.edges ?? OCTAVE_EDGES_PX;
   const excludeEdge = options.excludeEdge ?? true;
   const { truthArea, predArea, pairs } = overlapTables(truth, pred, options.valid);
-  const best = new Map<number, number>();
+  const byPred = new Map<number, { truth: number; inter: number }[]>();
   for (const { truth: a, pred: b, inter } of pairs) {
-    const iou = inter / (truthArea.get(a)! + predArea.get(b)! - inter);
-    if (iou > (best.get(b) ?? 0)) best.set(b, iou);
+    let list = byPred.get(b);
+    if (!list) byPred.set(b, (list = []));
+    list.push({ truth: a, inter });
   }
   const particles: SizePrecisionResult['particles'] = [];
   for (const particle of measureParticles(pred)) {
     if (excludeEdge && particle.touchesEdge) continue;
-    if (!predArea.has(particle.id)) continue;
-    const iou = best.get(particle.id) ?? 0;
-    particles.push({ id: particle.id, minorPx: particle.minorPx, matched: iou >= 0.5, iou });
+    const area = predArea.get(particle.id);
+    if (area === undefined) continue;
+    const list = byPred.get(particle.id) ?? [];
+    let iou = 0;
+    let onLabels = 0;
+    let biggest = { truth: 0, inter: 0 };
+    for (const x of list) {
+      iou = Math.max(iou, x.inter / (truthArea.get(x.truth)! + area - x.inter));
+      onLabels += x.inter;
+      if (x.inter > biggest.inter) biggest = x;
+    }
+    if (iou >= 0.5) {
+      particles.push({ id: particle.id, minorPx: particle.minorPx, matched: true, iou });
+      continue;
+    }
+    let kind: FalseKind;
+    if (area - onLabels >= 0.5 * area) kind = 'background';
+    else if (list.filter((x) => x.inter >= 0.2 * area).length >= 2) kind = 'merge';
+    else kind = truthArea.get(biggest.truth)! > 2 * area ? 'fragment' : 'misfit';
+    particles.push({ id: particle.id, minorPx: particle.minorPx, matched: false, iou, kind });
   }
   return { octaves: precisionOctavesOf(particles, edges), particles };
 }
 
 /** Bins predicted particles (of one photo or pooled over many) into octaves of their b-axis. */
-export function precisionOctavesOf(particles: readonly { minorPx: number; matched: boolean }[], edges: readonly number[] = OCTAVE_EDGES_PX): OctavePrecision[] {
+export function precisionOctavesOf(particles: readonly { minorPx: number; matched: boolean; kind?: FalseKind | undefined }[], edges: readonly number[] = OCTAVE_EDGES_PX): OctavePrecision[] {
   return byOctave(particles, edges).map(({ lo, hi, inside }) => {
     const matched = inside.filter((x) => x.matched).length;
-    return { lo, hi, n: inside.length, matched, precision: inside.length ? matched / inside.length : NaN };
+    const unmatched: Record<FalseKind, number> = { background: 0, fragment: 0, merge: 0, misfit: 0 };
+    for (const x of inside) if (!x.matched) unmatched[x.kind ?? 'misfit'] += 1;
+    return { lo, hi, n: inside.length, matched, precision: inside.length ? matched / inside.length : NaN, unmatched };
   });
 }

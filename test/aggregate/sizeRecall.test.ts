@@ -52,6 +52,19 @@ describe('sizePrecision', () => {
     expect(at(32).n).toBe(0);
   });
 
+  it('says where each unmatched particle lies: on the sand, inside a larger stone, across two, or a loose outline', () => {
+    const r = sizePrecision(truth, pred);
+    const kind = Object.fromEntries(r.particles.map((p) => [p.id, p.kind]));
+    expect(kind).toEqual({ 7: undefined, 8: 'fragment', 9: 'fragment', 10: 'merge', 11: 'background' });
+    const at = (lo: number) => r.octaves.find((o) => o.lo === lo)!;
+    expect(at(8).unmatched).toEqual({ background: 0, fragment: 0, merge: 1, misfit: 0 });
+    expect(at(16).unmatched).toEqual({ background: 1, fragment: 2, merge: 0, misfit: 0 });
+    // A 20² outline shifted 8 px off a 20² stone: 60 % on it, IoU 240 / 560, and the stone is not twice its size.
+    const t = map([{ id: 1, x: 150, y: 10, w: 20, h: 20 }]);
+    const p = map([{ id: 1, x: 158, y: 10, w: 20, h: 20 }]);
+    expect(sizePrecision(t, p).particles).toMatchObject([{ id: 1, matched: false, kind: 'misfit' }]);
+  });
+
   it('leaves out predicted particles with no pixel inside the labelled region', () => {
     const valid = new Uint8Array(W * H).fill(1);
     for (let i = 60; i < H; i++) for (let j = 0; j < 60; j++) valid[i * W + j] = 0; // the sand blob's corner
