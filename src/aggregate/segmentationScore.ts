@@ -8,6 +8,11 @@ import { distributionOf, sizedItems, weightedPercentile } from './distribution.j
 import { matchInstances } from './matchInstances.js';
 import { measureParticles } from './measure.js';
 import { rmse } from './metrics.js';
+import { OCTAVE_EDGES_PX, octavesOf, precisionOctavesOf, sizePrecision, sizeRecall } from './sizeRecall.js';
+import type { FalseKind, SizeOutcome } from './sizeRecall.js';
+
+/** An octave enters octaveF1 when the truth has at least this many particles in it (over all images). */
+export const OCTAVE_F1_MIN_TRUTH = 5;
 
 export interface SegmentationScore {
   /** Instance F1 at IoU 0.5, pooled over the images. */
@@ -19,6 +24,15 @@ export interface SegmentationScore {
   /** Mean over images of the area-weighted 5-bin RMSE (quantile bins of the truth). */
   rmse5: number;
   images: number;
+  /**
+   * Mean over b-axis octaves (8–16 … 256–512 px, those with ≥ OCTAVE_F1_MIN_TRUTH true particles) of the octave's
+   * F1: recall of its true particles (sizeRecall) and precision of the predicted particles of that size
+   * (sizePrecision; on incomplete labels those lying mostly on unlabelled ground are left out). Every size counts
+   * the same, so a model cannot buy a better score with thousands of small particles while splitting every boulder.
+   */
+  octaveF1: number;
+  /** The octaves behind octaveF1 (recall, precision, F1; NaN where the truth has too few particles). */
+  octaves: { lo: number; hi: number; n: number; recall: number; precision: number; f1: number }[];
 }
 
 export interface ScoredPair {
@@ -40,6 +54,8 @@ export class SegmentationScorer {
   private nPredLabelled = 0;
   private readonly errors: number[] = [];
   private n = 0;
+  private readonly truthSized: { minorPx: number; outcome: SizeOutcome }[] = [];
+  private readonly predSized: { minorPx: number; matched: boolean; kind?: FalseKind | undefined }[] = [];
 
   add({ truth, pred, valid, complete = false }: ScoredPair): void {
     const m = matchInstances(truth, pred);
@@ -57,6 +73,9 @@ export class SegmentationScorer {
       onLabel.set(id, c);
     }
     for (const [all, on] of onLabel.values()) if (complete || on / all >= 0.5) this.nPredLabelled += 1;
+    const roi = valid ? { valid } : {};
+    this.truthSized.push(...sizeRecall(truth, pred, roi).particles);
+    for (const q of sizePrecision(truth, pred, roi).particles) if (complete || q.kind !== 'background') this.predSized.push(q);
     const base: BinSpec = { edges: [1, 2, 3, 4], unit: 'px', measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 0 };
     const truthParticles = measureParticles(truth, { roi: valid });
     const items = sizedItems(truthParticles, base, undefined).filter((it) => !it.touchesEdge);
@@ -78,6 +97,20 @@ export class SegmentationScorer {
       // An image whose prediction has no measurable particle scores NaN; it counts as the worst case (1) here.
       rmse5: this.errors.length ? this.errors.reduce((a, e) => a + (Number.isFinite(e) ? e : 1), 0) / this.errors.length : NaN,
       images: this.n,
+      ...this.octaveScores(),
     };
+  }
+
+  private octaveScores(): Pick<SegmentationScore, 'octaveF1' | 'octaves'> {
+    const recall = octavesOf(this.truthSized, OCTAVE_EDGES_PX);
+    const precision = precisionOctavesOf(this.predSized, OCTAVE_EDGES_PX);
+    const octaves = recall.map((r, k) => {
+      const p = precision[k]!;
+      const prec = p.n > 0 ? p.precision : 0;
+      const f1 = r.n < OCTAVE_F1_MIN_TRUTH ? NaN : r.recall + prec > 0 ? (2 * r.recall * prec) / (r.recall + prec) : 0;
+      return { lo: r.lo, hi: r.hi, n: r.n, recall: r.recall, precision: p.precision, f1 };
+    });
+    const used = octaves.filter((o) => Number.isFinite(o.f1));
+    return { octaveF1: used.length ? used.reduce((a, o) => a + o.f1, 0) / used.length : NaN, octaves };
   }
 }

@@ -59,6 +59,12 @@ export interface TrainOptions {
   valTilesPerImage?: number;
   /** Run the whole pipeline on the validation photos every N epochs (0 = never). @default 2 */
   pipelineEvery?: number;
+  /**
+   * What picks the best epoch: `f1` (instance F1 on the validation photos, counting predictions on labelled ground)
+   * or `octaves` (the mean of per-octave F1s, every particle size weighted alike: SegmentationScore.octaveF1).
+   * @default 'f1'
+   */
+  selectBy?: 'f1' | 'octaves' | undefined;
   /** Pipeline evaluations without improvement of the selection metric before stopping. @default 6 */
   patience?: number;
   /**
@@ -188,6 +194,11 @@ export function batchTensors(tiles: { x: Float32Array; target: Uint8Array }[], T
 }
 
 /** Whole-photo pipeline scores on validation images (probabilities → watershed → instances). */
+/** The number the best epoch is chosen by (TrainOptions.selectBy). */
+export function pipelineSelection(score: PipelineScore, selectBy: TrainOptions['selectBy']): number {
+  return selectBy === 'octaves' ? score.octaveF1 : score.f1Labelled;
+}
+
 /** `complete`: the source folders whose labels name every particle (their photos count every prediction). */
 export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, images: readonly TrainingImage[], complete: ReadonlySet<string> = new Set()): Promise<PipelineScore> {
   const scorer = new SegmentationScorer();
@@ -438,7 +449,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     const last = epoch === o.epochs;
     if (split.val.length > 0 && pipelineEvery > 0 && (epoch % pipelineEvery === 0 || last)) {
       record.pipeline = await pipelineScore(model, meta({}), split.val, completeSources);
-      record.selection = record.pipeline.f1Labelled;
+      record.selection = pipelineSelection(record.pipeline, options.selectBy);
     }
     const comparable = best && (best.pipeline !== undefined) === (record.pipeline !== undefined);
     // Without validation images there is nothing to select on: the latest epoch is the best we know.
@@ -455,7 +466,7 @@ export async function trainModel(options: TrainOptions): Promise<TrainResult> {
     epochs.push(record);
     await saveModelFolder(lastDir, model, meta(card({ epoch, validationMetrics: record })));
     await writeJsonAtomic(logFile, { epochs });
-    const pl = record.pipeline ? `, pipeline F1 ${record.pipeline.f1.toFixed(3)} (labelled ${record.pipeline.f1Labelled.toFixed(3)}), 5-bin RMSE ${record.pipeline.rmse5.toFixed(4)}` : '';
+    const pl = record.pipeline ? `, pipeline F1 ${record.pipeline.f1.toFixed(3)} (labelled ${record.pipeline.f1Labelled.toFixed(3)}, by octave ${record.pipeline.octaveF1.toFixed(3)}), 5-bin RMSE ${record.pipeline.rmse5.toFixed(4)}` : '';
     log(`epoch ${epoch}: loss ${record.trainLoss.toFixed(4)}, val ${valLoss.toFixed(4)}, IoU body ${iou[1]!.toFixed(3)} boundary ${iou[2]!.toFixed(3)}${K === 4 ? ` large ${iou[3]!.toFixed(3)}` : ''}${pl}${record.best ? ' *' : ''} (${record.seconds.toFixed(0)} s)`);
     const next = plateauRate(rate, sinceDecay, options.lrDecay);
     if (next !== rate) {

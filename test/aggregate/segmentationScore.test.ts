@@ -42,3 +42,44 @@ describe('SegmentationScorer', () => {
     expect(s.result().f1Labelled).toBeCloseTo((2 * 4) / (4 + 5), 12);
   });
 });
+
+describe('octaveF1', () => {
+  // 400×100: ten 10² stones (b-axis 11.5 px: 8–16) and five 40² stones (46 px: 32–64).
+  const W = 400;
+  const H = 100;
+  const rects = (list: [number, number, number, number, number][]): InstanceMap => {
+    const data = new Int32Array(W * H);
+    for (const [x0, y0, w, h, id] of list) for (let y = y0; y < y0 + h; y++) for (let x = x0; x < x0 + w; x++) data[y * W + x] = id;
+    return { width: W, height: H, data };
+  };
+  const small = Array.from({ length: 10 }, (_, k) => [5 + 15 * k, 5, 10, 10, k + 1] as [number, number, number, number, number]);
+  const large = Array.from({ length: 5 }, (_, k) => [5 + 50 * k, 30, 40, 40, 11 + k] as [number, number, number, number, number]);
+  const truth = rects([...small, ...large]);
+  // Every small stone found, every large one split into four 20² quarters (23 px: 16–32, no true stone that size).
+  const quarters = large.flatMap(([x, y, , , id]) => [0, 1, 2, 3].map((q) => [x + 20 * (q % 2), y + 20 * Math.floor(q / 2), 20, 20, 100 + 4 * id + q] as [number, number, number, number, number]));
+  const pred = rects([...small, ...quarters]);
+
+  it('weighs every populated octave alike: all fines found and every boulder split scores 0.5', () => {
+    const s = new SegmentationScorer();
+    s.add({ truth, pred, complete: true });
+    const r = s.result();
+    expect(r.octaveF1).toBe(0.5);
+    expect(r.f1).toBeCloseTo(20 / 45, 12);
+    const at = (lo: number) => r.octaves.find((o) => o.lo === lo)!;
+    expect(at(8)).toMatchObject({ n: 10, recall: 1, precision: 1, f1: 1 });
+    expect(at(32)).toMatchObject({ n: 5, recall: 0, f1: 0 });
+    // The fragments' octave has no true stone: it does not enter the mean.
+    expect(at(16).n).toBe(0);
+    expect(at(16).f1).toBeNaN();
+  });
+
+  it('counts a particle on unlabelled ground against precision only where the labels are complete', () => {
+    const withSand = rects([...small, ...large, [300, 75, 10, 10, 99]]);
+    for (const complete of [false, true]) {
+      const s = new SegmentationScorer();
+      s.add({ truth, pred: withSand, complete });
+      const at8 = s.result().octaves.find((o) => o.lo === 8)!;
+      expect(at8.precision).toBeCloseTo(complete ? 10 / 11 : 1, 12);
+    }
+  });
+});

@@ -11,7 +11,7 @@ import { PixelClass } from '../../src/core/index.js';
 import { loadModelFolder, modelSourceHash, readModelMeta, writeRandomModel } from '../../src/segment/index.js';
 import { runSynth } from '../../src/synth/index.js';
 import { createRandom } from '../../src/synth/random.js';
-import { DEFAULT_AUGMENT, NO_AUGMENT, loadTrainingFolder, plateauRate, sampleTile, splitByGroup, trainModel } from '../../src/train/index.js';
+import { DEFAULT_AUGMENT, NO_AUGMENT, loadTrainingFolder, pipelineSelection, plateauRate, sampleTile, splitByGroup, trainModel } from '../../src/train/index.js';
 import type { EpochRecord, TrainingImage } from '../../src/train/index.js';
 import { capture, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -110,6 +110,13 @@ describe('trainModel', () => {
     const decayed = await trainModel({ ...opts, epochs: 6, resume: true });
     expect(decayed.epochs.at(-1)!.learningRate).toBe(2.5e-3);
   }, 120_000);
+
+  it('picks the best epoch by the octave-balanced F1 when asked to, else by F1 on labelled ground', () => {
+    const score = { f1: 0.5, f1Labelled: 0.6, precision: 0.5, recall: 0.5, rmse5: 0.1, images: 1, octaveF1: 0.4, octaves: [] };
+    expect(pipelineSelection(score, 'octaves')).toBe(0.4);
+    expect(pipelineSelection(score, 'f1')).toBe(0.6);
+    expect(pipelineSelection(score, undefined)).toBe(0.6);
+  });
 
   it('decays the learning rate on a plateau of evaluations, not below its floor', async () => {
     const decay = { factor: 0.5, after: 2, min: 1e-4 };
