@@ -42,6 +42,7 @@ interface TrainFlags {
   diceWeight: number;
   sizeBand?: number;
   largeRim?: 'large' | 'boundary' | 'ignore';
+  selectBy: 'f1' | 'octaves';
 }
 
 /**
@@ -93,6 +94,9 @@ export function trainCommand(): Command {
     .option('--val-fraction <x>', 'share of groups held out for validation (0-1)', parseRealOption('--val-fraction', { min: 0, max: 1 }), 0.15)
     .option('--val-images <names>', 'validation images by name (their groups are held out)', parseListOption)
     .option('--pipeline-every <n>', 'run tiled inference + watershed on the validation photos every N epochs (0 = never)', parseIntOption('--pipeline-every', 0), 2)
+    .addOption(
+      new Option('--select-by <metric>', 'what picks the best epoch: "f1" (instance F1 on the validation photos, predictions on labelled ground) or "octaves" (mean of the per-octave F1s of the b-axis: every particle size counts alike, so thousands of small particles cannot hide split boulders)').choices(['f1', 'octaves']).default('f1'),
+    )
     .option('--patience <n>', 'pipeline evaluations without improvement before stopping', parseIntOption('--patience', 1), 6)
     .option('--lr-decay <x>', 'multiply the learning rate by X (0-1) when the pipeline F1 has not improved for --lr-decay-after evaluations', parseRealOption('--lr-decay', { min: 0, above: true, max: 1 }))
     .option('--lr-decay-after <n>', 'evaluations without improvement before the rate decays', parseIntOption('--lr-decay-after', 1), 3)
@@ -152,6 +156,7 @@ export function trainCommand(): Command {
         valImages: f.valImages,
         pipelineEvery: pick('pipelineEvery', f.pipelineEvery, FEW_SHOT.pipelineEvery),
         patience: f.patience,
+        selectBy: f.selectBy,
         ...(f.lrDecay !== undefined ? { lrDecay: { factor: f.lrDecay, after: f.lrDecayAfter, min: lr / 64 } } : {}),
         resume: f.resume,
         workers: f.workers,
