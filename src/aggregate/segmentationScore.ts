@@ -27,7 +27,8 @@ export interface SegmentationScore {
   /**
    * Mean over b-axis octaves (8–16 … 256–512 px, those with ≥ OCTAVE_F1_MIN_TRUTH true particles) of the octave's
    * F1: recall of its true particles (sizeRecall) and precision of the predicted particles of that size
-   * (sizePrecision; on incomplete labels those lying mostly on unlabelled ground are left out). Every size counts
+   * (sizePrecision; on incomplete labels those lying mostly on unlabelled ground are left out; none of that size:
+   * precision 1). Every size counts
    * the same, so a model cannot buy a better score with thousands of small particles while splitting every boulder.
    */
   octaveF1: number;
@@ -106,7 +107,8 @@ export class SegmentationScorer {
     const precision = precisionOctavesOf(this.predSized, OCTAVE_EDGES_PX);
     const octaves = recall.map((r, k) => {
       const p = precision[k]!;
-      const prec = p.n > 0 ? p.precision : 0;
+      // No predicted particle of that size: nothing false in it, so the octave's F1 is its recall's.
+      const prec = p.n > 0 ? p.precision : 1;
       const f1 = r.n < OCTAVE_F1_MIN_TRUTH ? NaN : r.recall + prec > 0 ? (2 * r.recall * prec) / (r.recall + prec) : 0;
       return { lo: r.lo, hi: r.hi, n: r.n, recall: r.recall, precision: p.precision, f1 };
     });

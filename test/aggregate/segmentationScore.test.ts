@@ -73,6 +73,16 @@ describe('octaveF1', () => {
     expect(at(16).f1).toBeNaN();
   });
 
+  it('scores an octave with found stones but no predicted particle of its size by its recall', () => {
+    // Five 30² stones (b-axis 34.6 px: 32–64), each found as a 26² square inside it (30 px: 16–32; IoU 0.75).
+    const five = Array.from({ length: 5 }, (_, k) => [5 + 40 * k, 5, 30, 30, k + 1] as [number, number, number, number, number]);
+    const s = new SegmentationScorer();
+    s.add({ truth: rects(five), pred: rects(five.map(([x, y, , , id]) => [x + 2, y + 2, 26, 26, id])), complete: true });
+    const r = s.result();
+    expect(r.octaves.find((o) => o.lo === 32)).toMatchObject({ n: 5, recall: 1, f1: 1 });
+    expect(r.octaveF1).toBe(1);
+  });
+
   it('counts a particle on unlabelled ground against precision only where the labels are complete', () => {
     const withSand = rects([...small, ...large, [300, 75, 10, 10, 99]]);
     for (const complete of [false, true]) {
