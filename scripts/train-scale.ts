@@ -3,9 +3,10 @@
 // stone is seen both inside the band and too large for it. `npm run train:scale` (seeded). Data:
 //   - real photos: ../shared/data/segmenteverygrain (Apache-2.0), traced into the annotate layout. Four photos are
 //     kept out of training entirely (REAL_TEST: the scale benchmark's held-out real photos), two more are the
-//     validation photos the best epoch is chosen on;
+//     validation photos the best epoch is chosen on, at 1× and again at 2× (val-real-x2) so validation holds boulders;
 //   - synthetic trays from `photosieve synth` in every training look (never `heldout`, the benchmark's look), at
-//     scales that put stones from ~8 to ~400 px.
+//     scales that put stones from ~8 to ~400 px, and two fully labelled validation trays (val-varied). The epoch is
+//     chosen by the mean of per-octave F1s (selectBy 'octaves'), every particle size alike.
 // Environment: TRAIN_MINUTES (default 60), TRAIN_RESUME=1 (continue TRAIN_OUT), TRAIN_WORKERS (data-parallel
 // workers, default: cores), TRAIN_OUT (default .cache/train-scale/model), TRAIN_INIT (a scale-band model folder to
 // fine-tune from instead of random weights), TRAIN_LR (default 2e-3), TRAIN_RIM (`large`, `boundary` or `ignore`: how a
