@@ -28,8 +28,8 @@ export interface SegmentationScore {
    * Mean over b-axis octaves (8–16 … 256–512 px, those with ≥ OCTAVE_F1_MIN_TRUTH true particles) of the octave's
    * F1: recall of its true particles (sizeRecall) and precision of the predicted particles of that size
    * (sizePrecision; on incomplete labels those lying mostly on unlabelled ground are left out; none of that size:
-   * precision 1). Every size counts
-   * the same, so a model cannot buy a better score with thousands of small particles while splitting every boulder.
+   * precision 1). Every size counts the same, so a model cannot buy a better score with thousands of small
+   * particles while splitting every boulder.
    */
   octaveF1: number;
   /** The octaves behind octaveF1 (recall, precision, F1; NaN where the truth has too few particles). */

@@ -193,13 +193,15 @@ export function batchTensors(tiles: { x: Float32Array; target: Uint8Array }[], T
   return { x: tf.tensor4d(xs, [tiles.length, T, T, C]), y: tf.tensor4d(ys, [tiles.length, T, T, K + 1]) };
 }
 
-/** Whole-photo pipeline scores on validation images (probabilities → watershed → instances). */
 /** The number the best epoch is chosen by (TrainOptions.selectBy). */
 export function pipelineSelection(score: PipelineScore, selectBy: TrainOptions['selectBy']): number {
   return selectBy === 'octaves' ? score.octaveF1 : score.f1Labelled;
 }
 
-/** `complete`: the source folders whose labels name every particle (their photos count every prediction). */
+/**
+ * Whole-photo pipeline scores on validation images (probabilities → watershed → instances). `complete`: the source
+ * folders whose labels name every particle (their photos count every prediction).
+ */
 export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, images: readonly TrainingImage[], complete: ReadonlySet<string> = new Set()): Promise<PipelineScore> {
   const scorer = new SegmentationScorer();
   const engine = tfjsEngine(model, await initBackend(), meta.inputChannels, false);
