@@ -14,9 +14,8 @@ import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import type { OctaveRecall, SizeOutcome } from '../src/aggregate/index.js';
-import type { FalseKind } from '../src/aggregate/index.js';
-import { measureParticles, octavesOf, passingCurve, passingDiameter, precisionOctavesOf, sizePrecision, sizeRecall } from '../src/aggregate/index.js';
+import type { FalseKind, OctaveRecall, SizeOutcome } from '../src/aggregate/index.js';
+import { measureParticles, octavesOf, passingCurve, passingDiameter, precisionOctavesOf, sizeRecallAndPrecision } from '../src/aggregate/index.js';
 import type { InstanceMap } from '../src/core/index.js';
 import { readImage, readInstancePng, writeInstancePng, writeJsonAtomic } from '../src/io/index.js';
 import type { SegmenterOptions } from '../src/segment/index.js';
@@ -190,9 +189,10 @@ async function main(): Promise<void> {
       for (const stem of stems) {
         const truth = await readInstancePng(join(dir, 'truth', `${stem}.png`));
         const pred = await readInstancePng(join(segOut, 'instances', `${stem}.png`));
-        const scored = sizeRecall(truth, pred).particles;
+        const scores = sizeRecallAndPrecision(truth, pred);
+        const scored = scores.recall.particles;
         pooled.push(...scored);
-        pooledPred.push(...sizePrecision(truth, pred).particles);
+        pooledPred.push(...scores.precision.particles);
         if (set.name === 'real' && heldOut.has(stem)) pooledHeldOut.push(...scored);
         const sized = (m: InstanceMap): Sized[] => measureParticles(m).map((p) => ({ minorPx: p.minorPx, majorPx: p.majorPx, touchesEdge: p.touchesEdge }));
         perPhoto.set(stem, { pred: sized(pred), truth: sized(truth) });

@@ -8,7 +8,7 @@ import { distributionOf, sizedItems, weightedPercentile } from './distribution.j
 import { matchInstances } from './matchInstances.js';
 import { measureParticles } from './measure.js';
 import { rmse } from './metrics.js';
-import { OCTAVE_EDGES_PX, octavesOf, precisionOctavesOf, sizePrecision, sizeRecall } from './sizeRecall.js';
+import { OCTAVE_EDGES_PX, octavesOf, precisionOctavesOf, sizeRecallAndPrecision } from './sizeRecall.js';
 import type { FalseKind, SizeOutcome } from './sizeRecall.js';
 
 /** An octave enters octaveF1 when the truth has at least this many particles in it (over all images). */
@@ -75,8 +75,9 @@ export class SegmentationScorer {
     }
     for (const [all, on] of onLabel.values()) if (complete || on / all >= 0.5) this.nPredLabelled += 1;
     const roi = valid ? { valid } : {};
-    this.truthSized.push(...sizeRecall(truth, pred, roi).particles);
-    for (const q of sizePrecision(truth, pred, roi).particles) if (complete || q.kind !== 'background') this.predSized.push(q);
+    const sized = sizeRecallAndPrecision(truth, pred, roi);
+    this.truthSized.push(...sized.recall.particles);
+    for (const q of sized.precision.particles) if (complete || q.kind !== 'background') this.predSized.push(q);
     const base: BinSpec = { edges: [1, 2, 3, 4], unit: 'px', measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 0 };
     const truthParticles = measureParticles(truth, { roi: valid });
     const items = sizedItems(truthParticles, base, undefined).filter((it) => !it.touchesEdge);

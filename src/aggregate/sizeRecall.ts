@@ -40,8 +40,19 @@ export interface SizeRecallResult {
   particles: { id: number; minorPx: number; outcome: SizeOutcome; iou: number }[];
 }
 
+interface OverlapPair {
+  truth: number;
+  pred: number;
+  inter: number;
+}
+interface OverlapTables {
+  truthArea: Map<number, number>;
+  predArea: Map<number, number>;
+  pairs: OverlapPair[];
+}
+
 /** Pixel counts of every truth and predicted id, and of every overlapping (truth, pred) pair, within `valid`. */
-function overlapTables(truth: InstanceMap, pred: InstanceMap, valid: Uint8Array | undefined): { truthArea: Map<number, number>; predArea: Map<number, number>; pairs: { truth: number; pred: number; inter: number }[] } {
+function overlapTables(truth: InstanceMap, pred: InstanceMap, valid: Uint8Array | undefined): OverlapTables {
   if (truth.width !== pred.width || truth.height !== pred.height) {
     throw invalidParameter('pred', `an instance map of ${truth.width}×${truth.height}`, `${pred.width}×${pred.height}`);
   }
@@ -64,7 +75,7 @@ function overlapTables(truth: InstanceMap, pred: InstanceMap, valid: Uint8Array 
       overlap.set(key, (overlap.get(key) ?? 0) + 1);
     }
   }
-  const pairs: { truth: number; pred: number; inter: number }[] = [];
+  const pairs: OverlapPair[] = [];
   for (const [key, inter] of overlap) {
     const a = Math.floor(key / 67108864);
     pairs.push({ truth: a, pred: key - a * 67108864, inter });
@@ -72,17 +83,35 @@ function overlapTables(truth: InstanceMap, pred: InstanceMap, valid: Uint8Array 
   return { truthArea, predArea, pairs };
 }
 
+/** The overlapping pairs grouped by their truth id or by their predicted id. */
+function pairsBy(pairs: readonly OverlapPair[], side: 'truth' | 'pred'): Map<number, OverlapPair[]> {
+  const out = new Map<number, OverlapPair[]>();
+  for (const pair of pairs) {
+    const list = out.get(pair[side]);
+    if (list) list.push(pair);
+    else out.set(pair[side], [pair]);
+  }
+  return out;
+}
+
 /** Classifies each reference particle by overlap with the prediction; see the module header for the outcomes. */
 export function sizeRecall(truth: InstanceMap, pred: InstanceMap, options: SizeRecallOptions = {}): SizeRecallResult {
+  return recallFrom(overlapTables(truth, pred, options.valid), truth, options);
+}
+
+/**
+ * sizeRecall and sizePrecision of one photo from one pass over its pixels (each alone makes its own pass): what
+ * a caller that wants both, a benchmark or SegmentationScorer, should use.
+ */
+export function sizeRecallAndPrecision(truth: InstanceMap, pred: InstanceMap, options: SizeRecallOptions = {}): { recall: SizeRecallResult; precision: SizePrecisionResult } {
+  const tables = overlapTables(truth, pred, options.valid);
+  return { recall: recallFrom(tables, truth, options), precision: precisionFrom(tables, pred, options) };
+}
+
+function recallFrom({ truthArea, predArea, pairs }: OverlapTables, truth: InstanceMap, options: SizeRecallOptions): SizeRecallResult {
   const edges = options.edges ?? OCTAVE_EDGES_PX;
   const excludeEdge = options.excludeEdge ?? true;
-  const { truthArea, predArea, pairs } = overlapTables(truth, pred, options.valid);
-  const byTruth = new Map<number, { pred: number; inter: number }[]>();
-  for (const { truth: a, pred: b, inter } of pairs) {
-    let list = byTruth.get(a);
-    if (!list) byTruth.set(a, (list = []));
-    list.push({ pred: b, inter });
-  }
+  const byTruth = pairsBy(pairs, 'truth');
   const particles: SizeRecallResult['particles'] = [];
   for (const particle of measureParticles(truth)) {
     if (excludeEdge && particle.touchesEdge) continue;
@@ -165,15 +194,13 @@ export interface SizePrecisionResult {
  * ignored and predicted particles with no pixel inside it are left out.
  */
 export function sizePrecision(truth: InstanceMap, pred: InstanceMap, options: SizeRecallOptions = {}): SizePrecisionResult {
+  return precisionFrom(overlapTables(truth, pred, options.valid), pred, options);
+}
+
+function precisionFrom({ truthArea, predArea, pairs }: OverlapTables, pred: InstanceMap, options: SizeRecallOptions): SizePrecisionResult {
   const edges = options.edges ?? OCTAVE_EDGES_PX;
   const excludeEdge = options.excludeEdge ?? true;
-  const { truthArea, predArea, pairs } = overlapTables(truth, pred, options.valid);
-  const byPred = new Map<number, { truth: number; inter: number }[]>();
-  for (const { truth: a, pred: b, inter } of pairs) {
-    let list = byPred.get(b);
-    if (!list) byPred.set(b, (list = []));
-    list.push({ truth: a, inter });
-  }
+  const byPred = pairsBy(pairs, 'pred');
   const particles: SizePrecisionResult['particles'] = [];
   for (const particle of measureParticles(pred)) {
     if (excludeEdge && particle.touchesEdge) continue;
@@ -182,7 +209,7 @@ export function sizePrecision(truth: InstanceMap, pred: InstanceMap, options: Si
     const list = byPred.get(particle.id) ?? [];
     let iou = 0;
     let onLabels = 0;
-    let biggest = { truth: 0, inter: 0 };
+    let biggest: OverlapPair = { truth: 0, pred: particle.id, inter: 0 };
     for (const x of list) {
       iou = Math.max(iou, x.inter / (truthArea.get(x.truth)! + area - x.inter));
       onLabels += x.inter;

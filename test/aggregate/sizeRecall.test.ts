@@ -2,7 +2,7 @@
 // two, two merged into one, one missed, and a blob of sand the prediction calls a particle.
 import { describe, expect, it } from 'vitest';
 import type { InstanceMap } from '../../src/core/index.js';
-import { sizePrecision, sizeRecall } from '../../src/aggregate/index.js';
+import { sizePrecision, sizeRecall, sizeRecallAndPrecision } from '../../src/aggregate/index.js';
 
 const W = 200;
 const H = 120;
@@ -69,5 +69,17 @@ describe('sizePrecision', () => {
     const valid = new Uint8Array(W * H).fill(1);
     for (let i = 60; i < H; i++) for (let j = 0; j < 60; j++) valid[i * W + j] = 0; // the sand blob's corner
     expect(sizePrecision(truth, pred, { valid }).particles.map((p) => p.id).sort((a, b) => a - b)).toEqual([7, 8, 9, 10]);
+  });
+});
+
+describe('sizeRecallAndPrecision', () => {
+  it('gives what sizeRecall and sizePrecision give apart, from one pass', () => {
+    const valid = new Uint8Array(W * H).fill(1);
+    for (let i = 60; i < H; i++) for (let j = 0; j < 60; j++) valid[i * W + j] = 0;
+    for (const options of [{}, { valid }, { excludeEdge: false }]) {
+      const both = sizeRecallAndPrecision(truth, pred, options);
+      expect(both.recall).toEqual(sizeRecall(truth, pred, options));
+      expect(both.precision).toEqual(sizePrecision(truth, pred, options));
+    }
   });
 });
