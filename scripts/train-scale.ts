@@ -10,7 +10,8 @@
 // Environment: TRAIN_MINUTES (default 60), TRAIN_RESUME=1 (continue TRAIN_OUT), TRAIN_WORKERS (data-parallel
 // workers, default: cores), TRAIN_OUT (default .cache/train-scale/model), TRAIN_INIT (a scale-band model folder to
 // fine-tune from instead of random weights), TRAIN_LR (default 2e-3), TRAIN_RIM (`large`, `boundary` or `ignore`: how a
-// large particle's boundary band is labelled, default large), PHOTOSIEVE_DATA (the segmenteverygrain folder). The model
+// large particle's boundary band is labelled, default large), TRAIN_CLASS_WEIGHTS (loss weights of background, body,
+// boundary, large; default 1,1,3,1), PHOTOSIEVE_DATA (the segmenteverygrain folder). The model
 // replaces models/default only by hand, when `npm run bench:scale -- --model DIR` beats the current default (see
 // docs/multiscale.md).
 import { existsSync } from 'node:fs';
@@ -108,9 +109,11 @@ const out = process.env.TRAIN_OUT ? resolve(process.env.TRAIN_OUT) : join(CACHE,
 const init = process.env.TRAIN_INIT ? resolve(process.env.TRAIN_INIT) : undefined;
 const rim = process.env.TRAIN_RIM;
 if (rim !== undefined && rim !== 'large' && rim !== 'boundary' && rim !== 'ignore') throw new Error(`TRAIN_RIM must be large, boundary or ignore, not ${rim}`);
+const classWeights = process.env.TRAIN_CLASS_WEIGHTS?.split(',').map(Number);
+if (classWeights && (classWeights.length !== 4 || classWeights.some((w) => !(w >= 0)))) throw new Error(`TRAIN_CLASS_WEIGHTS must be 4 weights ≥ 0 (background, body, boundary, large), not ${process.env.TRAIN_CLASS_WEIGHTS}`);
 const resume = process.env.TRAIN_RESUME === '1';
 if (!resume) await rm(out, { recursive: true, force: true });
-log(`training for at most ${minutes} min${resume ? ' (resumed)' : ''}${init ? ` from ${init}` : ''}${rim ? `, large rim labelled ${rim}` : ''}`);
+log(`training for at most ${minutes} min${resume ? ' (resumed)' : ''}${init ? ` from ${init}` : ''}${rim ? `, large rim labelled ${rim}` : ''}${classWeights ? `, class weights ${classWeights.join(',')}` : ''}`);
 const workers = Number(process.env.TRAIN_WORKERS ?? availableParallelism());
 const result = await trainModel({
   data: [
@@ -138,6 +141,7 @@ const result = await trainModel({
   maxSeconds: minutes * 60,
   ...(init ? {} : { sizeBand: { maxPx: BAND_PX } }),
   ...(rim ? { largeRim: rim } : {}),
+  ...(classWeights ? { loss: { classWeights } } : {}),
   // Tiles from 0.12× to 1.5×: a 400 px stone lands inside the band, a 10 px one stays resolvable.
   augment: { scale: [0.12, 1.5] },
   workers,
