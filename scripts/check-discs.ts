@@ -2,12 +2,14 @@
 // analytically at 0.5×, 1× and 2× of 10 px/mm and segmented by a model; every disc resolvable at 0.5× (≥ 12 px
 // there) must have the same b-axis in mm at all three resolutions within ±5 %. Exit code 1 when any disc fails.
 // It becomes a test in test/segment once the default model passes it (the current one does not: see the README).
-//   npx tsx scripts/check-discs.ts [MODEL]
+//   npx tsx scripts/check-discs.ts [MODEL] [SEGMENTER_OPTIONS_JSON]     e.g. '{"backgroundOwnership":0}'
 import { createSegmenter } from '../src/segment/index.js';
+import type { SegmenterOptions } from '../src/segment/index.js';
 import { DISC_PX_PER_MM, discDrifts, discSizesMm, renderDiscs } from './discPhoto.js';
 
 const model = process.argv[2] ?? 'default';
-const seg = await createSegmenter({ model, threads: 1 });
+const extra = JSON.parse(process.argv[3] ?? '{}') as Partial<SegmenterOptions>;
+const seg = await createSegmenter({ ...extra, model, threads: 1 });
 const sizes: number[][] = [];
 try {
   for (const ppm of DISC_PX_PER_MM) {

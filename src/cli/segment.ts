@@ -50,6 +50,7 @@ interface SegmentFlags extends BinFlags {
   minSize?: number;
   multiscale: boolean;
   boundaryOwnership?: number;
+  backgroundOwnership?: number;
   json: boolean;
   quiet: boolean;
 }
@@ -73,6 +74,7 @@ export function segmenterOptionsFromFlags(flags: SegmentFlags, maxSizePx: number
     multiscale: flags.multiscale ? undefined : false,
     maxSizePx,
     boundaryOwnership: flags.boundaryOwnership,
+    backgroundOwnership: flags.backgroundOwnership,
   };
   // Unset options stay out, so run.json lists what was asked for.
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as unknown as SegmenterOptions;
@@ -188,6 +190,7 @@ export function segmentCommand(): Command {
     .option('--min-size <size>', 'detection limit in mm with --scale, else px: smaller particles are reported as unmeasured, not binned (overrides --min-size-px)', parsePositive('--min-size'))
     .option('--no-multiscale', 'scale-band models: run full resolution only (large counted as body)')
     .option('--boundary-ownership <px>', 'scale-band pyramids: a level\'s boundary within this many px of particles it calls large is decided by the coarser level; 0 hands on only large (default 2)', parseIntOption('--boundary-ownership', 0, 64))
+    .option('--background-ownership <px>', 'scale-band pyramids: a level\'s background within this many px of particles it calls large is decided by the coarser level; 0 keeps it (default 2)', parseIntOption('--background-ownership', 0, 64))
     .addOption(new Option('--overlays <kind>', 'overlays/NAME.jpg (quick to write), .png (lossless, slow at full size) or none').choices(OVERLAY_KINDS).default(DEFAULT_OVERLAYS))
     .addHelpText(
       'after',

@@ -9,7 +9,7 @@ import type { RoiSpec } from '../annotate/roi.js';
 import type { SegmenterOptions } from '../segment/createSegmenter.js';
 import { CLASSICAL, resolveModelOption } from '../segment/modelLocation.js';
 import { MODEL_FILES, readLayersFiles } from '../segment/modelMeta.js';
-import { DEFAULT_OWNERSHIP_RADIUS } from '../segment/multiscale.js';
+import { DEFAULT_BACKGROUND_OWNERSHIP_RADIUS, DEFAULT_OWNERSHIP_RADIUS } from '../segment/multiscale.js';
 
 /** A JSON value with object keys sorted and undefined members dropped: equal settings give equal text. */
 export function canonicalJson(value: unknown): string {
@@ -79,6 +79,7 @@ export function resultSegmenterOptions(options: SegmenterOptions, kind: ModelIde
     multiscale: options.multiscale === false ? false : undefined,
     maxSizePx: options.maxSizePx,
     boundaryOwnership: options.boundaryOwnership === DEFAULT_OWNERSHIP_RADIUS ? undefined : options.boundaryOwnership,
+    backgroundOwnership: options.backgroundOwnership === DEFAULT_BACKGROUND_OWNERSHIP_RADIUS ? undefined : options.backgroundOwnership,
     instance: knobs(options.instance),
   };
 }

@@ -53,6 +53,11 @@ export interface SegmenterOptions {
    * them (multiscale.ts boundaryHandOn); 0 hands on only `large`. @default DEFAULT_OWNERSHIP_RADIUS (2)
    */
   boundaryOwnership?: number;
+  /**
+   * Scale-band pyramids: a fine level's `background` beside `large` pixels, within this many px, is handed on with
+   * them (multiscale.ts backgroundHandOn); 0 keeps it. @default DEFAULT_BACKGROUND_OWNERSHIP_RADIUS (2)
+   */
+  backgroundOwnership?: number;
 }
 
 export interface SegmentCallOptions {
@@ -181,6 +186,7 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
       overlap,
       onTile: call.onTile,
       ...(options.boundaryOwnership !== undefined ? { ownershipRadius: options.boundaryOwnership } : {}),
+      ...(options.backgroundOwnership !== undefined ? { backgroundOwnershipRadius: options.backgroundOwnership } : {}),
       ...(call.window ? { window: call.window, levels: 0 } : {}),
       ...(call.levels !== undefined ? { levels: call.levels } : multiscale ? (options.maxSizePx !== undefined ? { maxSizePx: options.maxSizePx * resize } : {}) : { levels: 0 }),
     });

@@ -4,10 +4,11 @@
 // coarser level, recursively, so every stone is outlined at the finest level that sees it whole:
 //
 //   Q_L = P_L with large counted as body                          (the coarsest level: nothing coarser to ask)
-//   Q_k = P_k[bg, body, boundary − m] + (P_k[large] + m) · up(Q_{k+1})      (k = L−1 … 0; sums to 1 like P_k)
+//   Q_k = P_k[bg − g, body, boundary − m] + (P_k[large] + g + m) · up(Q_{k+1})   (k = L−1 … 0; sums to 1 like P_k)
 //
-// where m is the share of P_k[boundary] that lies beside `large` rather than `body` pixels (boundaryHandOn): a
-// level cannot place the outline of a stone it sees only in part, so that decision goes up with the stone.
+// where m and g are the shares of P_k[boundary] and P_k[bg] that lie beside `large` rather than `body` pixels
+// (boundaryHandOn, backgroundHandOn): a level cannot place the outline of a stone it sees only in part, nor tell
+// its interior from sand, so those decisions go up with the stone.
 //
 // A learned per-pixel delegation in the spirit of hierarchical multi-scale attention (Tao et al. 2020), with the
 // attention given a meaning the training targets define: "this particle is larger than I can see". Fines and
@@ -36,10 +37,17 @@ export interface MultiscaleOptions extends SemanticOptions {
    * @default DEFAULT_OWNERSHIP_RADIUS
    */
   ownershipRadius?: number;
+  /**
+   * Background ownership radius, px at each level (see backgroundHandOn); 0 keeps a level's background with it.
+   * @default DEFAULT_BACKGROUND_OWNERSHIP_RADIUS
+   */
+  backgroundOwnershipRadius?: number;
 }
 
 /** See boundaryHandOn and docs/multiscale.md "Whose boundary is it": measured on bench:scale and check:discs. */
 export const DEFAULT_OWNERSHIP_RADIUS = 2;
+/** See backgroundHandOn and docs/multiscale.md "Holes in boulders": chosen on the validation photos. */
+export const DEFAULT_BACKGROUND_OWNERSHIP_RADIUS = 2;
 
 export interface MultiscaleResult {
   probabilities: Probabilities;
@@ -135,17 +143,18 @@ export function upsampleProbabilities(q: Probabilities, width: number, height: n
 }
 
 /**
- * Q_k from P_k, the coarser level's fused map and the boundary share handed on with `large` (boundaryHandOn; none
- * when absent), see the module header, in one pass: up(Q_{k+1}) is sampled per pixel (the same bilinear weights as
+ * Q_k from P_k, the coarser level's fused map and the boundary and background shares handed on with `large`
+ * (boundaryHandOn, backgroundHandOn; none when absent), see the module header, in one pass: up(Q_{k+1}) is sampled per pixel (the same bilinear weights as
  * upsampleProbabilities) and only where P_k hands something on, so no full-size copy of the coarser map is made
  * (the copy cost 0.3 s per 1500² photo); each coarser row pair is interpolated once per output row (a 1500² level
  * fused in 51–66 ms, 63–118 ms interpolating per pixel).
  */
-export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?: Float32Array): Probabilities {
+export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?: Float32Array, backgroundOn?: Float32Array): Probabilities {
   if (p.channels !== 4) throw invalidParameter('probabilities.channels', '4 (a scale-band model)', p.channels);
   const K = PROBABILITY_CHANNELS;
   const { width, height } = p;
   if (handOn && handOn.length !== width * height) throw invalidParameter('handOn.length', `${width * height} (one per pixel)`, handOn.length);
+  if (backgroundOn && backgroundOn.length !== width * height) throw invalidParameter('backgroundOn.length', `${width * height} (one per pixel)`, backgroundOn.length);
   const src = p.data;
   const q = coarser.data;
   const cw = coarser.width;
@@ -165,7 +174,8 @@ export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?
     for (let j = 0; j < width; j++) {
       const n = i * width + j;
       const m = handOn ? handOn[n]! : 0;
-      const d = src[4 * n + 3]! + m;
+      const g = backgroundOn ? backgroundOn[n]! : 0;
+      const d = src[4 * n + 3]! + m + g;
       const o = K * n;
       if (d === 0) {
         out[o] = src[4 * n]!;
@@ -176,7 +186,7 @@ export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?
       const a = ax[j]!;
       const c0 = x0[j]! * K;
       const c1 = x1[j]! * K;
-      out[o] = src[4 * n]! + d * (row[c0]! * (1 - a) + row[c1]! * a);
+      out[o] = src[4 * n]! - g + d * (row[c0]! * (1 - a) + row[c1]! * a);
       out[o + 1] = src[4 * n + 1]! + d * (row[c0 + 1]! * (1 - a) + row[c1 + 1]! * a);
       out[o + 2] = src[4 * n + 2]! - m + d * (row[c0 + 2]! * (1 - a) + row[c1 + 2]! * a);
     }
@@ -196,10 +206,34 @@ export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?
  * boundaries of the particles the level does see, surrounded by their own `body`, stay with it.
  */
 export function boundaryHandOn(p: ClassProbabilities, radius: number): Float32Array {
+  return handOnBesideLarge(p, radius, [2])[0]!;
+}
+
+/**
+ * Background ownership, the same rule for `background`: the share of a pixel's background probability whose
+ * neighbourhood is `large` rather than `body` is handed on with the `large` share,
+ *
+ *   moved = P[background] · Σ_box P[large] / (Σ_box P[large] + Σ_box P[body])
+ *
+ * Inside a stone larger than a tile the fine level sees surface without an edge, and where that surface looks like
+ * sediment (a fine level trained on sands of many colours) it calls patches of it background: holes that split
+ * the stone. Beside `large` the coarser level, which sees the stone whole and the sand around it, decides instead.
+ * Background among `body` (the sand between the fines this level sees) stays with it, so a coarse level's blob of
+ * fines still cannot replace them.
+ */
+export function backgroundHandOn(p: ClassProbabilities, radius: number): Float32Array {
+  return handOnBesideLarge(p, radius, [0])[0]!;
+}
+
+/**
+ * P[c] · Σ_box P[large] / (Σ_box P[large] + Σ_box P[body]) per pixel for each channel c asked for (0 background,
+ * 2 boundary), box (2r+1)² clipped at the edges: both shares from one pass when their radii agree.
+ */
+export function handOnBesideLarge(p: ClassProbabilities, radius: number, channels: readonly (0 | 2)[]): Float32Array[] {
   if (p.channels !== 4) throw invalidParameter('probabilities.channels', '4 (a scale-band model)', p.channels);
   if (!Number.isInteger(radius) || radius < 1) throw invalidParameter('radius', 'a positive integer (px)', radius);
   const { width, height, data } = p;
-  const moved = new Float32Array(width * height);
+  const moved = channels.map(() => new Float32Array(width * height));
   // Box sums by sliding windows: column sums over rows [i − r, i + r], slid along each row. The rows in the window
   // are kept de-interleaved in a ring, so adding and dropping a row reads contiguous memory.
   const span = 2 * radius + 1;
@@ -250,9 +284,9 @@ export function boundaryHandOn(p: ClassProbabilities, radius: number): Float32Ar
         winBody -= colBody[j - radius - 1]!;
         winLarge -= colLarge[j - radius - 1]!;
       }
-      const b = data[4 * (base + j) + 2]!;
-      if (b === 0 || !(winLarge > eps)) continue;
-      moved[base + j] = (b * winLarge) / (winLarge + (winBody > 0 ? winBody : 0));
+      if (!(winLarge > eps)) continue;
+      const share = winLarge / (winLarge + (winBody > 0 ? winBody : 0));
+      for (let c = 0; c < channels.length; c++) moved[c]![base + j] = data[4 * (base + j) + channels[c]!]! * share;
     }
   }
   return moved;
@@ -265,6 +299,8 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
   if (levels > 0 && !meta.sizeBand) throw invalidParameter('levels', '0 for a model without a size band (meta.json sizeBand)', levels);
   const own = options.ownershipRadius ?? DEFAULT_OWNERSHIP_RADIUS;
   if (!Number.isInteger(own) || own < 0 || own > 64) throw invalidParameter('ownershipRadius', 'an integer from 0 to 64 (px)', own);
+  const bgOwn = options.backgroundOwnershipRadius ?? DEFAULT_BACKGROUND_OWNERSHIP_RADIUS;
+  if (!Number.isInteger(bgOwn) || bgOwn < 0 || bgOwn > 64) throw invalidParameter('backgroundOwnershipRadius', 'an integer from 0 to 64 (px)', bgOwn);
   const pyramid: Raster[] = [raster];
   for (let k = 1; k <= levels; k++) pyramid.push(await shrinkRaster(raster, 2 ** -k));
   // Tiles of every level count towards the progress the caller shows.
@@ -280,7 +316,12 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
     const tileSize = options.tileSize ?? (k === 0 ? undefined : levelTileSize(meta, level.width, level.height, options.overlap));
     const p = await predictClassProbabilities(engine, meta, level, { ...options, onTile, ...(tileSize !== undefined ? { tileSize } : {}) });
     tilesBefore = tiles;
-    fused = fused === undefined ? collapseToThree(p) : fuseLevel(p, fused, own > 0 ? boundaryHandOn(p, own) : undefined);
+    if (fused === undefined) {
+      fused = collapseToThree(p);
+      continue;
+    }
+    const [handOn, backgroundOn] = own > 0 && own === bgOwn ? handOnBesideLarge(p, own, [2, 0]) : [own > 0 ? boundaryHandOn(p, own) : undefined, bgOwn > 0 ? backgroundHandOn(p, bgOwn) : undefined];
+    fused = fuseLevel(p, fused, handOn, backgroundOn);
   }
   return { probabilities: fused!, levels, tiles };
 }

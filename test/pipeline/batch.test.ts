@@ -206,5 +206,6 @@ describe('photosieve segment (CLI, in-process)', () => {
     await expect(capture(['segment', 'x.png', '--out', 'o', '--resize', '2'])).rejects.toThrow(/--resize must be a number > 0 and ≤ 1/);
     await expect(capture(['segment', 'x.png', '--out', 'o', '--overlays', 'gif'])).rejects.toThrow(/--overlays.*gif.*none, png, jpg/);
     await expect(capture(['segment', 'x.png', '--out', 'o', '--boundary-ownership', '1.5'])).rejects.toThrow(/--boundary-ownership must be an integer from 0 to 64, received "1.5"/);
+    await expect(capture(['segment', 'x.png', '--out', 'o', '--background-ownership', '-1'])).rejects.toThrow(/--background-ownership must be an integer from 0 to 64, received "-1"/);
   });
 });

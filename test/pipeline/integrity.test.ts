@@ -171,4 +171,14 @@ describe('the settings a pyramid result depends on', () => {
     expect(sameSettings(a, b)).toBe(false);
     expect(sameSettings(a, resultSegmenterOptions({ model: 'm', boundaryOwnership: 2 }, 'unet'))).toBe(true); // the default, spelled out
   });
+
+  it('so is background ownership', async () => {
+    const { resultSegmenterOptions, sameSettings } = await import('../../src/pipeline/fingerprint.js');
+    const { DEFAULT_BACKGROUND_OWNERSHIP_RADIUS } = await import('../../src/segment/multiscale.js');
+    const a = resultSegmenterOptions({ model: 'm' }, 'unet');
+    const b = resultSegmenterOptions({ model: 'm', backgroundOwnership: 0 }, 'unet');
+    expect(b).toMatchObject({ backgroundOwnership: 0 });
+    expect(sameSettings(a, b)).toBe(false);
+    expect(sameSettings(a, resultSegmenterOptions({ model: 'm', backgroundOwnership: DEFAULT_BACKGROUND_OWNERSHIP_RADIUS }, 'unet'))).toBe(true);
+  });
 });

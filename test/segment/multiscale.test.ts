@@ -2,7 +2,7 @@
 // coarser level, the rest stays), and the whole stage on an engine whose answer depends on the level it sees.
 import { describe, expect, it } from 'vitest';
 import type { ModelMeta, Probabilities, TileEngine } from '../../src/segment/index.js';
-import { boundaryHandOn, fuseLevel, levelTileSize, planTiles, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
+import { backgroundHandOn, boundaryHandOn, fuseLevel, handOnBesideLarge, levelTileSize, planTiles, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
 import { constantRaster } from './helpers.js';
 
 const META: ModelMeta = {
@@ -183,11 +183,85 @@ describe('boundary ownership', () => {
     for (let n = 0; n < w * h; n++) expect(owned.data[3 * n]! + owned.data[3 * n + 1]! + owned.data[3 * n + 2]!).toBeCloseTo(1, 6);
   });
 
+  it('hands on background · Σ large / (Σ large + Σ body) by the same rule, and both shares from one pass agree with two', () => {
+    for (const [w, h, r, seed] of [[9, 7, 1, 5], [13, 5, 2, 13], [6, 11, 3, 31]] as const) {
+      const p = randomMap(w, h, seed);
+      const moved = backgroundHandOn(p, r);
+      for (let i = 0; i < h; i++) {
+        for (let j = 0; j < w; j++) {
+          let large = 0;
+          let body = 0;
+          for (let a = Math.max(0, i - r); a <= Math.min(h - 1, i + r); a++) {
+            for (let c = Math.max(0, j - r); c <= Math.min(w - 1, j + r); c++) {
+              large += p.data[4 * (a * w + c) + 3]!;
+              body += p.data[4 * (a * w + c) + 1]!;
+            }
+          }
+          const n = i * w + j;
+          expect(moved[n]).toBeCloseTo(large > 0 ? (p.data[4 * n]! * large) / (large + body) : 0, 6);
+        }
+      }
+      const [bnd, bg] = handOnBesideLarge(p, r, [2, 0]);
+      expect(Array.from(bnd!)).toEqual(Array.from(boundaryHandOn(p, r)));
+      expect(Array.from(bg!)).toEqual(Array.from(moved));
+    }
+  });
+
+  it('fuses a handed-on background share like large: background − g stays, (large + m + g) · up(Q) is added', () => {
+    const p = randomMap(11, 7, 19);
+    const coarse: Probabilities = { width: 5, height: 3, data: Float32Array.from({ length: 45 }, (_, k) => ((k * 29) % 13) / 12) };
+    const m = boundaryHandOn(p, 2);
+    const g = backgroundHandOn(p, 2);
+    const up = upsampleProbabilities(coarse, 11, 7);
+    const q = fuseLevel(p, coarse, m, g);
+    for (let n = 0; n < 77; n++) {
+      const d = p.data[4 * n + 3]! + m[n]! + g[n]!;
+      expect(q.data[3 * n]).toBeCloseTo(p.data[4 * n]! - g[n]! + d * up[3 * n]!, 6);
+      expect(q.data[3 * n + 1]).toBeCloseTo(p.data[4 * n + 1]! + d * up[3 * n + 1]!, 6);
+      expect(q.data[3 * n + 2]).toBeCloseTo(p.data[4 * n + 2]! - m[n]! + d * up[3 * n + 2]!, 6);
+    }
+  });
+
+  it('fills a background hole inside a large stone from the coarser level, and keeps the sand between small stones', () => {
+    // Fine level: a 24 px `large` disc with a background hole of radius 3 in it (surface the level took for sediment),
+    // and two 5 px body discs 14 px apart on background. The coarser level calls everything body: it sees the
+    // large stone whole, and (wrongly) a blob of fines over the small ones, the failure the fusion must not let in.
+    const w = 90;
+    const h = 50;
+    const p = { width: w, height: h, channels: 4, data: new Float32Array(w * h * 4) };
+    const hole: number[] = [];
+    const sand: number[] = [];
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        const n = i * w + j;
+        const dl = Math.hypot(j - 25, i - 25);
+        const small = Math.min(Math.hypot(j - 58, i - 25), Math.hypot(j - 72, i - 25));
+        const c = dl <= 3 ? 0 : dl <= 24 ? 3 : small <= 5 ? 1 : 0;
+        if (dl <= 3) hole.push(n);
+        if (c === 0 && dl > 30 && j > 60 && j < 70 && Math.abs(i - 25) <= 2) sand.push(n);
+        p.data[4 * n + c] = 0.9;
+        p.data[4 * n + (c === 0 ? 1 : 0)] = 0.1;
+      }
+    }
+    const body: Probabilities = { width: 45, height: 25, data: new Float32Array(45 * 25 * 3).map((_, k) => (k % 3 === 1 ? 1 : 0)) };
+    const mean = (q: Probabilities, at: number[], k: number): number => at.reduce((a, n) => a + q.data[3 * n + k]!, 0) / at.length;
+    // A radius of 4 reaches the stone from the hole's centre; a hole wider than the box stays (docs/multiscale.md).
+    const owned = fuseLevel(p, body, boundaryHandOn(p, 2), backgroundHandOn(p, 4));
+    const plain = fuseLevel(p, body, boundaryHandOn(p, 2));
+    expect(mean(plain, hole, 0)).toBeGreaterThan(0.85); // without it the hole stays background and splits the stone
+    expect(mean(owned, hole, 1)).toBeGreaterThan(0.9); // the coarser level's body fills it
+    expect(sand.length).toBeGreaterThan(10);
+    expect(mean(owned, sand, 0)).toBeGreaterThan(0.85); // sand between the small stones stays background
+    for (let n = 0; n < w * h; n++) expect(owned.data[3 * n]! + owned.data[3 * n + 1]! + owned.data[3 * n + 2]!).toBeCloseTo(1, 6);
+  });
+
   it('refuses a radius that is not a positive integer, and a hand-on map of the wrong size', () => {
     const p = randomMap(3, 3, 5);
     expect(() => boundaryHandOn(p, 0)).toThrow(/radius/);
     expect(() => boundaryHandOn(p, 1.5)).toThrow(/radius/);
     expect(() => fuseLevel(p, { width: 1, height: 1, data: Float32Array.from([1, 0, 0]) }, new Float32Array(4))).toThrow(/handOn/);
+    expect(() => backgroundHandOn(p, 0)).toThrow(/radius/);
+    expect(() => fuseLevel(p, { width: 1, height: 1, data: Float32Array.from([1, 0, 0]) }, undefined, new Float32Array(4))).toThrow(/backgroundOn/);
   });
 });
 
@@ -220,6 +294,40 @@ describe('predictMultiscale', () => {
     for (let q = 0; q < 256 * 256; q += 101) {
       expect(r.probabilities.data[3 * q + 1]).toBeCloseTo(1, 5);
       expect(r.probabilities.data[3 * q]! + r.probabilities.data[3 * q + 2]!).toBeCloseTo(0, 5);
+    }
+  });
+
+  it('hands a level\'s background beside large on by default, keeps it with backgroundOwnershipRadius 0, and refuses a bad radius', async () => {
+    const levels = pyramidLevels(META, 256, 256);
+    let pass = 0;
+    const engine: TileEngine = {
+      info: { name: 'cpu', skipped: [] },
+      maxBatchPixels: 1 << 24,
+      run(_input, n, h, w) {
+        // Full resolution: half background, half large (the inside of a stone it cannot see whole); coarser: body.
+        const out = new Float32Array(n * h * w * 4);
+        for (let q = 0; q < n * h * w; q++) {
+          if (pass % (levels + 1) === levels) {
+            out[4 * q] = 0.5;
+            out[4 * q + 3] = 0.5;
+          } else out[4 * q + 1] = 1;
+        }
+        return Promise.resolve(out);
+      },
+      dispose: () => Promise.resolve(),
+    };
+    const onTile = (done: number, total: number): void => {
+      if (done === total) pass += 1;
+    };
+    const owned = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile });
+    const kept = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile, backgroundOwnershipRadius: 0 });
+    for (let q = 0; q < 256 * 256; q += 97) {
+      expect(owned.probabilities.data[3 * q + 1]).toBeCloseTo(1, 5);
+      expect(kept.probabilities.data[3 * q]).toBeCloseTo(0.5, 5);
+      expect(kept.probabilities.data[3 * q + 1]).toBeCloseTo(0.5, 5);
+    }
+    for (const bad of [-1, 1.5, 65]) {
+      await expect(predictMultiscale(engine, META, constantRaster(64, 64, 1), { backgroundOwnershipRadius: bad })).rejects.toThrow(/backgroundOwnershipRadius/);
     }
   });
 

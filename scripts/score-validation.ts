@@ -1,0 +1,42 @@
+// Scores models on train:scale's six validation photos as the training picks its epoch (octave F1: the mean over
+// b-axis octaves of each octave's F1), through the segmenter as `segment` runs it, so fusion settings can be
+// compared without touching a benchmark: the two real validation photos at 1× and at 2× (val-real-x2) and the two
+// fully labelled synthetic trays (val-varied, every prediction counted). Needs the folders train:scale writes.
+//   npx tsx scripts/score-validation.ts MODEL [SEGMENTER_OPTIONS_JSON ...]
+//     e.g. npx tsx scripts/score-validation.ts models/scale-band '{}' '{"backgroundOwnership":0}'
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { SegmentationScorer } from '../src/aggregate/index.js';
+import type { SegmenterOptions } from '../src/segment/index.js';
+import { createSegmenter } from '../src/segment/index.js';
+import { loadTrainingFolder } from '../src/train/index.js';
+
+const [model, ...variants] = process.argv.slice(2);
+if (!model) throw new Error('usage: npx tsx scripts/score-validation.ts MODEL [SEGMENTER_OPTIONS_JSON ...]');
+const CACHE = join(import.meta.dirname, '..', '.cache', 'train-scale');
+for (const sub of ['real', 'val-real-x2', 'val-varied']) {
+  if (!existsSync(join(CACHE, sub))) throw new Error(`${join(CACHE, sub)} is missing: run npm run train:scale once (TRAIN_MINUTES=0 writes the data only)`);
+}
+const complete = join(CACHE, 'val-varied');
+const images = [
+  ...(await loadTrainingFolder(join(CACHE, 'real'), 3)).filter((im) => ['real/IMG_5217', 'real/california_gravel_2'].includes(im.key)),
+  ...(await loadTrainingFolder(join(CACHE, 'val-real-x2'), 3)),
+  ...(await loadTrainingFolder(complete, 3)),
+];
+const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '–');
+for (const json of variants.length ? variants : ['{}']) {
+  const seg = await createSegmenter({ ...(JSON.parse(json) as Partial<SegmenterOptions>), model, threads: 2 });
+  const scorer = new SegmentationScorer();
+  try {
+    for (const im of images) {
+      const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };
+      const { instances } = await seg.segment(raster, { roi: im.valid });
+      scorer.add({ truth: { width: im.width, height: im.height, data: im.instances }, pred: instances, valid: im.valid, complete: im.source === complete });
+    }
+  } finally {
+    await seg.dispose();
+  }
+  const r = scorer.result();
+  process.stdout.write(`${model} ${json}: octave F1 ${r.octaveF1.toFixed(3)}, F1 on labelled ground ${r.f1Labelled.toFixed(3)}\n`);
+  for (const o of r.octaves) process.stdout.write(`  ${o.lo}-${o.hi} px: F1 ${fmt(o.f1)} (n ${o.n}, recall ${fmt(o.recall)}, precision ${fmt(o.precision)})\n`);
+}
