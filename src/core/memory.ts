@@ -24,8 +24,8 @@ export interface ImageHeader {
  * addition to the decoded raster, which lives through the whole image:
  * - decode: sharp's raw buffer and the raster's copy of it, plus libvips's own copy when it rotates (3 rasters);
  * - semantic (U-Net, semantic.ts): the blended sum, 4 bytes per output channel, and its weight plane (4);
- *   scale-band models also hold the pyramid (1/3 raster), the finer level's 4 channels (16), the upsampled
- *   coarser map (12) and the fused result (12) while fusing (multiscale.ts);
+ *   scale-band models also hold the pyramid (1/3 raster), the finer level's 4 channels (16), its boundary and
+ *   background hand-on shares (8) and the fused result (12) while fusing (multiscale.ts);
  * - instances (instances.ts, morphology.ts): the 3-class probabilities (12), foreground, core and relief masks (3),
  *   the core distance (4), h-maxima scratch (10), labels (4), the flooding's cost plane and queues (6), and
  *   OpenCV's heap, which keeps its largest set of Mats (the distance transform: 6) for good;
@@ -38,7 +38,10 @@ export interface ImageHeader {
 export const SEGMENT_STAGE_BYTES = Object.freeze({
   semanticPerChannel: 4,
   semanticWeights: 4,
-  /** Scale-band fusion, on top of the 4-channel sum: 16 + 12 + 12 - 16 already counted + 4 weights kept. */
+  /**
+   * Scale-band fusion, on top of the 4-channel sum: 16 + 8 + 12 - 16 already counted + 4 weights kept = 24; kept at
+   * 28 from when the coarser map was upsampled whole (12 instead of the shares' 8), an estimate on the safe side.
+   */
   multiscaleFusion: 28,
   instances: 43,
   outputs: 12,

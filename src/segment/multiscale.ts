@@ -144,10 +144,10 @@ export function upsampleProbabilities(q: Probabilities, width: number, height: n
 
 /**
  * Q_k from P_k, the coarser level's fused map and the boundary and background shares handed on with `large`
- * (boundaryHandOn, backgroundHandOn; none when absent), see the module header, in one pass: up(Q_{k+1}) is sampled per pixel (the same bilinear weights as
- * upsampleProbabilities) and only where P_k hands something on, so no full-size copy of the coarser map is made
- * (the copy cost 0.3 s per 1500² photo); each coarser row pair is interpolated once per output row (a 1500² level
- * fused in 51–66 ms, 63–118 ms interpolating per pixel).
+ * (boundaryHandOn, backgroundHandOn; none when absent), see the module header, in one pass: up(Q_{k+1}) is sampled
+ * per pixel (the same bilinear weights as upsampleProbabilities) and only where P_k hands something on, so no
+ * full-size copy of the coarser map is made (the copy cost 0.3 s per 1500² photo); each coarser row pair is
+ * interpolated once per output row (a 1500² level fused in 51–66 ms, 63–118 ms interpolating per pixel).
  */
 export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?: Float32Array, backgroundOn?: Float32Array): Probabilities {
   if (p.channels !== 4) throw invalidParameter('probabilities.channels', '4 (a scale-band model)', p.channels);
