@@ -110,24 +110,33 @@ describe('boundary ownership', () => {
     return { width, height, channels: 4, data };
   }
 
+  /** P[channel] · Σ large / (Σ large + Σ body) over the clipped (2r+1)² box, summed pixel by pixel: the reference. */
+  function handOnByBrute(p: { width: number; height: number; data: Float32Array }, r: number, channel: number): Float64Array {
+    const { width: w, height: h } = p;
+    const out = new Float64Array(w * h);
+    for (let i = 0; i < h; i++) {
+      for (let j = 0; j < w; j++) {
+        let large = 0;
+        let body = 0;
+        for (let a = Math.max(0, i - r); a <= Math.min(h - 1, i + r); a++) {
+          for (let c = Math.max(0, j - r); c <= Math.min(w - 1, j + r); c++) {
+            large += p.data[4 * (a * w + c) + 3]!;
+            body += p.data[4 * (a * w + c) + 1]!;
+          }
+        }
+        const n = i * w + j;
+        out[n] = large > 0 ? (p.data[4 * n + channel]! * large) / (large + body) : 0;
+      }
+    }
+    return out;
+  }
+
   it('hands on boundary · Σ large / (Σ large + Σ body) over the clipped box, pixel for pixel', () => {
     for (const [w, h, r, seed] of [[9, 7, 1, 3], [13, 5, 2, 11], [6, 11, 3, 29], [4, 4, 5, 41]] as const) {
       const p = randomMap(w, h, seed);
       const moved = boundaryHandOn(p, r);
-      for (let i = 0; i < h; i++) {
-        for (let j = 0; j < w; j++) {
-          let large = 0;
-          let body = 0;
-          for (let a = Math.max(0, i - r); a <= Math.min(h - 1, i + r); a++) {
-            for (let c = Math.max(0, j - r); c <= Math.min(w - 1, j + r); c++) {
-              large += p.data[4 * (a * w + c) + 3]!;
-              body += p.data[4 * (a * w + c) + 1]!;
-            }
-          }
-          const n = i * w + j;
-          expect(moved[n]).toBeCloseTo(large > 0 ? (p.data[4 * n + 2]! * large) / (large + body) : 0, 6);
-        }
-      }
+      const want = handOnByBrute(p, r, 2);
+      for (let n = 0; n < w * h; n++) expect(moved[n]).toBeCloseTo(want[n]!, 6);
     }
   });
 
@@ -187,20 +196,8 @@ describe('boundary ownership', () => {
     for (const [w, h, r, seed] of [[9, 7, 1, 5], [13, 5, 2, 13], [6, 11, 3, 31]] as const) {
       const p = randomMap(w, h, seed);
       const moved = backgroundHandOn(p, r);
-      for (let i = 0; i < h; i++) {
-        for (let j = 0; j < w; j++) {
-          let large = 0;
-          let body = 0;
-          for (let a = Math.max(0, i - r); a <= Math.min(h - 1, i + r); a++) {
-            for (let c = Math.max(0, j - r); c <= Math.min(w - 1, j + r); c++) {
-              large += p.data[4 * (a * w + c) + 3]!;
-              body += p.data[4 * (a * w + c) + 1]!;
-            }
-          }
-          const n = i * w + j;
-          expect(moved[n]).toBeCloseTo(large > 0 ? (p.data[4 * n]! * large) / (large + body) : 0, 6);
-        }
-      }
+      const want = handOnByBrute(p, r, 0);
+      for (let n = 0; n < w * h; n++) expect(moved[n]).toBeCloseTo(want[n]!, 6);
       const [bnd, bg] = handOnBesideLarge(p, r, [2, 0]);
       expect(Array.from(bnd!)).toEqual(Array.from(boundaryHandOn(p, r)));
       expect(Array.from(bg!)).toEqual(Array.from(moved));
