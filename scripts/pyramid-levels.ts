@@ -6,7 +6,7 @@
 import { join } from 'node:path';
 import { sizeRecall } from '../src/aggregate/index.js';
 import type { ClassProbabilities, SegmenterOptions } from '../src/segment/index.js';
-import { initBackend, levelTileSize, loadModelFolder, predictClassProbabilities, predictMultiscale, probabilitiesToInstances, pyramidLevels, shrinkRaster, tfjsEngine } from '../src/segment/index.js';
+import { initBackend, loadModelFolder, predictMultiscale, probabilitiesToInstances, tfjsEngine } from '../src/segment/index.js';
 import { loadTrainingFolder } from '../src/train/index.js';
 
 const [dir, json] = process.argv.slice(2);
@@ -22,16 +22,11 @@ const rows = new Map<string, Row>();
 try {
   for (const im of images) {
     const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };
-    const L = pyramidLevels(meta, im.width, im.height);
     const levels: ClassProbabilities[] = [];
-    for (let k = 0; k <= L; k++) {
-      const r = k === 0 ? raster : await shrinkRaster(raster, 2 ** -k);
-      const tileSize = k === 0 ? undefined : levelTileSize(meta, r.width, r.height);
-      levels.push(await predictClassProbabilities(engine, meta, r, tileSize ? { tileSize } : {}));
-    }
     const { probabilities } = await predictMultiscale(engine, meta, raster, {
       ...(extra.boundaryOwnership !== undefined ? { ownershipRadius: extra.boundaryOwnership } : {}),
       ...(extra.backgroundOwnership !== undefined ? { backgroundOwnershipRadius: extra.backgroundOwnership } : {}),
+      onLevel: (k, p) => (levels[k] = p),
     });
     const pred = await probabilitiesToInstances(probabilities, {}, im.valid);
     const truth = { width: im.width, height: im.height, data: im.instances };

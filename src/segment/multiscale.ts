@@ -42,6 +42,8 @@ export interface MultiscaleOptions extends SemanticOptions {
    * @default DEFAULT_BACKGROUND_OWNERSHIP_RADIUS
    */
   backgroundOwnershipRadius?: number;
+  /** Called with each level's own probabilities (k = 0 is full resolution), coarsest first: for diagnostics. */
+  onLevel?: (k: number, probabilities: ClassProbabilities) => void;
 }
 
 /** See boundaryHandOn and docs/multiscale.md "Whose boundary is it": measured on bench:scale and check:discs. */
@@ -316,6 +318,7 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
     const tileSize = options.tileSize ?? (k === 0 ? undefined : levelTileSize(meta, level.width, level.height, options.overlap));
     const p = await predictClassProbabilities(engine, meta, level, { ...options, onTile, ...(tileSize !== undefined ? { tileSize } : {}) });
     tilesBefore = tiles;
+    options.onLevel?.(k, p);
     if (fused === undefined) {
       fused = collapseToThree(p);
       continue;

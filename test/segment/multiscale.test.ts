@@ -279,12 +279,15 @@ describe('predictMultiscale', () => {
       },
       dispose: () => Promise.resolve(),
     };
+    const seenLevels: [number, number][] = [];
     const r = await predictMultiscale(engine, META, raster, {
       onTile: (done, total) => {
         if (done === total) pass += 1;
       },
+      onLevel: (k, p) => seenLevels.push([k, p.width]),
     });
     expect(r.levels).toBe(2); // 128 px stones (half of 256) fit a 32 px band two halvings down
+    expect(seenLevels).toEqual([[2, 64], [1, 128], [0, 256]]); // each level's own map, coarsest first
     expect(pass).toBe(levels + 1);
     expect(r.probabilities.width).toBe(256);
     expect(r.probabilities.height).toBe(256);
