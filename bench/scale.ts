@@ -13,16 +13,15 @@ import { mkdir, readdir, rm, writeFile } from 'node:fs/promises';
 import { availableParallelism, cpus } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import sharp from 'sharp';
 import type { FalseKind, OctaveRecall, SizeOutcome } from '../src/aggregate/index.js';
 import { measureParticles, octavesOf, passingCurve, passingDiameter, precisionOctavesOf, sizeRecallAndPrecision } from '../src/aggregate/index.js';
 import type { InstanceMap } from '../src/core/index.js';
-import { readImage, readInstancePng, writeInstancePng, writeJsonAtomic } from '../src/io/index.js';
+import { readInstancePng, writeJsonAtomic } from '../src/io/index.js';
 import type { SegmenterOptions } from '../src/segment/index.js';
 import { runSegmentBatch } from '../src/pipeline/index.js';
-import { scaleNearest } from '../src/segment/index.js';
 import type { LookName } from '../src/synth/index.js';
 import { runSynth } from '../src/synth/index.js';
+import { rescalePair } from '../scripts/trainingSetup.js';
 import { renderScaleChart } from './scale/chart.js';
 
 const ROOT = join(import.meta.dirname, '..');
@@ -96,14 +95,7 @@ async function prepare(set: PhotoSet, factor: number): Promise<{ dir: string; st
       const made = Math.min(statSync(img).mtimeMs, statSync(tru).mtimeMs);
       if (made >= Math.max(statSync(p.image).mtimeMs, statSync(p.truth).mtimeMs)) continue;
     }
-    const truth = await readInstancePng(p.truth);
-    const w = Math.max(1, Math.round(truth.width * factor));
-    const h = Math.max(1, Math.round(truth.height * factor));
-    const raster = await readImage(p.image);
-    const rgb = sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels as 1 | 3 | 4 } });
-    await writeFile(img, await rgb.resize(w, h, { kernel: 'lanczos3', fit: 'fill' }).png({ compressionLevel: 1 }).toBuffer());
-    // Ids are labels: nearest-neighbour, never interpolated (the same sampling segment's --resize uses).
-    await writeInstancePng(tru, { width: w, height: h, data: scaleNearest(truth.data, truth.width, truth.height, w, h, (n) => new Int32Array(n)) });
+    await rescalePair(p.image, p.truth, factor, img, tru);
   }
   return { dir, stems: set.photos.map((p) => p.stem) };
 }

@@ -18,13 +18,10 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import sharp from 'sharp';
 import { runFromInstances } from '../src/annotate/index.js';
-import { readInstancePng, writeInstancePng } from '../src/io/index.js';
-import { scaleNearest } from '../src/segment/index.js';
 import { trainModel } from '../src/train/trainModel.js';
 import type { SynthSet } from './trainingSetup.js';
-import { REAL_DATA, ensureSynthSets, log, requireRealData } from './trainingSetup.js';
+import { REAL_DATA, ensureSynthSets, log, rescalePair, requireRealData } from './trainingSetup.js';
 
 const DATA = REAL_DATA;
 const CACHE = join(import.meta.dirname, '..', '.cache', 'train-scale');
@@ -68,10 +65,7 @@ if (!existsSync(join(realX2, 'annotations.json'))) {
   for (const f of await readdir(join(DATA, 'images'))) {
     const stem = f.replace(/\.[^.]+$/, '');
     if (!VALIDATION.includes(stem)) continue;
-    const inst = await readInstancePng(join(DATA, 'instances_full', `${stem}.png`));
-    const [w, h] = [inst.width * 2, inst.height * 2];
-    await sharp(join(DATA, 'images', f)).resize(w, h, { kernel: 'lanczos3' }).png().toFile(join(src, 'images', `${stem}.png`));
-    await writeInstancePng(join(src, 'instances', `${stem}.png`), { width: w, height: h, data: scaleNearest(inst.data, inst.width, inst.height, w, h, (n) => new Int32Array(n)) });
+    await rescalePair(join(DATA, 'images', f), join(DATA, 'instances_full', `${stem}.png`), 2, join(src, 'images', `${stem}.png`), join(src, 'instances', `${stem}.png`));
   }
   await runFromInstances({ instances: join(src, 'instances'), images: join(src, 'images'), out: realX2 });
 }
@@ -103,7 +97,34 @@ const synthSets: SynthSet[] = [
 const synthValidation: SynthSet[] = [
   { name: 'val-varied', weight: 1, options: { groups: 2, perGroup: 1, width: 768, height: 768, seed: 217, scaleMmPerPx: 0.12, look: ['matrix', 'varied-matrix', 'shadowed', 'wide'] } },
 ];
-await ensureSynthSets(CACHE, [...synthSets, ...synthValidation]);
+/**
+ * Boulders for validation: 1500² trays of training looks (textured stones, shadows) with bench:scale's mass vector
+ * (40 % above 20 mm at 0.12 mm/px), rendered at 1× and used at 2× (val-boulders-x2), where their 20–30 mm stones
+ * are 330–500 px. The other validation photos hold 5 stones over 256 px, too few to see the pyramid split them.
+ */
+const boulderSource: SynthSet = {
+  name: 'val-boulders-src',
+  weight: 1,
+  options: { vector: [0.1, 0.15, 0.15, 0.2, 0.4], binEdgesMm: [2.5, 5, 10, 20], perGroup: 2, width: 1500, height: 1500, seed: 218, scaleMmPerPx: 0.12, look: ['textured', 'shadowed', 'wide'] },
+};
+await ensureSynthSets(CACHE, [...synthSets, ...synthValidation, boulderSource]);
+const bouldersX2 = join(CACHE, 'val-boulders-x2');
+if (!existsSync(join(bouldersX2, 'annotations.json'))) {
+  log('boulder trays at 2× → annotate layout');
+  const from = join(CACHE, boulderSource.name);
+  const src = join(CACHE, 'val-boulders-x2-src');
+  await rm(src, { recursive: true, force: true });
+  for (const sub of ['images', 'instances']) await mkdir(join(src, sub), { recursive: true });
+  for (const f of await readdir(join(from, 'images'))) {
+    const stem = f.replace(/\.[^.]+$/, '');
+    await rescalePair(join(from, 'images', f), join(from, 'instances', `${stem}.png`), 2, join(src, 'images', `${stem}.png`), join(src, 'instances', `${stem}.png`));
+  }
+  await runFromInstances({ instances: join(src, 'instances'), images: join(src, 'images'), out: bouldersX2 });
+}
+if (process.env.TRAIN_PREPARE_ONLY === '1') {
+  log(`training data ready in ${CACHE}`);
+  process.exit(0);
+}
 
 const out = process.env.TRAIN_OUT ? resolve(process.env.TRAIN_OUT) : join(CACHE, 'model');
 const init = process.env.TRAIN_INIT ? resolve(process.env.TRAIN_INIT) : undefined;

@@ -1,9 +1,13 @@
-// What the training scripts (train:default, train:scale) and bench:finetune share: a timestamped log line, the
-// check that the real photos are there, and synthetic training sets rendered once into a cache folder.
+// What the training scripts (train:default, train:scale) and the benchmarks share: a timestamped log line, the
+// check that the real photos are there, synthetic training sets rendered once into a cache folder, and photos
+// rescaled with their true instance maps.
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import sharp from 'sharp';
 import { runFromInstances } from '../src/annotate/index.js';
+import { readImage, readInstancePng, writeInstancePng } from '../src/io/index.js';
+import { scaleNearest } from '../src/segment/index.js';
 import type { SynthOptions } from '../src/synth/index.js';
 import { runSynth } from '../src/synth/index.js';
 
@@ -26,6 +30,21 @@ export interface SynthSet {
   name: string;
   weight: number;
   options: Omit<SynthOptions, 'outDir'>;
+}
+
+/**
+ * A photo and its true instance map rescaled by FACTOR, written as PNGs: the photo with Lanczos (what a camera of
+ * another resolution would give, near enough), the ids nearest-neighbour (labels are never interpolated; the same
+ * sampling segment's --resize uses). bench:scale's copies and train:scale's 2× validation photos are made by it.
+ */
+export async function rescalePair(image: string, truth: string, factor: number, outImage: string, outTruth: string): Promise<void> {
+  const map = await readInstancePng(truth);
+  const w = Math.max(1, Math.round(map.width * factor));
+  const h = Math.max(1, Math.round(map.height * factor));
+  const raster = await readImage(image);
+  const rgb = sharp(raster.data, { raw: { width: raster.width, height: raster.height, channels: raster.channels as 1 | 3 | 4 } });
+  await writeFile(outImage, await rgb.resize(w, h, { kernel: 'lanczos3', fit: 'fill' }).png({ compressionLevel: 1 }).toBuffer());
+  await writeInstancePng(outTruth, { width: w, height: h, data: scaleNearest(map.data, map.width, map.height, w, h, (n) => new Int32Array(n)) });
 }
 
 /** Renders each set into CACHE/NAME unless its truth.csv is already there. */
