@@ -1,19 +1,21 @@
 // Where in the image pyramid a scale-band model loses large stones: inside every true particle of at least 32 px
-// b-axis on train:scale's validation photos at 2× (val-real-x2) and its synthetic validation trays (val-varied),
+// b-axis on train:scale's validation photos (default: the real ones at 2×, val-real-x2, and the synthetic trays
+// val-varied; or the folders of .cache/train-scale named after the options, such as val-boulders-x2),
 // the mean class probabilities of each pyramid level (background / body / boundary / large) and of the fused map
 // (background / body / boundary), by octave, with how the pipeline did on them (found, split, merged, missed).
-//   npx tsx scripts/pyramid-levels.ts MODEL [SEGMENTER_OPTIONS_JSON]
+//   npx tsx scripts/pyramid-levels.ts MODEL [SEGMENTER_OPTIONS_JSON [FOLDER ...]]
 import { join } from 'node:path';
 import { sizeRecall } from '../src/aggregate/index.js';
 import type { ClassProbabilities, SegmenterOptions } from '../src/segment/index.js';
 import { initBackend, loadModelFolder, predictMultiscale, probabilitiesToInstances, tfjsEngine } from '../src/segment/index.js';
 import { loadTrainingFolder } from '../src/train/index.js';
 
-const [dir, json] = process.argv.slice(2);
-if (!dir) throw new Error('usage: npx tsx scripts/pyramid-levels.ts MODEL [SEGMENTER_OPTIONS_JSON]');
+const [dir, json, ...folders] = process.argv.slice(2);
+if (!dir) throw new Error('usage: npx tsx scripts/pyramid-levels.ts MODEL [SEGMENTER_OPTIONS_JSON [FOLDER ...]]');
 const extra = JSON.parse(json ?? '{}') as Partial<SegmenterOptions>;
 const CACHE = join(import.meta.dirname, '..', '.cache', 'train-scale');
-const images = [...(await loadTrainingFolder(join(CACHE, 'val-real-x2'), 3)), ...(await loadTrainingFolder(join(CACHE, 'val-varied'), 3))];
+const images = [];
+for (const f of folders.length ? folders : ['val-real-x2', 'val-varied']) images.push(...(await loadTrainingFolder(join(CACHE, f), 3)));
 const { model, meta } = await loadModelFolder(dir);
 if (!meta.sizeBand) throw new Error(`${dir} has no size band (meta.json sizeBand): it runs at one scale`);
 const engine = tfjsEngine(model, await initBackend(), meta.inputChannels, false);
@@ -23,12 +25,12 @@ try {
   for (const im of images) {
     const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };
     const levels: ClassProbabilities[] = [];
-    const { probabilities } = await predictMultiscale(engine, meta, raster, {
+    const { probabilities, scale } = await predictMultiscale(engine, meta, raster, {
       ...(extra.boundaryOwnership !== undefined ? { ownershipRadius: extra.boundaryOwnership } : {}),
       ...(extra.backgroundOwnership !== undefined ? { backgroundOwnershipRadius: extra.backgroundOwnership } : {}),
       onLevel: (k, p) => (levels[k] = p),
     });
-    const pred = await probabilitiesToInstances(probabilities, {}, im.valid);
+    const pred = await probabilitiesToInstances(probabilities, {}, im.valid, extra.levelPeaks === false ? undefined : scale);
     const truth = { width: im.width, height: im.height, data: im.instances };
     const large = new Map(sizeRecall(truth, pred).particles.filter((p) => p.minorPx >= 32).map((p) => [p.id, p]));
     const sums = new Map<number, { pixels: number; levels: number[][]; fused: number[] }>();

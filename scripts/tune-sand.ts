@@ -24,7 +24,7 @@ const builtIn: Record<string, Partial<InstanceOptions>> = {
 const variants: Record<string, Partial<InstanceOptions>> = process.argv[4] ? (JSON.parse(process.argv[4]) as Record<string, Partial<InstanceOptions>>) : builtIn;
 const seg = await createSegmenter({ model, threads: 2, ...(JSON.parse(process.argv[3] ?? '{}') as Partial<SegmenterOptions>) });
 const own = (seg.meta?.instance ?? {}) as Partial<InstanceOptions>;
-const photos: { set: string; probs: Awaited<ReturnType<typeof seg.segment>>['probabilities']; truth: Int32Array; valid: Uint8Array | undefined; w: number; h: number }[] = [];
+const photos: { set: string; probs: Awaited<ReturnType<typeof seg.segment>>['probabilities']; peakScale: Float32Array | undefined; truth: Int32Array; valid: Uint8Array | undefined; w: number; h: number }[] = [];
 for (const [set, dir, names] of [
   ['real validation', join(CACHE, 'real'), ['IMG_5217', 'california_gravel_2']],
   ['synth matrix', join(CACHE, 'matrix'), undefined],
@@ -34,13 +34,14 @@ for (const [set, dir, names] of [
   for (const im of ims) {
     const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };
     const r = await seg.segment(raster, { keepProbabilities: true });
-    photos.push({ set, probs: r.probabilities, truth: im.instances, valid: im.valid, w: im.width, h: im.height });
+    photos.push({ set, probs: r.probabilities, peakScale: r.peakScale, truth: im.instances, valid: im.valid, w: im.width, h: im.height });
   }
 }
 const discs = [];
 for (const ppm of DISC_PX_PER_MM) {
   const d = renderDiscs(ppm);
-  discs.push({ ppm, ...d, probs: (await seg.segment(d.raster, { keepProbabilities: true })).probabilities! });
+  const r = await seg.segment(d.raster, { keepProbabilities: true });
+  discs.push({ ppm, ...d, probs: r.probabilities!, peakScale: r.peakScale });
 }
 await seg.dispose();
 for (const [name, opts] of Object.entries(variants)) {
@@ -48,7 +49,7 @@ for (const [name, opts] of Object.entries(variants)) {
   for (const set of [...new Set(photos.map((p) => p.set))]) {
     const scorer = new SegmentationScorer();
     for (const p of photos.filter((q) => q.set === set)) {
-      const pred = await probabilitiesToInstances(p.probs!, { ...own, ...opts }, p.valid);
+      const pred = await probabilitiesToInstances(p.probs!, { ...own, ...opts }, p.valid, p.peakScale);
       scorer.add({ truth: { width: p.w, height: p.h, data: p.truth }, pred, valid: p.valid });
     }
     const r = scorer.result();
@@ -57,7 +58,7 @@ for (const [name, opts] of Object.entries(variants)) {
   const sizes: number[][] = [];
   const counts: number[] = [];
   for (const d of discs) {
-    const { mm, particles } = discSizesMm(await probabilitiesToInstances(d.probs, { ...own, ...opts }), d.discs, d.ppm);
+    const { mm, particles } = discSizesMm(await probabilitiesToInstances(d.probs, { ...own, ...opts }, undefined, d.peakScale), d.discs, d.ppm);
     counts.push(particles);
     sizes.push(mm);
   }

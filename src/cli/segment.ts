@@ -51,6 +51,7 @@ interface SegmentFlags extends BinFlags {
   multiscale: boolean;
   boundaryOwnership?: number;
   backgroundOwnership?: number;
+  levelPeaks: boolean;
   json: boolean;
   quiet: boolean;
 }
@@ -75,6 +76,7 @@ export function segmenterOptionsFromFlags(flags: SegmentFlags, maxSizePx: number
     maxSizePx,
     boundaryOwnership: flags.boundaryOwnership,
     backgroundOwnership: flags.backgroundOwnership,
+    levelPeaks: flags.levelPeaks ? undefined : false,
   };
   // Unset options stay out, so run.json lists what was asked for.
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as unknown as SegmenterOptions;
@@ -191,6 +193,7 @@ export function segmentCommand(): Command {
     .option('--no-multiscale', 'scale-band models: run full resolution only (large counted as body)')
     .option('--boundary-ownership <px>', 'scale-band pyramids: a level\'s boundary within this many px of particles it calls large is decided by the coarser level; 0 hands on only large (default 2)', parseIntOption('--boundary-ownership', 0, 64))
     .option('--background-ownership <px>', 'scale-band pyramids: a level\'s background within this many px of particles it calls large is decided by the coarser level; 0 keeps it (default 2)', parseIntOption('--background-ownership', 0, 64))
+    .option('--no-level-peaks', 'scale-band pyramids: split touching particles by peak heights at full resolution everywhere, not at the resolution of the level that outlines each one')
     .addOption(new Option('--overlays <kind>', 'overlays/NAME.jpg (quick to write), .png (lossless, slow at full size) or none').choices(OVERLAY_KINDS).default(DEFAULT_OVERLAYS))
     .addHelpText(
       'after',

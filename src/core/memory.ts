@@ -25,10 +25,12 @@ export interface ImageHeader {
  * - decode: sharp's raw buffer and the raster's copy of it, plus libvips's own copy when it rotates (3 rasters);
  * - semantic (U-Net, semantic.ts): the blended sum, 4 bytes per output channel, and its weight plane (4);
  *   scale-band models also hold the pyramid (1/3 raster), the finer level's 4 channels (16), its boundary and
- *   background hand-on shares (8) and the fused result (12) while fusing (multiscale.ts);
+ *   background hand-on shares (8), the fused result (12) and the owning level's scale (4) while fusing
+ *   (multiscale.ts);
  * - instances (instances.ts, morphology.ts): the 3-class probabilities (12), foreground, core and relief masks (3),
  *   the core distance (4), h-maxima scratch (10), labels (4), the flooding's cost plane and queues (6), and
- *   OpenCV's heap, which keeps its largest set of Mats (the distance transform: 6) for good;
+ *   OpenCV's heap, which keeps its largest set of Mats (the distance transform: 6) for good; after a pyramid, also
+ *   the peak-height scale per pixel (4);
  * - outputs: labels (4), the 16-bit copy for the PNG (2), the RGB overlay (3) and the encoders' buffers (3).
  * Checked against runs of the default model in one thread (barton_creek.jpg upscaled to 3, 6.75 and 12 MP): peak
  * RSS grew by 52, 48 and 35 bytes per pixel over a 0.03 MP run (352 MB), and the issue's 100 MP bomb took 3.8 GB
@@ -39,11 +41,13 @@ export const SEGMENT_STAGE_BYTES = Object.freeze({
   semanticPerChannel: 4,
   semanticWeights: 4,
   /**
-   * Scale-band fusion, on top of the 4-channel sum: 16 + 8 + 12 - 16 already counted + 4 weights kept = 24; kept at
-   * 28 from when the coarser map was upsampled whole (12 instead of the shares' 8), an estimate on the safe side.
+   * Scale-band fusion, on top of the 4-channel sum: 16 + 8 + 12 - 16 already counted + 4 weights kept + 4 for the
+   * owning level's scale = 28.
    */
   multiscaleFusion: 28,
   instances: 43,
+  /** The instance stage after a pyramid: the peak-height scale per pixel (MultiscaleResult.scale). */
+  multiscaleInstances: 4,
   outputs: 12,
 });
 
@@ -99,7 +103,7 @@ export function estimateSegmentMemory(header: ImageHeader, options: SegmentMemor
   const s = SEGMENT_STAGE_BYTES;
   const decode = 3 * raster;
   const semantic = raster * (multiscale ? 4 / 3 : 1) + classes * s.semanticPerChannel + s.semanticWeights + (multiscale ? s.multiscaleFusion : 0);
-  const instances = raster + s.instances;
+  const instances = raster + s.instances + (multiscale ? s.multiscaleInstances : 0);
   const outputs = raster + s.outputs;
   const bytesPerPixel = Math.max(decode, semantic, instances, outputs);
   return { bytes: Math.ceil(pixels * bytesPerPixel), pixels, bytesPerPixel, what: 'segment' };

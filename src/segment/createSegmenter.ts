@@ -58,6 +58,13 @@ export interface SegmenterOptions {
    * them (multiscale.ts backgroundHandOn); 0 keeps it. @default DEFAULT_BACKGROUND_OWNERSHIP_RADIUS (2)
    */
   backgroundOwnership?: number;
+  /**
+   * Scale-band pyramids: the instance stage reads its peak height (InstanceOptions.peakHeight) at the resolution of
+   * the level that owns each pixel (MultiscaleResult.scale), so a stone the 1/8 level outlines needs 8 times the
+   * prominence, in full-resolution px, to be split, as it would at that level; false reads it at full resolution
+   * everywhere. @default true
+   */
+  levelPeaks?: boolean;
 }
 
 export interface SegmentCallOptions {
@@ -79,6 +86,8 @@ export interface SegmentTimings {
 export interface SegmentResult {
   instances: InstanceMap;
   probabilities?: Probabilities;
+  /** With keepProbabilities, on a pyramid with levelPeaks: the peak-height factor per pixel the instances used. */
+  peakScale?: Float32Array;
   timings: SegmentTimings;
   tiles: number;
   /** Pyramid levels above full resolution (0 = single scale). */
@@ -180,7 +189,7 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
     if (disposed) throw new Error('segment() called after dispose()');
     const t0 = now();
     const work = resize < 1 ? await shrinkRaster(raster, resize) : raster;
-    const { probabilities, levels, tiles } = await predictMultiscale(engine, meta, work, {
+    const { probabilities, levels, tiles, scale } = await predictMultiscale(engine, meta, work, {
       batchSize,
       tileSize: t,
       overlap,
@@ -192,11 +201,12 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
     });
     const t1 = now();
     const roi = call.roi && resize < 1 ? scaleNearest(call.roi, raster.width, raster.height, work.width, work.height, (n) => new Uint8Array(n)) : call.roi;
-    const small = await probabilitiesToInstances(probabilities, { ...instance, minArea: Math.round(instance.minArea * resize * resize) }, roi);
+    const peakScale = options.levelPeaks === false ? undefined : scale;
+    const small = await probabilitiesToInstances(probabilities, { ...instance, minArea: Math.round(instance.minArea * resize * resize) }, roi, peakScale);
     const instances = resize < 1 ? growInstances(small, raster.width, raster.height) : small;
     return {
       instances,
-      ...(call.keepProbabilities ? { probabilities } : {}),
+      ...(call.keepProbabilities ? { probabilities, ...(peakScale ? { peakScale } : {}) } : {}),
       timings: { semanticMs: t1 - t0, instancesMs: now() - t1 },
       tiles,
       levels,

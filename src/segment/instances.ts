@@ -89,6 +89,8 @@ export interface MaskedInput {
   relief?: Uint8Array;
   /** 1 inside the region of interest; undefined = whole image. */
   roi?: Uint8Array | undefined;
+  /** Per pixel, the factor peakHeight is multiplied by (a pyramid's MultiscaleResult.scale); undefined = 1. */
+  peakScale?: Float32Array | undefined;
 }
 
 export interface MarkerStageOptions {
@@ -134,7 +136,7 @@ export function instancesFromMasks(cv: OpenCV, input: MaskedInput, options: Mark
   const { width: w, height: h, foreground, roi } = input;
   const n = w * h;
   const dist = coreDistance(cv, input.core, w, h, options.coreOpening);
-  const peaks = hMaxima(dist, w, h, options.peakHeight);
+  const peaks = hMaxima(dist, w, h, options.peakHeight, input.peakScale);
   const labels = connectedLabels(cv, peaks, w, h);
   let maxId = 0;
   for (let p = 0; p < n; p++) if (labels[p]! > maxId) maxId = labels[p]!;
@@ -192,7 +194,7 @@ function limitGrowth(cv: OpenCV, labels: Int32Array, core: Uint8Array, dist: Flo
 }
 
 /** Probabilities → instance map (see InstanceOptions for the knobs). */
-export async function probabilitiesToInstances(probs: Probabilities, options: Partial<InstanceOptions> = {}, roi?: Uint8Array): Promise<InstanceMap> {
+export async function probabilitiesToInstances(probs: Probabilities, options: Partial<InstanceOptions> = {}, roi?: Uint8Array, peakScale?: Float32Array): Promise<InstanceMap> {
   const o = resolveInstanceOptions(options);
   const { cv } = await loadOpenCV();
   const { width: w, height: h, data } = probs;
@@ -216,5 +218,5 @@ export async function probabilitiesToInstances(probs: Probabilities, options: Pa
       relief[p] = Math.round(255 * (x < 0 ? 0 : x > 1 ? 1 : x));
     }
   }
-  return instancesFromMasks(cv, { width: w, height: h, foreground, core, relief, roi }, o);
+  return instancesFromMasks(cv, { width: w, height: h, foreground, core, relief, roi, peakScale }, o);
 }

@@ -1,5 +1,6 @@
 // Grey-level morphology OpenCV.js lacks: reconstruction, h-maxima, marker flooding on a relief, hole filling and
 // relabelling. Pure functions over typed arrays, 8-connected unless said otherwise.
+import { invalidParameter } from '../core/index.js';
 
 /**
  * Morphological reconstruction by dilation of `marker` under `mask` (marker ≤ mask), in place on `marker`;
@@ -172,11 +173,14 @@ export function regionalMaxima(f: Float32Array, w: number, h: number, floor = 0)
 /**
  * Extended maxima of height h: the peaks of `f` that rise at least `hValue` above the saddle to any higher peak,
  * each as one flat region. One stone's distance transform has one such peak however irregular its outline.
+ * `hScale` (optional, one per pixel) multiplies h where the peak lies: a pyramid's pixel owned by a level of 1/8
+ * resolution needs 8 times the prominence in full-resolution px.
  */
-export function hMaxima(f: Float32Array, w: number, h: number, hValue: number): Uint8Array {
+export function hMaxima(f: Float32Array, w: number, h: number, hValue: number, hScale?: Float32Array): Uint8Array {
+  if (hScale && hScale.length !== f.length) throw invalidParameter('hScale.length', `${f.length} (one per pixel)`, hScale.length);
   const lowered = new Float32Array(f.length);
   for (let p = 0; p < f.length; p++) {
-    const v = f[p]! - hValue;
+    const v = f[p]! - (hScale ? hValue * hScale[p]! : hValue);
     lowered[p] = v > 0 ? v : 0;
   }
   reconstructByDilation(lowered, f, w, h);

@@ -57,6 +57,12 @@ export interface MultiscaleResult {
   levels: number;
   /** Tiles run over all levels. */
   tiles: number;
+  /**
+   * Pyramid runs only: per full-resolution pixel, the resolution its evidence comes from, in full-resolution px per
+   * level px (1 = the full level, 2^k = level k), the mean over the levels weighted by the shares the fusion takes
+   * from each (fuseScale). The instance stage reads peak heights at this resolution.
+   */
+  scale?: Float32Array;
 }
 
 /** Levels above full resolution so that a particle of maxSizePx fits the band at the coarsest level. */
@@ -197,6 +203,41 @@ export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?
 }
 
 /**
+ * The resolution each pixel's fused evidence comes from (MultiscaleResult.scale): level k keeps 1 − d of a pixel,
+ * d = P[large] + m + g being the share it hands on (fuseLevel), so
+ *
+ *   S_k = (1 − d) · 2^k + d · up(S_{k+1})        S_L = 2^L at the coarsest level
+ *
+ * coarser: S_{k+1} at its own size (cw × ch); the result is at p's size. Bilinear up-sampling, as the fusion's.
+ */
+export function fuseScale(p: ClassProbabilities, k: number, coarser: { width: number; height: number; data: Float32Array }, handOn?: Float32Array, backgroundOn?: Float32Array): Float32Array {
+  const { width, height } = p;
+  const src = p.data;
+  const q = coarser.data;
+  const cw = coarser.width;
+  const sy = coarser.height / height;
+  const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, cw);
+  const own = 2 ** k;
+  const out = new Float32Array(width * height);
+  const row = new Float32Array(cw);
+  for (let i = 0; i < height; i++) {
+    const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), coarser.height - 1);
+    const y0 = Math.floor(fy);
+    const ay = fy - y0;
+    const r0 = y0 * cw;
+    const r1 = Math.min(y0 + 1, coarser.height - 1) * cw;
+    for (let c = 0; c < cw; c++) row[c] = q[r0 + c]! * (1 - ay) + q[r1 + c]! * ay;
+    for (let j = 0; j < width; j++) {
+      const n = i * width + j;
+      const d = Math.min(1, src[4 * n + 3]! + (handOn ? handOn[n]! : 0) + (backgroundOn ? backgroundOn[n]! : 0));
+      const a = ax[j]!;
+      out[n] = (1 - d) * own + d * (row[x0[j]!]! * (1 - a) + row[x1[j]!]! * a);
+    }
+  }
+  return out;
+}
+
+/**
  * Boundary ownership: a boundary belongs to the particles beside it, so the share of a pixel's `boundary`
  * probability whose neighbourhood (a (2r+1)² box, clipped at the edges) is `large` rather than `body` is handed on
  * with the `large` share. Returns that share per pixel:
@@ -313,6 +354,7 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
     options.onTile?.(tilesBefore + done, tilesBefore + total);
   };
   let fused: Probabilities | undefined;
+  let scale: { width: number; height: number; data: Float32Array } | undefined;
   for (let k = levels; k >= 0; k--) {
     const level = pyramid[k]!;
     const tileSize = options.tileSize ?? (k === 0 ? undefined : levelTileSize(meta, level.width, level.height, options.overlap));
@@ -321,10 +363,12 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
     options.onLevel?.(k, p);
     if (fused === undefined) {
       fused = collapseToThree(p);
+      if (levels > 0) scale = { width: p.width, height: p.height, data: new Float32Array(p.width * p.height).fill(2 ** k) };
       continue;
     }
     const [handOn, backgroundOn] = own > 0 && own === bgOwn ? handOnBesideLarge(p, own, [2, 0]) : [own > 0 ? boundaryHandOn(p, own) : undefined, bgOwn > 0 ? backgroundHandOn(p, bgOwn) : undefined];
     fused = fuseLevel(p, fused, handOn, backgroundOn);
+    scale = { width: p.width, height: p.height, data: fuseScale(p, k, scale!, handOn, backgroundOn) };
   }
-  return { probabilities: fused!, levels, tiles };
+  return { probabilities: fused!, levels, tiles, ...(scale ? { scale: scale.data } : {}) };
 }

@@ -208,8 +208,8 @@ export async function pipelineScore(model: tf.LayersModel, meta: ModelMeta, imag
   for (const im of images) {
     const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };
     // A scale-band model is scored as segment runs it: through the image pyramid.
-    const { probabilities: probs } = await predictMultiscale(engine, meta, raster);
-    const pred = await probabilitiesToInstances(probs, {}, im.valid);
+    const { probabilities: probs, scale } = await predictMultiscale(engine, meta, raster);
+    const pred = await probabilitiesToInstances(probs, {}, im.valid, scale);
     scorer.add({ truth: { width: im.width, height: im.height, data: im.instances }, pred, valid: im.valid, complete: complete.has(im.source) });
   }
   return scorer.result();

@@ -181,4 +181,13 @@ describe('the settings a pyramid result depends on', () => {
     expect(sameSettings(a, b)).toBe(false);
     expect(sameSettings(a, resultSegmenterOptions({ model: 'm', backgroundOwnership: DEFAULT_BACKGROUND_OWNERSHIP_RADIUS }, 'unet'))).toBe(true);
   });
+
+  it('and peak heights read at full resolution instead of the owning level\'s', async () => {
+    const { resultSegmenterOptions, sameSettings } = await import('../../src/pipeline/fingerprint.js');
+    const a = resultSegmenterOptions({ model: 'm' }, 'unet');
+    const b = resultSegmenterOptions({ model: 'm', levelPeaks: false }, 'unet');
+    expect(b).toMatchObject({ levelPeaks: false });
+    expect(sameSettings(a, b)).toBe(false);
+    expect(sameSettings(a, resultSegmenterOptions({ model: 'm', levelPeaks: true }, 'unet'))).toBe(true); // the default, spelled out
+  });
 });

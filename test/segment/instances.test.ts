@@ -148,6 +148,37 @@ describe('morphology helpers', () => {
     expect(Array.from(hMaxima(f, w, 1, 1))).toEqual([0, 0, 1, 1, 1, 1, 1, 0, 0]);
     expect(Array.from(hMaxima(f, w, 1, 0.4))).toEqual([0, 0, 0, 1, 0, 1, 0, 0, 0]);
   });
+
+  it('hMaxima with a per-pixel scale: h × scale where the peak lies, the same as a constant h when the scale is', () => {
+    const w = 9;
+    const f = new Float32Array([0, 1, 2, 3, 2, 2.5, 2, 1, 0]);
+    // h = 0.4 splits the two tops; scaled by 4 (a level of 1/4 resolution) it is 1.6, and they are one marker.
+    expect(Array.from(hMaxima(f, w, 1, 0.4, new Float32Array(w).fill(1)))).toEqual(Array.from(hMaxima(f, w, 1, 0.4)));
+    expect(Array.from(hMaxima(f, w, 1, 0.4, new Float32Array(w).fill(4)))).toEqual(Array.from(hMaxima(f, w, 1, 1.6)));
+    expect(Array.from(hMaxima(f, w, 1, 0.4, new Float32Array(w).fill(4)))).toEqual([0, 0, 1, 1, 1, 1, 1, 0, 0]);
+    expect(() => hMaxima(f, w, 1, 0.4, new Float32Array(3))).toThrow(/hScale\.length/);
+  });
+
+  it('peakScale: two discs joined by a wide neck are two particles at full resolution and one where a coarse level owns them', async () => {
+    // Two discs of radius 16 whose centres are 24 px apart: the neck's core distance is ~11 px, 5 below the peaks.
+    // At full resolution (h = 2 px) that is two stones; read at a 1/4 level's resolution (h = 8 px) it is one stone
+    // whose outline that level drew, as its own instance stage would have seen it.
+    const probs = discProbabilities(100, 64, [
+      { cx: 38, cy: 32, r: 16 },
+      { cx: 62, cy: 32, r: 16 },
+    ]);
+    // One stone's body across the overlap (no boundary between them): only the distance transform can split it.
+    paintRect(probs, [0, 100, 0, 64], [0.9, 0.05, 0.05]);
+    for (let y = 0; y < 64; y++) {
+      for (let x = 0; x < 100; x++) {
+        const e = Math.max(16 - Math.hypot(x + 0.5 - 38, y + 0.5 - 32), 16 - Math.hypot(x + 0.5 - 62, y + 0.5 - 32));
+        if (e >= 0) paintRect(probs, [x, x + 1, y, y + 1], e < 2 ? [0.05, 0.05, 0.9] : [0.05, 0.9, 0.05]);
+      }
+    }
+    expect(ids(await probabilitiesToInstances(probs))).toEqual(new Set([1, 2]));
+    expect(ids(await probabilitiesToInstances(probs, {}, undefined, new Float32Array(100 * 64).fill(1)))).toEqual(new Set([1, 2]));
+    expect(ids(await probabilitiesToInstances(probs, {}, undefined, new Float32Array(100 * 64).fill(4)))).toEqual(new Set([1]));
+  });
 });
 
 describe('classical mode', () => {

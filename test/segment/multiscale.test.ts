@@ -2,7 +2,7 @@
 // coarser level, the rest stays), and the whole stage on an engine whose answer depends on the level it sees.
 import { describe, expect, it } from 'vitest';
 import type { ModelMeta, Probabilities, TileEngine } from '../../src/segment/index.js';
-import { backgroundHandOn, boundaryHandOn, fuseLevel, handOnBesideLarge, levelTileSize, planTiles, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
+import { backgroundHandOn, boundaryHandOn, fuseLevel, fuseScale, handOnBesideLarge, levelTileSize, planTiles, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
 import { constantRaster } from './helpers.js';
 
 const META: ModelMeta = {
@@ -85,6 +85,22 @@ describe('fusion', () => {
     for (let n = 0; n < 77; n++) {
       for (let k = 0; k < 3; k++) expect(q.data[3 * n + k]).toBeCloseTo(p.data[4 * n + k]! + p.data[4 * n + 3]! * up[3 * n + k]!, 6);
     }
+  });
+
+  it('the owning level\'s scale: 2^k where level k keeps a pixel, the coarser scale where it hands all on, the mix between', () => {
+    let seed = 11;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const coarser = { width: 5, height: 3, data: new Float32Array(15).fill(8) }; // level 3 owns all of the coarser map
+    const p = { width: 11, height: 7, channels: 4, data: Float32Array.from({ length: 11 * 7 * 4 }, rand) };
+    const handOn = Float32Array.from({ length: 77 }, () => 0.2 * rand());
+    const s = fuseScale(p, 1, coarser, handOn);
+    for (let n = 0; n < 77; n++) {
+      const d = Math.min(1, p.data[4 * n + 3]! + handOn[n]!);
+      expect(s[n]).toBeCloseTo((1 - d) * 2 + d * 8, 5);
+    }
+    // A ramp of coarser scales is interpolated like the probabilities (bilinear, half-pixel centres).
+    const ramp = fuseScale({ width: 4, height: 1, channels: 4, data: Float32Array.from({ length: 16 }, (_, k) => (k % 4 === 3 ? 1 : 0)) }, 0, { width: 2, height: 1, data: Float32Array.from([2, 4]) });
+    expect(Array.from(ramp)).toEqual([2, 2.5, 3.5, 4]);
   });
 
   it('bilinear upsampling with half-pixel centres keeps a constant map constant and interpolates a ramp', () => {
@@ -295,6 +311,9 @@ describe('predictMultiscale', () => {
       expect(r.probabilities.data[3 * q + 1]).toBeCloseTo(1, 5);
       expect(r.probabilities.data[3 * q]! + r.probabilities.data[3 * q + 2]!).toBeCloseTo(0, 5);
     }
+    // Full resolution hands everything on, the 1/2 level keeps everything: every pixel's evidence is at 1/2.
+    expect(r.scale).toHaveLength(256 * 256);
+    for (let q = 0; q < 256 * 256; q += 101) expect(r.scale![q]).toBeCloseTo(2, 5);
   });
 
   it('hands a level\'s background beside large on by default, keeps it with backgroundOwnershipRadius 0, and refuses a bad radius', async () => {
@@ -347,6 +366,7 @@ describe('predictMultiscale', () => {
     };
     const r = await predictMultiscale(engine, META, constantRaster(100, 80, 50), { levels: 0 });
     expect(r.levels).toBe(0);
+    expect(r.scale).toBeUndefined(); // one scale: peak heights are read at full resolution
     expect(r.probabilities.data[0]).toBeCloseTo(0.25, 6);
     expect(r.probabilities.data[1]).toBeCloseTo(0.75, 6);
   });
