@@ -2,8 +2,8 @@
 // the same photos segmented in one process, on the ONNX engine, by three segmenters taken in turn photo by photo
 // (so load on the machine falls on all three alike): the default model (single scale), a scale-band model on
 // full resolution only (--no-multiscale), the same model on its pyramid, and that pyramid as it ran before
-// boundary and background ownership and per-level tile sizes (256² tiles at every level, --boundary-ownership 0
-// --background-ownership 0). Reports seconds per MP of the U-Net
+// boundary and background ownership, per-level tile sizes, level peaks and inherited large (256² tiles at every
+// level, --boundary-ownership 0 --background-ownership 0 --no-level-peaks --no-inherit-large). Reports seconds per MP of the U-Net
 // stage (with the pyramid: every level and the fusion) and of the instance stage, and the ratios. Writes
 // bench/results/multiscale-cost.json.
 //   npm run bench:multiscale-cost                                  models/scale-band, 4 photos of 1500², 2 rounds
@@ -62,7 +62,7 @@ try {
   await open('scale-band model, full resolution only (--no-multiscale)', values['band-model'], false);
   await open('scale-band model, image pyramid', values['band-model'], true);
   // An explicit tile size turns the per-level tile fit off (multiscale.ts levelTileSize).
-  await open('scale-band model, image pyramid as before (256² tiles on every level, no boundary or background ownership)', values['band-model'], true, { tileSize: 256, boundaryOwnership: 0, backgroundOwnership: 0 });
+  await open('scale-band model, image pyramid as before (256² tiles on every level, no ownership, level peaks or inherited large)', values['band-model'], true, { tileSize: 256, boundaryOwnership: 0, backgroundOwnership: 0, levelPeaks: false, inheritLarge: false });
   // A warm-up photo per variant: sessions and OpenCV's heap are set up outside the timed runs.
   const warm = await readImage(files[0]!);
   for (const v of variants) await v.segmenter.segment(warm);

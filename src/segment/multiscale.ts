@@ -44,6 +44,13 @@ export interface MultiscaleOptions extends SemanticOptions {
   backgroundOwnershipRadius?: number;
   /** Called with each level's own probabilities (k = 0 is full resolution), coarsest first: for diagnostics. */
   onLevel?: (k: number, probabilities: ClassProbabilities) => void;
+  /**
+   * A particle too large for a coarser level is too large for every finer one: the share of a pixel that some
+   * coarser level calls `large` (inside its outline: eroded by one of its pixels) is handed on by every finer level
+   * whatever that level calls it (fuseLevel's coarserLarge). Off: each level hands on only its own `large` share
+   * (and the ownership shares). @default true
+   */
+  inheritLarge?: boolean;
 }
 
 /** See boundaryHandOn and docs/multiscale.md "Whose boundary is it": measured on bench:scale and check:discs. */
@@ -118,6 +125,40 @@ function bilinearAxis(to: number, from: number): { i0: Int32Array; i1: Int32Arra
   return { i0, i1, a };
 }
 
+/** Bilinear resample of one channel (half-pixel centres, edges clamped). */
+export function upsampleChannel(src: Float32Array, sw: number, sh: number, width: number, height: number): Float32Array {
+  const out = new Float32Array(width * height);
+  const sy = sh / height;
+  const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, sw);
+  for (let i = 0; i < height; i++) {
+    const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), sh - 1);
+    const y0 = Math.floor(fy);
+    const r0 = y0 * sw;
+    const r1 = Math.min(y0 + 1, sh - 1) * sw;
+    const ay = fy - y0;
+    for (let j = 0; j < width; j++) {
+      const a = ax[j]!;
+      const top = src[r0 + x0[j]!]! * (1 - a) + src[r0 + x1[j]!]! * a;
+      const bottom = src[r1 + x0[j]!]! * (1 - a) + src[r1 + x1[j]!]! * a;
+      out[i * width + j] = top * (1 - ay) + bottom * ay;
+    }
+  }
+  return out;
+}
+
+/** 3 × 3 minimum (edges clamped): a map's confident inside, one pixel in from where it fades. */
+export function erode3(src: Float32Array, w: number, h: number): Float32Array {
+  const out = new Float32Array(w * h);
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      let m = Infinity;
+      for (let y = Math.max(0, i - 1); y <= Math.min(h - 1, i + 1); y++) for (let x = Math.max(0, j - 1); x <= Math.min(w - 1, j + 1); x++) m = Math.min(m, src[y * w + x]!);
+      out[i * w + j] = m;
+    }
+  }
+  return out;
+}
+
 /**
  * Bilinear resample of a 3-class map to width × height (half-pixel centres, edges clamped): up(Q) in the fusion.
  */
@@ -157,7 +198,7 @@ export function upsampleProbabilities(q: Probabilities, width: number, height: n
  * full-size copy of the coarser map is made (the copy cost 0.3 s per 1500² photo); each coarser row pair is
  * interpolated once per output row (a 1500² level fused in 51–66 ms, 63–118 ms interpolating per pixel).
  */
-export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?: Float32Array, backgroundOn?: Float32Array): Probabilities {
+export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?: Float32Array, backgroundOn?: Float32Array, coarserLarge?: Float32Array): Probabilities {
   if (p.channels !== 4) throw invalidParameter('probabilities.channels', '4 (a scale-band model)', p.channels);
   const K = PROBABILITY_CHANNELS;
   const { width, height } = p;
@@ -183,7 +224,10 @@ export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?
       const n = i * width + j;
       const m = handOn ? handOn[n]! : 0;
       const g = backgroundOn ? backgroundOn[n]! : 0;
-      const d = src[4 * n + 3]! + m + g;
+      const l = coarserLarge ? coarserLarge[n]! : 0;
+      const d0 = src[4 * n + 3]! + m + g;
+      const d = l > 0 ? d0 + l * (1 - d0) : d0;
+      const f = 1 - l;
       const o = K * n;
       if (d === 0) {
         out[o] = src[4 * n]!;
@@ -194,9 +238,9 @@ export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?
       const a = ax[j]!;
       const c0 = x0[j]! * K;
       const c1 = x1[j]! * K;
-      out[o] = src[4 * n]! - g + d * (row[c0]! * (1 - a) + row[c1]! * a);
-      out[o + 1] = src[4 * n + 1]! + d * (row[c0 + 1]! * (1 - a) + row[c1 + 1]! * a);
-      out[o + 2] = src[4 * n + 2]! - m + d * (row[c0 + 2]! * (1 - a) + row[c1 + 2]! * a);
+      out[o] = f * (src[4 * n]! - g) + d * (row[c0]! * (1 - a) + row[c1]! * a);
+      out[o + 1] = f * src[4 * n + 1]! + d * (row[c0 + 1]! * (1 - a) + row[c1 + 1]! * a);
+      out[o + 2] = f * (src[4 * n + 2]! - m) + d * (row[c0 + 2]! * (1 - a) + row[c1 + 2]! * a);
     }
   }
   return { width, height, data: out };
@@ -210,7 +254,7 @@ export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?
  *
  * coarser: S_{k+1} at its own size (cw × ch); the result is at p's size. Bilinear up-sampling, as the fusion's.
  */
-export function fuseScale(p: ClassProbabilities, k: number, coarser: { width: number; height: number; data: Float32Array }, handOn?: Float32Array, backgroundOn?: Float32Array): Float32Array {
+export function fuseScale(p: ClassProbabilities, k: number, coarser: { width: number; height: number; data: Float32Array }, handOn?: Float32Array, backgroundOn?: Float32Array, coarserLarge?: Float32Array): Float32Array {
   const { width, height } = p;
   const src = p.data;
   const q = coarser.data;
@@ -229,7 +273,9 @@ export function fuseScale(p: ClassProbabilities, k: number, coarser: { width: nu
     for (let c = 0; c < cw; c++) row[c] = q[r0 + c]! * (1 - ay) + q[r1 + c]! * ay;
     for (let j = 0; j < width; j++) {
       const n = i * width + j;
-      const d = Math.min(1, src[4 * n + 3]! + (handOn ? handOn[n]! : 0) + (backgroundOn ? backgroundOn[n]! : 0));
+      const d0 = Math.min(1, src[4 * n + 3]! + (handOn ? handOn[n]! : 0) + (backgroundOn ? backgroundOn[n]! : 0));
+      const l = coarserLarge ? coarserLarge[n]! : 0;
+      const d = d0 + l * (1 - d0);
       const a = ax[j]!;
       out[n] = (1 - d) * own + d * (row[x0[j]!]! * (1 - a) + row[x1[j]!]! * a);
     }
@@ -355,20 +401,36 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
   };
   let fused: Probabilities | undefined;
   let scale: { width: number; height: number; data: Float32Array } | undefined;
+  // Λ: the share of each pixel some coarser level calls `large` (eroded by one of its pixels), at the last level's size:
+  //   Λ_L = erode(P_L[large]),  Λ_k = 1 − (1 − erode(P_k[large])) · (1 − up(Λ_{k+1})).
+  let coarseLarge: { width: number; height: number; data: Float32Array } | undefined;
+  const inherit = options.inheritLarge ?? true;
   for (let k = levels; k >= 0; k--) {
     const level = pyramid[k]!;
     const tileSize = options.tileSize ?? (k === 0 ? undefined : levelTileSize(meta, level.width, level.height, options.overlap));
     const p = await predictClassProbabilities(engine, meta, level, { ...options, onTile, ...(tileSize !== undefined ? { tileSize } : {}) });
     tilesBefore = tiles;
     options.onLevel?.(k, p);
+    const ownLarge = (): Float32Array => {
+      const l = new Float32Array(p.width * p.height);
+      for (let n = 0; n < l.length; n++) l[n] = p.data[4 * n + 3]!;
+      return erode3(l, p.width, p.height);
+    };
     if (fused === undefined) {
       fused = collapseToThree(p);
       if (levels > 0) scale = { width: p.width, height: p.height, data: new Float32Array(p.width * p.height).fill(2 ** k) };
+      if (inherit && levels > 0) coarseLarge = { width: p.width, height: p.height, data: ownLarge() };
       continue;
     }
     const [handOn, backgroundOn] = own > 0 && own === bgOwn ? handOnBesideLarge(p, own, [2, 0]) : [own > 0 ? boundaryHandOn(p, own) : undefined, bgOwn > 0 ? backgroundHandOn(p, bgOwn) : undefined];
-    fused = fuseLevel(p, fused, handOn, backgroundOn);
-    scale = { width: p.width, height: p.height, data: fuseScale(p, k, scale!, handOn, backgroundOn) };
+    const lambda = coarseLarge ? upsampleChannel(coarseLarge.data, coarseLarge.width, coarseLarge.height, p.width, p.height) : undefined;
+    fused = fuseLevel(p, fused, handOn, backgroundOn, lambda);
+    scale = { width: p.width, height: p.height, data: fuseScale(p, k, scale!, handOn, backgroundOn, lambda) };
+    if (lambda && k > 0) {
+      const mine = ownLarge();
+      for (let n = 0; n < mine.length; n++) mine[n] = 1 - (1 - mine[n]!) * (1 - lambda[n]!);
+      coarseLarge = { width: p.width, height: p.height, data: mine };
+    }
   }
   return { probabilities: fused!, levels, tiles, ...(scale ? { scale: scale.data } : {}) };
 }

@@ -21,8 +21,8 @@ const machine = (total: number, free: number, extra: { constrained?: number; rss
 
 describe('estimates', () => {
   it('segment: the largest stage, per pixel, from channels and depth', () => {
-    // 8-bit RGB, model unknown (4 classes with a pyramid): 4 + 16 + 4 + 28 = 52 B/px at the fusion.
-    expect(estimateSegmentMemory({ width: 1000, height: 1000 })).toEqual({ bytes: 52e6, pixels: 1e6, bytesPerPixel: 52, what: 'segment' });
+    // 8-bit RGB, model unknown (4 classes with a pyramid): 4 + 16 + 4 + 32 = 56 B/px at the fusion.
+    expect(estimateSegmentMemory({ width: 1000, height: 1000 })).toEqual({ bytes: 56e6, pixels: 1e6, bytesPerPixel: 56, what: 'segment' });
     // The default model (3 classes, one scale): the instance stage, 3 + 43 = 46 B/px.
     expect(estimateSegmentMemory({ width: 1000, height: 1000, channels: 3 }, { classes: 3, multiscale: false }).bytesPerPixel).toBe(46);
     // 16-bit RGBA: the raster is 8 B/px; decode holds three of them (24), the instance stage 8 + 43.
@@ -65,7 +65,7 @@ describe('the check', () => {
     expect(() => checkMemory(estimateSegmentMemory(small), budget, small, { file: 'a.png' })).not.toThrow();
     const bomb = { width: 10000, height: 10000 };
     expect(await errorLineOf(() => checkMemory(estimateSegmentMemory(bomb), budget, bomb, { file: 'bomb.png' }))).toBe(
-      'bomb.png: the image is 10000×10000 px; to segment it needs about 5.55 GB (52 bytes per pixel + 350 MB), over the limit of 2 GB set by --max-memory. Fix: raise the limit with --max-memory SIZE (e.g. --max-memory 16G) on a machine that has it, or shrink the image',
+      'bomb.png: the image is 10000×10000 px; to segment it needs about 5.95 GB (56 bytes per pixel + 350 MB), over the limit of 2 GB set by --max-memory. Fix: raise the limit with --max-memory SIZE (e.g. --max-memory 16G) on a machine that has it, or shrink the image',
     );
     const auto = memoryBudget({ machine: machine(4 * GB, 4 * GB) });
     expect(await errorLineOf(() => checkMemory(estimateSegmentMemory(bomb), auto, bomb, { file: 'bomb.png' }))).toMatch(/over the memory budget of 3.2 GB \(80 % of the 4 GB available\)\. Fix: raise the limit with --max-memory/);

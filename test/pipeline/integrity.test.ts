@@ -190,4 +190,13 @@ describe('the settings a pyramid result depends on', () => {
     expect(sameSettings(a, b)).toBe(false);
     expect(sameSettings(a, resultSegmenterOptions({ model: 'm', levelPeaks: true }, 'unet'))).toBe(true); // the default, spelled out
   });
+
+  it('and handing on what a coarser level calls large', async () => {
+    const { resultSegmenterOptions, sameSettings } = await import('../../src/pipeline/fingerprint.js');
+    const a = resultSegmenterOptions({ model: 'm' }, 'unet');
+    const b = resultSegmenterOptions({ model: 'm', inheritLarge: false }, 'unet');
+    expect(b).toMatchObject({ inheritLarge: false });
+    expect(sameSettings(a, b)).toBe(false);
+    expect(sameSettings(a, resultSegmenterOptions({ model: 'm', inheritLarge: true }, 'unet'))).toBe(true);
+  });
 });

@@ -46,7 +46,7 @@ describe('peak heights at the owning level', () => {
     }
   }, 60_000);
 
-  it('segment --no-level-peaks is recorded in run.json', async () => {
+  it('segment --no-level-peaks and --no-inherit-large are recorded in run.json', async () => {
     const tmp = await tempDir();
     const model = await bandModel(tmp.dir);
     const sharp = (await import('sharp')).default;
@@ -57,7 +57,9 @@ describe('peak heights at the owning level', () => {
       expect((await capture(['segment', photo, '--out', out, '--model', model, '--workers', '0', '--overlays', 'none', ...extra])).exitCode).toBe(0);
       return (JSON.parse(await readFile(join(out, 'run.json'), 'utf8')) as { options: { segmenter: Record<string, unknown> } }).options.segmenter;
     };
-    expect((await options([])).levelPeaks).toBeUndefined();
+    expect(await options([])).not.toHaveProperty('levelPeaks');
     expect((await options(['--no-level-peaks'])).levelPeaks).toBe(false);
+    expect(await options([])).not.toHaveProperty('inheritLarge');
+    expect((await options(['--no-inherit-large'])).inheritLarge).toBe(false);
   }, 60_000);
 });

@@ -2,7 +2,7 @@
 // coarser level, the rest stays), and the whole stage on an engine whose answer depends on the level it sees.
 import { describe, expect, it } from 'vitest';
 import type { ModelMeta, Probabilities, TileEngine } from '../../src/segment/index.js';
-import { backgroundHandOn, boundaryHandOn, fuseLevel, fuseScale, handOnBesideLarge, levelTileSize, planTiles, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
+import { backgroundHandOn, boundaryHandOn, erode3, fuseLevel, fuseScale, handOnBesideLarge, upsampleChannel, levelTileSize, planTiles, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
 import { constantRaster } from './helpers.js';
 
 const META: ModelMeta = {
@@ -101,6 +101,45 @@ describe('fusion', () => {
     // A ramp of coarser scales is interpolated like the probabilities (bilinear, half-pixel centres).
     const ramp = fuseScale({ width: 4, height: 1, channels: 4, data: Float32Array.from({ length: 16 }, (_, k) => (k % 4 === 3 ? 1 : 0)) }, 0, { width: 2, height: 1, data: Float32Array.from([2, 4]) });
     expect(Array.from(ramp)).toEqual([2, 2.5, 3.5, 4]);
+  });
+
+  it('a coarser level\'s large share λ is handed on from everything the level keeps: (1 − λ) · kept + (d + λ(1 − d)) · up(Q)', () => {
+    let seed = 5;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const coarse: Probabilities = { width: 4, height: 3, data: Float32Array.from({ length: 36 }, rand) };
+    const p = { width: 9, height: 5, channels: 4, data: Float32Array.from({ length: 9 * 5 * 4 }, rand) };
+    const m = Float32Array.from({ length: 45 }, () => 0.1 * rand());
+    const g = Float32Array.from({ length: 45 }, () => 0.1 * rand());
+    const lambda = Float32Array.from({ length: 45 }, (_, n) => (n % 5 === 0 ? 0 : n % 7 === 0 ? 1 : rand()));
+    const up = upsampleProbabilities(coarse, 9, 5);
+    const q = fuseLevel(p, coarse, m, g, lambda);
+    for (let n = 0; n < 45; n++) {
+      const d = p.data[4 * n + 3]! + m[n]! + g[n]!;
+      const l = lambda[n]!;
+      const kept = [p.data[4 * n]! - g[n]!, p.data[4 * n + 1]!, p.data[4 * n + 2]! - m[n]!];
+      for (let k = 0; k < 3; k++) expect(q.data[3 * n + k]).toBeCloseTo((1 - l) * kept[k]! + (d + l * (1 - d)) * up[3 * n + k]!, 5);
+    }
+    // λ = 0 is the fusion without it; λ = 1 is the coarser map alone.
+    expect(fuseLevel(p, coarse, m, g, new Float32Array(45)).data).toEqual(fuseLevel(p, coarse, m, g).data);
+    const all = fuseLevel(p, coarse, m, g, new Float32Array(45).fill(1));
+    for (let n = 0; n < 45 * 3; n++) expect(all.data[n]).toBeCloseTo(up[n]!, 5);
+    // The scale follows the same shares.
+    const sc = fuseScale(p, 0, { width: 4, height: 3, data: new Float32Array(12).fill(4) }, m, g, lambda);
+    for (let n = 0; n < 45; n++) {
+      const d0 = Math.min(1, p.data[4 * n + 3]! + m[n]! + g[n]!);
+      const d = d0 + lambda[n]! * (1 - d0);
+      expect(sc[n]).toBeCloseTo((1 - d) + d * 4, 5);
+    }
+  });
+
+  it('erode3 is the 3 × 3 minimum with clamped edges; upsampleChannel interpolates like upsampleProbabilities', () => {
+    const src = Float32Array.from([1, 1, 1, 1, 1, 1, 0.5, 1, 1, 1, 1, 1]); // 4 × 3, one dip in row 1, column 2
+    expect(Array.from(erode3(src, 4, 3))).toEqual([1, 0.5, 0.5, 0.5, 1, 0.5, 0.5, 0.5, 1, 0.5, 0.5, 0.5]);
+    const q: Probabilities = { width: 3, height: 2, data: Float32Array.from({ length: 18 }, (_, k) => (k * 7) % 5) };
+    const chan = Float32Array.from({ length: 6 }, (_, n) => q.data[3 * n + 1]!);
+    const up = upsampleProbabilities(q, 7, 5);
+    const one = upsampleChannel(chan, 3, 2, 7, 5);
+    for (let n = 0; n < 35; n++) expect(one[n]).toBeCloseTo(up[3 * n + 1]!, 6);
   });
 
   it('bilinear upsampling with half-pixel centres keeps a constant map constant and interpolates a ramp', () => {
@@ -347,6 +386,45 @@ describe('predictMultiscale', () => {
     }
     for (const bad of [-1, 1.5, 65]) {
       await expect(predictMultiscale(engine, META, constantRaster(64, 64, 1), { backgroundOwnershipRadius: bad })).rejects.toThrow(/backgroundOwnershipRadius/);
+    }
+  });
+
+  it('a pixel a coarser level calls large is handed on by the finer levels whatever they call it, unless inheritLarge is false', async () => {
+    // Three levels. The coarsest says body everywhere; the 1/2 level says large (a stone too large for it); full
+    // resolution reads the stone's surface as small stones (body, boundary). The 1/2 level's large says the full
+    // level cannot see that stone whole either, so the coarsest level's body wins; without the rule it stays.
+    const levels = pyramidLevels(META, 256, 256);
+    let pass = 0;
+    const engine: TileEngine = {
+      info: { name: 'cpu', skipped: [] },
+      maxBatchPixels: 1 << 24,
+      run(_input, n, h, w) {
+        const k = levels - (pass % (levels + 1)); // the level this call belongs to
+        const out = new Float32Array(n * h * w * 4);
+        for (let q = 0; q < n * h * w; q++) {
+          if (k === levels) out[4 * q + 1] = 1;
+          else if (k === 1) out[4 * q + 3] = 1;
+          else {
+            out[4 * q + 1] = 0.6;
+            out[4 * q + 2] = 0.4;
+          }
+        }
+        return Promise.resolve(out);
+      },
+      dispose: () => Promise.resolve(),
+    };
+    const onTile = (done: number, total: number): void => {
+      if (done === total) pass += 1;
+    };
+    expect(levels).toBe(2);
+    const on = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile });
+    const off = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile, inheritLarge: false });
+    for (let q = 0; q < 256 * 256; q += 97) {
+      expect(on.probabilities.data[3 * q + 1]).toBeCloseTo(1, 5);
+      expect(on.scale![q]).toBeCloseTo(4, 5); // owned by the 1/4 level
+      expect(off.probabilities.data[3 * q + 1]).toBeCloseTo(0.6, 5);
+      expect(off.probabilities.data[3 * q + 2]).toBeCloseTo(0.4, 5);
+      expect(off.scale![q]).toBeCloseTo(1, 5);
     }
   });
 
