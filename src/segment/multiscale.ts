@@ -125,6 +125,81 @@ function bilinearAxis(to: number, from: number): { i0: Int32Array; i1: Int32Arra
   return { i0, i1, a };
 }
 
+/** A one-channel map of a pyramid level. */
+export interface LevelMap {
+  width: number;
+  height: number;
+  data: Float32Array;
+}
+
+/**
+ * One level's whole fusion step in one pass, what predictMultiscale runs: fuseLevel's probabilities, fuseScale's
+ * scale, and (when `coarserLarge` is given) the coarser levels' large share up-sampled to this level (λ), which
+ * both use. The same as fuseLevel(p, coarser, m, g, λ), fuseScale(p, k, coarserScale, m, g, λ) and
+ * λ = upsampleChannel(coarserLarge) one after another, each coarser row interpolated once for all three.
+ */
+export function fuseLevelAll(p: ClassProbabilities, k: number, coarser: Probabilities, coarserScale: LevelMap, coarserLarge?: LevelMap, handOn?: Float32Array, backgroundOn?: Float32Array): { probabilities: Probabilities; scale: Float32Array; inherited?: Float32Array } {
+  if (p.channels !== 4) throw invalidParameter('probabilities.channels', '4 (a scale-band model)', p.channels);
+  const K = PROBABILITY_CHANNELS;
+  const { width, height } = p;
+  const cw = coarser.width;
+  if (coarserScale.width !== cw || coarserScale.height !== coarser.height) throw invalidParameter('coarserScale', `${cw} × ${coarser.height} (the coarser map's size)`, `${coarserScale.width} × ${coarserScale.height}`);
+  if (coarserLarge && (coarserLarge.width !== cw || coarserLarge.height !== coarser.height)) throw invalidParameter('coarserLarge', `${cw} × ${coarser.height} (the coarser map's size)`, `${coarserLarge.width} × ${coarserLarge.height}`);
+  const src = p.data;
+  const q = coarser.data;
+  const sq = coarserScale.data;
+  const lq = coarserLarge?.data;
+  const sy = coarser.height / height;
+  const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, cw);
+  const out = new Float32Array(width * height * K);
+  const scale = new Float32Array(width * height);
+  const inherited = lq ? new Float32Array(width * height) : undefined;
+  const own = 2 ** k;
+  const row = new Float32Array(cw * K);
+  const rowS = new Float32Array(cw);
+  const rowL = new Float32Array(cw);
+  for (let i = 0; i < height; i++) {
+    const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), coarser.height - 1);
+    const y0 = Math.floor(fy);
+    const ay = fy - y0;
+    const y1 = Math.min(y0 + 1, coarser.height - 1);
+    const r0 = y0 * cw * K;
+    const r1 = y1 * cw * K;
+    for (let c = 0; c < cw * K; c++) row[c] = q[r0 + c]! * (1 - ay) + q[r1 + c]! * ay;
+    for (let c = 0; c < cw; c++) rowS[c] = sq[y0 * cw + c]! * (1 - ay) + sq[y1 * cw + c]! * ay;
+    if (lq) for (let c = 0; c < cw; c++) rowL[c] = lq[y0 * cw + c]! * (1 - ay) + lq[y1 * cw + c]! * ay;
+    for (let j = 0; j < width; j++) {
+      const n = i * width + j;
+      const a = ax[j]!;
+      const j0 = x0[j]!;
+      const j1 = x1[j]!;
+      const m = handOn ? handOn[n]! : 0;
+      const g = backgroundOn ? backgroundOn[n]! : 0;
+      const l = lq ? rowL[j0]! * (1 - a) + rowL[j1]! * a : 0;
+      if (inherited) inherited[n] = l;
+      const d0 = src[4 * n + 3]! + m + g;
+      const d = l > 0 ? d0 + l * (1 - d0) : d0;
+      const dScale = Math.min(1, d0);
+      const ds = l > 0 ? dScale + l * (1 - dScale) : dScale;
+      scale[n] = (1 - ds) * own + ds * (rowS[j0]! * (1 - a) + rowS[j1]! * a);
+      const o = K * n;
+      if (d === 0) {
+        out[o] = src[4 * n]!;
+        out[o + 1] = src[4 * n + 1]!;
+        out[o + 2] = src[4 * n + 2]!;
+        continue;
+      }
+      const f = 1 - l;
+      const c0 = j0 * K;
+      const c1 = j1 * K;
+      out[o] = f * (src[4 * n]! - g) + d * (row[c0]! * (1 - a) + row[c1]! * a);
+      out[o + 1] = f * src[4 * n + 1]! + d * (row[c0 + 1]! * (1 - a) + row[c1 + 1]! * a);
+      out[o + 2] = f * (src[4 * n + 2]! - m) + d * (row[c0 + 2]! * (1 - a) + row[c1 + 2]! * a);
+    }
+  }
+  return { probabilities: { width, height, data: out }, scale, ...(inherited ? { inherited } : {}) };
+}
+
 /** Bilinear resample of one channel (half-pixel centres, edges clamped). */
 export function upsampleChannel(src: Float32Array, sw: number, sh: number, width: number, height: number): Float32Array {
   const out = new Float32Array(width * height);
@@ -148,12 +223,27 @@ export function upsampleChannel(src: Float32Array, sw: number, sh: number, width
 
 /** 3 × 3 minimum (edges clamped): a map's confident inside, one pixel in from where it fades. */
 export function erode3(src: Float32Array, w: number, h: number): Float32Array {
+  // Separable: the minimum along each row, then along each column of that.
+  const rows = new Float32Array(w * h);
+  for (let i = 0; i < h; i++) {
+    const b = i * w;
+    for (let j = 0; j < w; j++) {
+      const c = src[b + j]!;
+      const l = j > 0 ? src[b + j - 1]! : c;
+      const r = j + 1 < w ? src[b + j + 1]! : c;
+      rows[b + j] = c < l ? (c < r ? c : r) : l < r ? l : r;
+    }
+  }
   const out = new Float32Array(w * h);
   for (let i = 0; i < h; i++) {
+    const up = (i > 0 ? i - 1 : i) * w;
+    const down = (i + 1 < h ? i + 1 : i) * w;
+    const b = i * w;
     for (let j = 0; j < w; j++) {
-      let m = Infinity;
-      for (let y = Math.max(0, i - 1); y <= Math.min(h - 1, i + 1); y++) for (let x = Math.max(0, j - 1); x <= Math.min(w - 1, j + 1); x++) m = Math.min(m, src[y * w + x]!);
-      out[i * w + j] = m;
+      const c = rows[b + j]!;
+      const u = rows[up + j]!;
+      const d = rows[down + j]!;
+      out[b + j] = c < u ? (c < d ? c : d) : u < d ? u : d;
     }
   }
   return out;
@@ -423,14 +513,15 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
       continue;
     }
     const [handOn, backgroundOn] = own > 0 && own === bgOwn ? handOnBesideLarge(p, own, [2, 0]) : [own > 0 ? boundaryHandOn(p, own) : undefined, bgOwn > 0 ? backgroundHandOn(p, bgOwn) : undefined];
-    const lambda = coarseLarge ? upsampleChannel(coarseLarge.data, coarseLarge.width, coarseLarge.height, p.width, p.height) : undefined;
-    fused = fuseLevel(p, fused, handOn, backgroundOn, lambda);
-    scale = { width: p.width, height: p.height, data: fuseScale(p, k, scale!, handOn, backgroundOn, lambda) };
+    const step = fuseLevelAll(p, k, fused, scale!, coarseLarge, handOn, backgroundOn);
+    fused = step.probabilities;
+    scale = { width: p.width, height: p.height, data: step.scale };
+    const lambda = step.inherited;
     if (lambda && k > 0) {
       const mine = ownLarge();
       for (let n = 0; n < mine.length; n++) mine[n] = 1 - (1 - mine[n]!) * (1 - lambda[n]!);
       coarseLarge = { width: p.width, height: p.height, data: mine };
-    }
+    } else coarseLarge = undefined;
   }
   return { probabilities: fused!, levels, tiles, ...(scale ? { scale: scale.data } : {}) };
 }

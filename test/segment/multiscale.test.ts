@@ -2,7 +2,7 @@
 // coarser level, the rest stays), and the whole stage on an engine whose answer depends on the level it sees.
 import { describe, expect, it } from 'vitest';
 import type { ModelMeta, Probabilities, TileEngine } from '../../src/segment/index.js';
-import { backgroundHandOn, boundaryHandOn, erode3, fuseLevel, fuseScale, handOnBesideLarge, upsampleChannel, levelTileSize, planTiles, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
+import { backgroundHandOn, boundaryHandOn, erode3, fuseLevel, fuseLevelAll, fuseScale, handOnBesideLarge, upsampleChannel, levelTileSize, planTiles, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
 import { constantRaster } from './helpers.js';
 
 const META: ModelMeta = {
@@ -132,9 +132,43 @@ describe('fusion', () => {
     }
   });
 
+  it('fuseLevelAll, the one-pass step predictMultiscale runs, equals fuseLevel, fuseScale and upsampleChannel one after another', () => {
+    let seed = 9;
+    const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    for (const [w, h, cw, ch] of [[9, 5, 5, 3], [16, 16, 8, 8], [7, 12, 4, 6]] as const) {
+      const coarse: Probabilities = { width: cw, height: ch, data: Float32Array.from({ length: cw * ch * 3 }, rand) };
+      const cScale = { width: cw, height: ch, data: Float32Array.from({ length: cw * ch }, () => 2 + 6 * rand()) };
+      const cLarge = { width: cw, height: ch, data: Float32Array.from({ length: cw * ch }, (_, n) => (n % 3 === 0 ? 0 : rand())) };
+      const p = { width: w, height: h, channels: 4, data: Float32Array.from({ length: w * h * 4 }, rand) };
+      const m = Float32Array.from({ length: w * h }, () => 0.2 * rand());
+      const g = Float32Array.from({ length: w * h }, () => 0.2 * rand());
+      for (const large of [undefined, cLarge]) {
+        const lambda = large ? upsampleChannel(large.data, cw, ch, w, h) : undefined;
+        const all = fuseLevelAll(p, 1, coarse, cScale, large, m, g);
+        const ref = fuseLevel(p, coarse, m, g, lambda);
+        for (let n = 0; n < w * h * 3; n++) expect(all.probabilities.data[n]).toBeCloseTo(ref.data[n]!, 5);
+        const refScale = fuseScale(p, 1, cScale, m, g, lambda);
+        for (let n = 0; n < w * h; n++) expect(all.scale[n]).toBeCloseTo(refScale[n]!, 5);
+        if (lambda) for (let n = 0; n < w * h; n++) expect(all.inherited![n]).toBeCloseTo(lambda[n]!, 6);
+        else expect(all.inherited).toBeUndefined();
+      }
+    }
+  });
+
   it('erode3 is the 3 × 3 minimum with clamped edges; upsampleChannel interpolates like upsampleProbabilities', () => {
     const src = Float32Array.from([1, 1, 1, 1, 1, 1, 0.5, 1, 1, 1, 1, 1]); // 4 × 3, one dip in row 1, column 2
     expect(Array.from(erode3(src, 4, 3))).toEqual([1, 0.5, 0.5, 0.5, 1, 0.5, 0.5, 0.5, 1, 0.5, 0.5, 0.5]);
+    for (const [w, h] of [[1, 1], [1, 5], [6, 1], [7, 4]] as const) {
+      const r = Float32Array.from({ length: w * h }, (_, n) => ((n * 7919) % 13) / 13);
+      const e = erode3(r, w, h);
+      for (let i = 0; i < h; i++) {
+        for (let j = 0; j < w; j++) {
+          let min = Infinity;
+          for (let y = Math.max(0, i - 1); y <= Math.min(h - 1, i + 1); y++) for (let x = Math.max(0, j - 1); x <= Math.min(w - 1, j + 1); x++) min = Math.min(min, r[y * w + x]!);
+          expect(e[i * w + j]).toBe(min);
+        }
+      }
+    }
     const q: Probabilities = { width: 3, height: 2, data: Float32Array.from({ length: 18 }, (_, k) => (k * 7) % 5) };
     const chan = Float32Array.from({ length: 6 }, (_, n) => q.data[3 * n + 1]!);
     const up = upsampleProbabilities(q, 7, 5);
