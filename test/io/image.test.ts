@@ -84,7 +84,7 @@ describe('checked from the header, before decoding', () => {
     await writeFile(path, pngDeclaring(10000, 10000));
     const budget = memoryBudget({ maxMemory: 2e9 });
     expect(await errorLineOf(() => readImage(path, { budget }))).toBe(
-      `${path}: the image is 10000×10000 px; to segment it needs about 5.55 GB (52 bytes per pixel + 350 MB), over the limit of 2 GB set by --max-memory. Fix: raise the limit with --max-memory SIZE (e.g. --max-memory 16G) on a machine that has it, or shrink the image`,
+      `${path}: the image is 10000×10000 px; to segment it needs about 5.95 GB (56 bytes per pixel + 350 MB), over the limit of 2 GB set by --max-memory. Fix: raise the limit with --max-memory SIZE (e.g. --max-memory 16G) on a machine that has it, or shrink the image`,
     );
     // Only the raster: 3 × 3 B/px + 4 B/px for the id map; still too large for 1 GB.
     expect(await errorLineOf(() => readInstancePng(path, { budget: memoryBudget({ maxMemory: 1e9 }), maxExpansion: Infinity }))).toMatch(/to read the instance map it needs about 1.65 GB \(13 bytes per pixel/);
