@@ -1,7 +1,8 @@
 // What the image pyramid costs (issue 12: "time per MP at most 1.5× the single-scale time on the ONNX path"):
-// the same photos segmented in one process, on the ONNX engine, by three segmenters taken in turn photo by photo
-// (so load on the machine falls on all three alike): the default model (single scale), a scale-band model on
-// full resolution only (--no-multiscale), the same model on its pyramid, and that pyramid as it ran before
+// the same photos segmented in one process, on the ONNX engine, by five segmenters taken in turn photo by photo
+// (so load on the machine falls on all alike): the default model (single scale), a scale-band model on
+// full resolution only (--no-multiscale), the same model on its pyramid, that pyramid without level peaks and
+// inherited large (--no-level-peaks --no-inherit-large, the fusion of 0.2.0), and that pyramid as it ran before
 // boundary and background ownership, per-level tile sizes, level peaks and inherited large (256² tiles at every
 // level, --boundary-ownership 0 --background-ownership 0 --no-level-peaks --no-inherit-large). Reports seconds per MP of the U-Net
 // stage (with the pyramid: every level and the fusion) and of the instance stage, and the ratios. Writes
@@ -61,6 +62,7 @@ try {
   await open('default model, single scale', values['base-model'], false);
   await open('scale-band model, full resolution only (--no-multiscale)', values['band-model'], false);
   await open('scale-band model, image pyramid', values['band-model'], true);
+  await open('scale-band model, image pyramid without level peaks or inherited large (the fusion of 0.2.0)', values['band-model'], true, { levelPeaks: false, inheritLarge: false });
   // An explicit tile size turns the per-level tile fit off (multiscale.ts levelTileSize).
   await open('scale-band model, image pyramid as before (256² tiles on every level, no ownership, level peaks or inherited large)', values['band-model'], true, { tileSize: 256, boundaryOwnership: 0, backgroundOwnership: 0, levelPeaks: false, inheritLarge: false });
   // A warm-up photo per variant: sessions and OpenCV's heap are set up outside the timed runs.
@@ -91,7 +93,7 @@ const rows = variants.map((v) => ({
   instancesSecondsPerMP: Number((sum(v.instancesMs) / 1000 / v.mp).toFixed(3)),
   totalSecondsPerMP: Number(((sum(v.semanticMs) + sum(v.instancesMs)) / 1000 / v.mp).toFixed(3)),
 }));
-const [base, bandFlat, pyramid, before] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
+const [base, bandFlat, pyramid, pyramid020, before] = rows as [(typeof rows)[0], (typeof rows)[0], (typeof rows)[0], (typeof rows)[0], (typeof rows)[0]];
 const ratio = (a: number, b: number): number => Number((a / b).toFixed(3));
 const result = {
   command: `npm run bench:multiscale-cost${process.argv.length > 2 ? ` -- ${process.argv.slice(2).join(' ')}` : ''}`,
@@ -104,9 +106,10 @@ const result = {
     pyramidOverSingleScaleDefault: { unet: ratio(pyramid.unetSecondsPerMP, base.unetSecondsPerMP), total: ratio(pyramid.totalSecondsPerMP, base.totalSecondsPerMP) },
     pyramidOverSameModelFullResolution: { unet: ratio(pyramid.unetSecondsPerMP, bandFlat.unetSecondsPerMP), total: ratio(pyramid.totalSecondsPerMP, bandFlat.totalSecondsPerMP) },
     pyramidBeforeOverSingleScaleDefault: { unet: ratio(before.unetSecondsPerMP, base.unetSecondsPerMP), total: ratio(before.totalSecondsPerMP, base.totalSecondsPerMP) },
+    pyramidOverPyramidWithoutLevelPeaksOrInheritedLarge: { unet: ratio(pyramid.unetSecondsPerMP, pyramid020.unetSecondsPerMP), total: ratio(pyramid.totalSecondsPerMP, pyramid020.totalSecondsPerMP) },
   },
   note: 'segment stages only (U-Net incl. pyramid and fusion; instances); decode, measure and writing are the same for all variants and left out',
 };
 await writeJsonAtomic(values.out, result);
 for (const r of rows) process.stdout.write(`${r.variant}: levels ${r.levels}, U-Net ${r.unetSecondsPerMP} s/MP, instances ${r.instancesSecondsPerMP} s/MP, total ${r.totalSecondsPerMP} s/MP\n`);
-process.stdout.write(`pyramid / single-scale default: U-Net ${result.ratios.pyramidOverSingleScaleDefault.unet}×, total ${result.ratios.pyramidOverSingleScaleDefault.total}×; pyramid / same model at full resolution: U-Net ${result.ratios.pyramidOverSameModelFullResolution.unet}×, total ${result.ratios.pyramidOverSameModelFullResolution.total}×; the pyramid as before / single-scale default: U-Net ${result.ratios.pyramidBeforeOverSingleScaleDefault.unet}×, total ${result.ratios.pyramidBeforeOverSingleScaleDefault.total}×\nwritten ${values.out}\n`);
+process.stdout.write(`pyramid / single-scale default: U-Net ${result.ratios.pyramidOverSingleScaleDefault.unet}×, total ${result.ratios.pyramidOverSingleScaleDefault.total}×; pyramid / same model at full resolution: U-Net ${result.ratios.pyramidOverSameModelFullResolution.unet}×, total ${result.ratios.pyramidOverSameModelFullResolution.total}×; the pyramid as before / single-scale default: U-Net ${result.ratios.pyramidBeforeOverSingleScaleDefault.unet}×, total ${result.ratios.pyramidBeforeOverSingleScaleDefault.total}×; pyramid / pyramid without level peaks or inherited large: U-Net ${result.ratios.pyramidOverPyramidWithoutLevelPeaksOrInheritedLarge.unet}×, total ${result.ratios.pyramidOverPyramidWithoutLevelPeaksOrInheritedLarge.total}×\nwritten ${values.out}\n`);
