@@ -8,7 +8,11 @@
 //
 // where m and g are the shares of P_k[boundary] and P_k[bg] that lie beside `large` rather than `body` pixels
 // (boundaryHandOn, backgroundHandOn): a level cannot place the outline of a stone it sees only in part, nor tell
-// its interior from sand, so those decisions go up with the stone.
+// its interior from sand, so those decisions go up with the stone. What some coarser level calls `large` (λ,
+// inheritLarge) is handed on from everything a finer level keeps, since a particle too large for a coarser level
+// is too large for a finer one: Q_k = (1 − λ) · kept + (d + λ (1 − d)) · up(Q_{k+1}) (fuseLevelAll). The fusion
+// also carries per pixel the resolution its evidence comes from (MultiscaleResult.scale), at which the instance
+// stage reads its peak height.
 //
 // A learned per-pixel delegation in the spirit of hierarchical multi-scale attention (Tao et al. 2020), with the
 // attention given a meaning the training targets define: "this particle is larger than I can see". Fines and
@@ -67,7 +71,7 @@ export interface MultiscaleResult {
   /**
    * Pyramid runs only: per full-resolution pixel, the resolution its evidence comes from, in full-resolution px per
    * level px (1 = the full level, 2^k = level k), the mean over the levels weighted by the shares the fusion takes
-   * from each (fuseScale). The instance stage reads peak heights at this resolution.
+   * from each (fuseLevelAll). The instance stage reads peak heights at this resolution.
    */
   scale?: Float32Array;
 }
@@ -133,40 +137,64 @@ export interface LevelMap {
 }
 
 /**
- * One level's whole fusion step in one pass, what predictMultiscale runs: fuseLevel's probabilities, fuseScale's
- * scale, and (when `coarserLarge` is given) the coarser levels' large share up-sampled to this level (λ), which
- * both use. The same as fuseLevel(p, coarser, m, g, λ), fuseScale(p, k, coarserScale, m, g, λ) and
- * λ = upsampleChannel(coarserLarge) one after another, each coarser row interpolated once for all three.
+ * One level's fusion step in one pass, what predictMultiscale runs (module header):
+ *
+ *   Q_k = (1 − λ) · P_k[bg − g, body, boundary − m] + (d + λ (1 − d)) · up(Q_{k+1}),   d = P_k[large] + m + g
+ *   S_k = (1 − d_s) · 2^k + d_s · up(S_{k+1}),   d_s = min(1, d) + λ (1 − min(1, d))
+ *
+ * m, g: the boundary and background shares handed on with `large` (boundaryHandOn, backgroundHandOn; none when
+ * absent); λ: the share some coarser level calls `large`, given at the coarser size (then up-sampled here and
+ * returned as `inherited`, for the next finer level) or at this level's size; none when absent. S is the
+ * resolution each pixel's fused evidence comes from (MultiscaleResult.scale), computed when `coarserScale` (S_{k+1}
+ * at the coarser size) is given. Every up-sampling is bilinear with half-pixel centres (upsampleProbabilities'
+ * weights), each coarser row pair interpolated once per output row, and up(Q) sampled only where something is
+ * handed on, so no full-size copy of a coarser map is made.
  */
-export function fuseLevelAll(p: ClassProbabilities, k: number, coarser: Probabilities, coarserScale: LevelMap, coarserLarge?: LevelMap, handOn?: Float32Array, backgroundOn?: Float32Array): { probabilities: Probabilities; scale: Float32Array; inherited?: Float32Array } {
+export function fuseLevelAll(
+  p: ClassProbabilities,
+  k: number,
+  coarser: Probabilities,
+  coarserScale?: LevelMap,
+  large?: LevelMap | Float32Array,
+  handOn?: Float32Array,
+  backgroundOn?: Float32Array,
+): { probabilities: Probabilities; scale?: Float32Array; inherited?: Float32Array } {
   if (p.channels !== 4) throw invalidParameter('probabilities.channels', '4 (a scale-band model)', p.channels);
   const K = PROBABILITY_CHANNELS;
   const { width, height } = p;
+  const n0 = width * height;
   const cw = coarser.width;
-  if (coarserScale.width !== cw || coarserScale.height !== coarser.height) throw invalidParameter('coarserScale', `${cw} × ${coarser.height} (the coarser map's size)`, `${coarserScale.width} × ${coarserScale.height}`);
-  if (coarserLarge && (coarserLarge.width !== cw || coarserLarge.height !== coarser.height)) throw invalidParameter('coarserLarge', `${cw} × ${coarser.height} (the coarser map's size)`, `${coarserLarge.width} × ${coarserLarge.height}`);
+  const ch = coarser.height;
+  const sameSize = (m: LevelMap): boolean => m.width === cw && m.height === ch;
+  if (coarserScale && !sameSize(coarserScale)) throw invalidParameter('coarserScale', `${cw} × ${ch} (the coarser map's size)`, `${coarserScale.width} × ${coarserScale.height}`);
+  const lAtLevel = large instanceof Float32Array ? large : undefined;
+  const lCoarse = large instanceof Float32Array ? undefined : large;
+  if (lCoarse && !sameSize(lCoarse)) throw invalidParameter('coarserLarge', `${cw} × ${ch} (the coarser map's size)`, `${lCoarse.width} × ${lCoarse.height}`);
+  if (lAtLevel && lAtLevel.length !== n0) throw invalidParameter('coarserLarge.length', `${n0} (one per pixel)`, lAtLevel.length);
+  if (handOn && handOn.length !== n0) throw invalidParameter('handOn.length', `${n0} (one per pixel)`, handOn.length);
+  if (backgroundOn && backgroundOn.length !== n0) throw invalidParameter('backgroundOn.length', `${n0} (one per pixel)`, backgroundOn.length);
   const src = p.data;
   const q = coarser.data;
-  const sq = coarserScale.data;
-  const lq = coarserLarge?.data;
-  const sy = coarser.height / height;
+  const sq = coarserScale?.data;
+  const lq = lCoarse?.data;
+  const sy = ch / height;
   const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, cw);
-  const out = new Float32Array(width * height * K);
-  const scale = new Float32Array(width * height);
-  const inherited = lq ? new Float32Array(width * height) : undefined;
+  const out = new Float32Array(n0 * K);
+  const scale = sq ? new Float32Array(n0) : undefined;
+  const inherited = lq ? new Float32Array(n0) : undefined;
   const own = 2 ** k;
   const row = new Float32Array(cw * K);
   const rowS = new Float32Array(cw);
   const rowL = new Float32Array(cw);
   for (let i = 0; i < height; i++) {
-    const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), coarser.height - 1);
+    const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), ch - 1);
     const y0 = Math.floor(fy);
     const ay = fy - y0;
-    const y1 = Math.min(y0 + 1, coarser.height - 1);
+    const y1 = Math.min(y0 + 1, ch - 1);
     const r0 = y0 * cw * K;
     const r1 = y1 * cw * K;
     for (let c = 0; c < cw * K; c++) row[c] = q[r0 + c]! * (1 - ay) + q[r1 + c]! * ay;
-    for (let c = 0; c < cw; c++) rowS[c] = sq[y0 * cw + c]! * (1 - ay) + sq[y1 * cw + c]! * ay;
+    if (sq) for (let c = 0; c < cw; c++) rowS[c] = sq[y0 * cw + c]! * (1 - ay) + sq[y1 * cw + c]! * ay;
     if (lq) for (let c = 0; c < cw; c++) rowL[c] = lq[y0 * cw + c]! * (1 - ay) + lq[y1 * cw + c]! * ay;
     for (let j = 0; j < width; j++) {
       const n = i * width + j;
@@ -175,13 +203,15 @@ export function fuseLevelAll(p: ClassProbabilities, k: number, coarser: Probabil
       const j1 = x1[j]!;
       const m = handOn ? handOn[n]! : 0;
       const g = backgroundOn ? backgroundOn[n]! : 0;
-      const l = lq ? rowL[j0]! * (1 - a) + rowL[j1]! * a : 0;
+      const l = lq ? rowL[j0]! * (1 - a) + rowL[j1]! * a : lAtLevel ? lAtLevel[n]! : 0;
       if (inherited) inherited[n] = l;
       const d0 = src[4 * n + 3]! + m + g;
       const d = l > 0 ? d0 + l * (1 - d0) : d0;
-      const dScale = Math.min(1, d0);
-      const ds = l > 0 ? dScale + l * (1 - dScale) : dScale;
-      scale[n] = (1 - ds) * own + ds * (rowS[j0]! * (1 - a) + rowS[j1]! * a);
+      if (scale) {
+        const dc = Math.min(1, d0);
+        const ds = l > 0 ? dc + l * (1 - dc) : dc;
+        scale[n] = (1 - ds) * own + ds * (rowS[j0]! * (1 - a) + rowS[j1]! * a);
+      }
       const o = K * n;
       if (d === 0) {
         out[o] = src[4 * n]!;
@@ -197,7 +227,7 @@ export function fuseLevelAll(p: ClassProbabilities, k: number, coarser: Probabil
       out[o + 2] = f * (src[4 * n + 2]! - m) + d * (row[c0 + 2]! * (1 - a) + row[c1 + 2]! * a);
     }
   }
-  return { probabilities: { width, height, data: out }, scale, ...(inherited ? { inherited } : {}) };
+  return { probabilities: { width, height, data: out }, ...(scale ? { scale } : {}), ...(inherited ? { inherited } : {}) };
 }
 
 /** Bilinear resample of one channel (half-pixel centres, edges clamped). */
@@ -283,95 +313,13 @@ export function upsampleProbabilities(q: Probabilities, width: number, height: n
 
 /**
  * Q_k from P_k, the coarser level's fused map and the boundary and background shares handed on with `large`
- * (boundaryHandOn, backgroundHandOn; none when absent), see the module header, in one pass: up(Q_{k+1}) is sampled
- * per pixel (the same bilinear weights as upsampleProbabilities) and only where P_k hands something on, so no
- * full-size copy of the coarser map is made (the copy cost 0.3 s per 1500² photo); each coarser row pair is
- * interpolated once per output row (a 1500² level fused in 51–66 ms, 63–118 ms interpolating per pixel).
+ * (boundaryHandOn, backgroundHandOn; none when absent), and the share some coarser level calls `large` (λ, at this
+ * level's size; none when absent), see the module header: fuseLevelAll's probabilities without the scale.
  */
 export function fuseLevel(p: ClassProbabilities, coarser: Probabilities, handOn?: Float32Array, backgroundOn?: Float32Array, coarserLarge?: Float32Array): Probabilities {
-  if (p.channels !== 4) throw invalidParameter('probabilities.channels', '4 (a scale-band model)', p.channels);
-  const K = PROBABILITY_CHANNELS;
-  const { width, height } = p;
-  if (handOn && handOn.length !== width * height) throw invalidParameter('handOn.length', `${width * height} (one per pixel)`, handOn.length);
-  if (backgroundOn && backgroundOn.length !== width * height) throw invalidParameter('backgroundOn.length', `${width * height} (one per pixel)`, backgroundOn.length);
-  const src = p.data;
-  const q = coarser.data;
-  const cw = coarser.width;
-  const sy = coarser.height / height;
-  const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, cw);
-  const out = new Float32Array(width * height * K);
-  // Per output row, the coarser map is first interpolated between its two rows (cw × 3 values), then each pixel
-  // interpolates that row between its two columns: the same bilinear weights, a third of the work per pixel.
-  const row = new Float32Array(cw * K);
-  for (let i = 0; i < height; i++) {
-    const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), coarser.height - 1);
-    const y0 = Math.floor(fy);
-    const ay = fy - y0;
-    const r0 = y0 * cw * K;
-    const r1 = Math.min(y0 + 1, coarser.height - 1) * cw * K;
-    for (let c = 0; c < cw * K; c++) row[c] = q[r0 + c]! * (1 - ay) + q[r1 + c]! * ay;
-    for (let j = 0; j < width; j++) {
-      const n = i * width + j;
-      const m = handOn ? handOn[n]! : 0;
-      const g = backgroundOn ? backgroundOn[n]! : 0;
-      const l = coarserLarge ? coarserLarge[n]! : 0;
-      const d0 = src[4 * n + 3]! + m + g;
-      const d = l > 0 ? d0 + l * (1 - d0) : d0;
-      const f = 1 - l;
-      const o = K * n;
-      if (d === 0) {
-        out[o] = src[4 * n]!;
-        out[o + 1] = src[4 * n + 1]!;
-        out[o + 2] = src[4 * n + 2]!;
-        continue;
-      }
-      const a = ax[j]!;
-      const c0 = x0[j]! * K;
-      const c1 = x1[j]! * K;
-      out[o] = f * (src[4 * n]! - g) + d * (row[c0]! * (1 - a) + row[c1]! * a);
-      out[o + 1] = f * src[4 * n + 1]! + d * (row[c0 + 1]! * (1 - a) + row[c1 + 1]! * a);
-      out[o + 2] = f * (src[4 * n + 2]! - m) + d * (row[c0 + 2]! * (1 - a) + row[c1 + 2]! * a);
-    }
-  }
-  return { width, height, data: out };
+  return fuseLevelAll(p, 0, coarser, undefined, coarserLarge, handOn, backgroundOn).probabilities;
 }
 
-/**
- * The resolution each pixel's fused evidence comes from (MultiscaleResult.scale): level k keeps 1 − d of a pixel,
- * d = P[large] + m + g being the share it hands on (fuseLevel), so
- *
- *   S_k = (1 − d) · 2^k + d · up(S_{k+1})        S_L = 2^L at the coarsest level
- *
- * coarser: S_{k+1} at its own size (cw × ch); the result is at p's size. Bilinear up-sampling, as the fusion's.
- */
-export function fuseScale(p: ClassProbabilities, k: number, coarser: { width: number; height: number; data: Float32Array }, handOn?: Float32Array, backgroundOn?: Float32Array, coarserLarge?: Float32Array): Float32Array {
-  const { width, height } = p;
-  const src = p.data;
-  const q = coarser.data;
-  const cw = coarser.width;
-  const sy = coarser.height / height;
-  const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, cw);
-  const own = 2 ** k;
-  const out = new Float32Array(width * height);
-  const row = new Float32Array(cw);
-  for (let i = 0; i < height; i++) {
-    const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), coarser.height - 1);
-    const y0 = Math.floor(fy);
-    const ay = fy - y0;
-    const r0 = y0 * cw;
-    const r1 = Math.min(y0 + 1, coarser.height - 1) * cw;
-    for (let c = 0; c < cw; c++) row[c] = q[r0 + c]! * (1 - ay) + q[r1 + c]! * ay;
-    for (let j = 0; j < width; j++) {
-      const n = i * width + j;
-      const d0 = Math.min(1, src[4 * n + 3]! + (handOn ? handOn[n]! : 0) + (backgroundOn ? backgroundOn[n]! : 0));
-      const l = coarserLarge ? coarserLarge[n]! : 0;
-      const d = d0 + l * (1 - d0);
-      const a = ax[j]!;
-      out[n] = (1 - d) * own + d * (row[x0[j]!]! * (1 - a) + row[x1[j]!]! * a);
-    }
-  }
-  return out;
-}
 
 /**
  * Boundary ownership: a boundary belongs to the particles beside it, so the share of a pixel's `boundary`
@@ -513,9 +461,9 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
       continue;
     }
     const [handOn, backgroundOn] = own > 0 && own === bgOwn ? handOnBesideLarge(p, own, [2, 0]) : [own > 0 ? boundaryHandOn(p, own) : undefined, bgOwn > 0 ? backgroundHandOn(p, bgOwn) : undefined];
-    const step = fuseLevelAll(p, k, fused, scale!, coarseLarge, handOn, backgroundOn);
+    const step = fuseLevelAll(p, k, fused, scale, coarseLarge, handOn, backgroundOn);
     fused = step.probabilities;
-    scale = { width: p.width, height: p.height, data: step.scale };
+    scale = { width: p.width, height: p.height, data: step.scale! };
     const lambda = step.inherited;
     if (lambda && k > 0) {
       const mine = ownLarge();

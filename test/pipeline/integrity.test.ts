@@ -182,21 +182,14 @@ describe('the settings a pyramid result depends on', () => {
     expect(sameSettings(a, resultSegmenterOptions({ model: 'm', backgroundOwnership: DEFAULT_BACKGROUND_OWNERSHIP_RADIUS }, 'unet'))).toBe(true);
   });
 
-  it('and peak heights read at full resolution instead of the owning level\'s', async () => {
+  it('and so are peak heights read at full resolution (--no-level-peaks) and large not inherited (--no-inherit-large)', async () => {
     const { resultSegmenterOptions, sameSettings } = await import('../../src/pipeline/fingerprint.js');
     const a = resultSegmenterOptions({ model: 'm' }, 'unet');
-    const b = resultSegmenterOptions({ model: 'm', levelPeaks: false }, 'unet');
-    expect(b).toMatchObject({ levelPeaks: false });
-    expect(sameSettings(a, b)).toBe(false);
-    expect(sameSettings(a, resultSegmenterOptions({ model: 'm', levelPeaks: true }, 'unet'))).toBe(true); // the default, spelled out
-  });
-
-  it('and handing on what a coarser level calls large', async () => {
-    const { resultSegmenterOptions, sameSettings } = await import('../../src/pipeline/fingerprint.js');
-    const a = resultSegmenterOptions({ model: 'm' }, 'unet');
-    const b = resultSegmenterOptions({ model: 'm', inheritLarge: false }, 'unet');
-    expect(b).toMatchObject({ inheritLarge: false });
-    expect(sameSettings(a, b)).toBe(false);
-    expect(sameSettings(a, resultSegmenterOptions({ model: 'm', inheritLarge: true }, 'unet'))).toBe(true);
+    for (const key of ['levelPeaks', 'inheritLarge'] as const) {
+      const b = resultSegmenterOptions({ model: 'm', [key]: false }, 'unet');
+      expect(b).toMatchObject({ [key]: false });
+      expect(sameSettings(a, b)).toBe(false);
+      expect(sameSettings(a, resultSegmenterOptions({ model: 'm', [key]: true }, 'unet'))).toBe(true); // the default, spelled out
+    }
   });
 });

@@ -2,7 +2,7 @@
 // coarser level, the rest stays), and the whole stage on an engine whose answer depends on the level it sees.
 import { describe, expect, it } from 'vitest';
 import type { ModelMeta, Probabilities, TileEngine } from '../../src/segment/index.js';
-import { backgroundHandOn, boundaryHandOn, erode3, fuseLevel, fuseLevelAll, fuseScale, handOnBesideLarge, upsampleChannel, levelTileSize, planTiles, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
+import { backgroundHandOn, boundaryHandOn, erode3, fuseLevel, fuseLevelAll, handOnBesideLarge, upsampleChannel, levelTileSize, planTiles, predictMultiscale, pyramidLevels, upsampleProbabilities } from '../../src/segment/index.js';
 import { constantRaster } from './helpers.js';
 
 const META: ModelMeta = {
@@ -87,19 +87,23 @@ describe('fusion', () => {
     }
   });
 
+  /** fuseLevelAll's scale alone (the coarser probabilities do not enter it). */
+  const scaleOf = (p: { width: number; height: number; channels: number; data: Float32Array }, k: number, coarserScale: { width: number; height: number; data: Float32Array }, m?: Float32Array, g?: Float32Array, lambda?: Float32Array): Float32Array =>
+    fuseLevelAll(p, k, { width: coarserScale.width, height: coarserScale.height, data: new Float32Array(coarserScale.width * coarserScale.height * 3) }, coarserScale, lambda, m, g).scale!;
+
   it('the owning level\'s scale: 2^k where level k keeps a pixel, the coarser scale where it hands all on, the mix between', () => {
     let seed = 11;
     const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     const coarser = { width: 5, height: 3, data: new Float32Array(15).fill(8) }; // level 3 owns all of the coarser map
     const p = { width: 11, height: 7, channels: 4, data: Float32Array.from({ length: 11 * 7 * 4 }, rand) };
     const handOn = Float32Array.from({ length: 77 }, () => 0.2 * rand());
-    const s = fuseScale(p, 1, coarser, handOn);
+    const s = scaleOf(p, 1, coarser, handOn);
     for (let n = 0; n < 77; n++) {
       const d = Math.min(1, p.data[4 * n + 3]! + handOn[n]!);
       expect(s[n]).toBeCloseTo((1 - d) * 2 + d * 8, 5);
     }
     // A ramp of coarser scales is interpolated like the probabilities (bilinear, half-pixel centres).
-    const ramp = fuseScale({ width: 4, height: 1, channels: 4, data: Float32Array.from({ length: 16 }, (_, k) => (k % 4 === 3 ? 1 : 0)) }, 0, { width: 2, height: 1, data: Float32Array.from([2, 4]) });
+    const ramp = scaleOf({ width: 4, height: 1, channels: 4, data: Float32Array.from({ length: 16 }, (_, k) => (k % 4 === 3 ? 1 : 0)) }, 0, { width: 2, height: 1, data: Float32Array.from([2, 4]) });
     expect(Array.from(ramp)).toEqual([2, 2.5, 3.5, 4]);
   });
 
@@ -124,7 +128,7 @@ describe('fusion', () => {
     const all = fuseLevel(p, coarse, m, g, new Float32Array(45).fill(1));
     for (let n = 0; n < 45 * 3; n++) expect(all.data[n]).toBeCloseTo(up[n]!, 5);
     // The scale follows the same shares.
-    const sc = fuseScale(p, 0, { width: 4, height: 3, data: new Float32Array(12).fill(4) }, m, g, lambda);
+    const sc = scaleOf(p, 0, { width: 4, height: 3, data: new Float32Array(12).fill(4) }, m, g, lambda);
     for (let n = 0; n < 45; n++) {
       const d0 = Math.min(1, p.data[4 * n + 3]! + m[n]! + g[n]!);
       const d = d0 + lambda[n]! * (1 - d0);
@@ -132,7 +136,7 @@ describe('fusion', () => {
     }
   });
 
-  it('fuseLevelAll, the one-pass step predictMultiscale runs, equals fuseLevel, fuseScale and upsampleChannel one after another', () => {
+  it('fuseLevelAll with λ at the coarser size equals the formulas with λ, the probabilities and the scale up-sampled separately', () => {
     let seed = 9;
     const rand = (): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
     for (const [w, h, cw, ch] of [[9, 5, 5, 3], [16, 16, 8, 8], [7, 12, 4, 6]] as const) {
@@ -142,17 +146,33 @@ describe('fusion', () => {
       const p = { width: w, height: h, channels: 4, data: Float32Array.from({ length: w * h * 4 }, rand) };
       const m = Float32Array.from({ length: w * h }, () => 0.2 * rand());
       const g = Float32Array.from({ length: w * h }, () => 0.2 * rand());
+      const up = upsampleProbabilities(coarse, w, h);
+      const upS = upsampleChannel(cScale.data, cw, ch, w, h);
       for (const large of [undefined, cLarge]) {
-        const lambda = large ? upsampleChannel(large.data, cw, ch, w, h) : undefined;
+        const lambda = large ? upsampleChannel(large.data, cw, ch, w, h) : new Float32Array(w * h);
         const all = fuseLevelAll(p, 1, coarse, cScale, large, m, g);
-        const ref = fuseLevel(p, coarse, m, g, lambda);
-        for (let n = 0; n < w * h * 3; n++) expect(all.probabilities.data[n]).toBeCloseTo(ref.data[n]!, 5);
-        const refScale = fuseScale(p, 1, cScale, m, g, lambda);
-        for (let n = 0; n < w * h; n++) expect(all.scale[n]).toBeCloseTo(refScale[n]!, 5);
-        if (lambda) for (let n = 0; n < w * h; n++) expect(all.inherited![n]).toBeCloseTo(lambda[n]!, 6);
+        for (let n = 0; n < w * h; n++) {
+          const d0 = p.data[4 * n + 3]! + m[n]! + g[n]!;
+          const l = lambda[n]!;
+          const kept = [p.data[4 * n]! - g[n]!, p.data[4 * n + 1]!, p.data[4 * n + 2]! - m[n]!];
+          for (let c = 0; c < 3; c++) expect(all.probabilities.data[3 * n + c]).toBeCloseTo((1 - l) * kept[c]! + (d0 + l * (1 - d0)) * up[3 * n + c]!, 5);
+          const ds = Math.min(1, d0) + l * (1 - Math.min(1, d0));
+          expect(all.scale![n]).toBeCloseTo((1 - ds) * 2 + ds * upS[n]!, 5);
+        }
+        if (large) for (let n = 0; n < w * h; n++) expect(all.inherited![n]).toBeCloseTo(lambda[n]!, 6);
         else expect(all.inherited).toBeUndefined();
+        // λ given at this level's size instead: the same probabilities and scale.
+        const atLevel = fuseLevelAll(p, 1, coarse, cScale, lambda, m, g);
+        for (let n = 0; n < w * h * 3; n++) expect(atLevel.probabilities.data[n]).toBeCloseTo(all.probabilities.data[n]!, 6);
+        for (let n = 0; n < w * h; n++) expect(atLevel.scale![n]).toBeCloseTo(all.scale![n]!, 6);
       }
     }
+    // Maps of another size are refused.
+    const p = { width: 4, height: 4, channels: 4, data: new Float32Array(64) };
+    const coarse: Probabilities = { width: 2, height: 2, data: new Float32Array(12) };
+    expect(() => fuseLevelAll(p, 1, coarse, { width: 3, height: 2, data: new Float32Array(6) })).toThrow(/coarserScale/);
+    expect(() => fuseLevelAll(p, 1, coarse, undefined, { width: 2, height: 3, data: new Float32Array(6) })).toThrow(/coarserLarge/);
+    expect(() => fuseLevelAll(p, 1, coarse, undefined, new Float32Array(5))).toThrow(/coarserLarge\.length/);
   });
 
   it('erode3 is the 3 × 3 minimum with clamped edges; upsampleChannel interpolates like upsampleProbabilities', () => {
@@ -351,6 +371,28 @@ describe('boundary ownership', () => {
   });
 });
 
+/**
+ * An engine whose answer depends on the pyramid level it runs for: `answer(k, out, q)` writes pixel q's four
+ * class probabilities at level k. The engine cannot see the level, so it counts finished levels from the progress
+ * callback (`onTile`, to pass to predictMultiscale); levels run coarsest first, `levels` of them above full
+ * resolution, and a second predictMultiscale call starts the count again.
+ */
+function levelEngine(levels: number, answer: (k: number, out: Float32Array, q: number) => void): { engine: TileEngine; onTile: (done: number, total: number) => void } {
+  let pass = 0;
+  const engine: TileEngine = {
+    info: { name: 'cpu', skipped: [] },
+    maxBatchPixels: 1 << 24,
+    run(_input, n, h, w) {
+      const k = levels - (pass % (levels + 1));
+      const out = new Float32Array(n * h * w * 4);
+      for (let q = 0; q < n * h * w; q++) answer(k, out, q);
+      return Promise.resolve(out);
+    },
+    dispose: () => Promise.resolve(),
+  };
+  return { engine, onTile: (done, total) => void (done === total && (pass += 1)) };
+}
+
 describe('predictMultiscale', () => {
   it('runs every level, coarsest first, and a full-resolution "large" everywhere becomes the coarse body', async () => {
     const raster = constantRaster(256, 256, 120);
@@ -390,27 +432,13 @@ describe('predictMultiscale', () => {
   });
 
   it('hands a level\'s background beside large on by default, keeps it with backgroundOwnershipRadius 0, and refuses a bad radius', async () => {
-    const levels = pyramidLevels(META, 256, 256);
-    let pass = 0;
-    const engine: TileEngine = {
-      info: { name: 'cpu', skipped: [] },
-      maxBatchPixels: 1 << 24,
-      run(_input, n, h, w) {
-        // Full resolution: half background, half large (the inside of a stone it cannot see whole); coarser: body.
-        const out = new Float32Array(n * h * w * 4);
-        for (let q = 0; q < n * h * w; q++) {
-          if (pass % (levels + 1) === levels) {
-            out[4 * q] = 0.5;
-            out[4 * q + 3] = 0.5;
-          } else out[4 * q + 1] = 1;
-        }
-        return Promise.resolve(out);
-      },
-      dispose: () => Promise.resolve(),
-    };
-    const onTile = (done: number, total: number): void => {
-      if (done === total) pass += 1;
-    };
+    // Full resolution: half background, half large (the inside of a stone it cannot see whole); coarser: body.
+    const { engine, onTile } = levelEngine(pyramidLevels(META, 256, 256), (k, out, q) => {
+      if (k === 0) {
+        out[4 * q] = 0.5;
+        out[4 * q + 3] = 0.5;
+      } else out[4 * q + 1] = 1;
+    });
     const owned = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile });
     const kept = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile, backgroundOwnershipRadius: 0 });
     for (let q = 0; q < 256 * 256; q += 97) {
@@ -428,28 +456,14 @@ describe('predictMultiscale', () => {
     // resolution reads the stone's surface as small stones (body, boundary). The 1/2 level's large says the full
     // level cannot see that stone whole either, so the coarsest level's body wins; without the rule it stays.
     const levels = pyramidLevels(META, 256, 256);
-    let pass = 0;
-    const engine: TileEngine = {
-      info: { name: 'cpu', skipped: [] },
-      maxBatchPixels: 1 << 24,
-      run(_input, n, h, w) {
-        const k = levels - (pass % (levels + 1)); // the level this call belongs to
-        const out = new Float32Array(n * h * w * 4);
-        for (let q = 0; q < n * h * w; q++) {
-          if (k === levels) out[4 * q + 1] = 1;
-          else if (k === 1) out[4 * q + 3] = 1;
-          else {
-            out[4 * q + 1] = 0.6;
-            out[4 * q + 2] = 0.4;
-          }
-        }
-        return Promise.resolve(out);
-      },
-      dispose: () => Promise.resolve(),
-    };
-    const onTile = (done: number, total: number): void => {
-      if (done === total) pass += 1;
-    };
+    const { engine, onTile } = levelEngine(levels, (k, out, q) => {
+      if (k === levels) out[4 * q + 1] = 1;
+      else if (k === 1) out[4 * q + 3] = 1;
+      else {
+        out[4 * q + 1] = 0.6;
+        out[4 * q + 2] = 0.4;
+      }
+    });
     expect(levels).toBe(2);
     const on = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile });
     const off = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile, inheritLarge: false });
