@@ -51,7 +51,7 @@ export interface MultiscaleOptions extends SemanticOptions {
   /**
    * A particle too large for a coarser level is too large for every finer one: the share of a pixel that some
    * coarser level calls `large` (inside its outline: eroded by one of its pixels) is handed on by every finer level
-   * whatever that level calls it (fuseLevel's coarserLarge). Off: each level hands on only its own `large` share
+   * whatever that level calls it (fuseLevelAll's λ). Off: each level hands on only its own `large` share
    * (and the ownership shares). @default true
    */
   inheritLarge?: boolean;
