@@ -20,6 +20,7 @@
 // is not keyed by options: delete it (or cnn-*.json) after changing them.
 //   npm run bench:generalization                 the full benchmark (about 1 h on 2 cores from scratch)
 //   npm run bench:generalization -- --quick      a small smoke run (5+2 groups, 400² px, 2 epochs), not for results
+//   npm run bench:generalization -- --only scale-band   one segmenter's rows alone (no CNNs), when only it changed
 import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, symlink, writeFile } from 'node:fs/promises';
@@ -46,6 +47,7 @@ const { values: args } = parseArgs({
   options: {
     quick: { type: 'boolean', default: false },
     stage: { type: 'string' },
+    only: { type: 'string' },
     epochs: { type: 'string' },
   },
 });
@@ -305,9 +307,66 @@ function score(method: string, predict: (image: string) => number[], s: Split, c
   };
 }
 
+/**
+ * `--only KEY` (a key of MODELS): that segmenter's rows alone, on the default look (calibrated on its own
+ * calibration photos, and uncalibrated) and on the held-out look, when only it changed (a new fusion, new weights):
+ * the CNNs and the other segmenters are not run. Its segment folders are redone when their settings differ (the
+ * batch runner's fingerprints). Writes bench/results/generalization-KEY.json; the full JSON is left as it is.
+ */
+async function onlySegmenter(key: string): Promise<void> {
+  const entry = MODELS.find(([k]) => k === key);
+  if (!entry) throw new Error(`--only ${key}: not one of ${MODELS.map(([k]) => k).join(', ')}`);
+  const [, model, label] = entry;
+  const t0 = performance.now();
+  await synth();
+  const s = await split();
+  await synthLook(s);
+  const look = await lookRows();
+  const sl: Split = { ...s, seen: look.seen, unseen: look.unseen };
+  const segDefault = await segment(key, model, [...s.calib, ...s.seen, ...s.unseen]);
+  const segLook = await segment(key, model, [...look.seen, ...look.unseen], `segment-${key}-${TEST_LOOK}`);
+  const truthOf = new Map(s.truth.map((r) => [r.image, r.vector]));
+  const constant = meanVector(s.train.map((r) => r.vector));
+  const calibration = fitCalibration(
+    s.calib.map((r) => ({ group: r.group, pred: segDefault.vectors.get(r.image)!, truth: truthOf.get(r.image)! })),
+    s.bins,
+  );
+  const nan = s.bins.map(() => NaN);
+  const from = (m: Map<string, number[]>) => (image: string) => m.get(image) ?? nan;
+  const rows = {
+    defaultLook: [
+      score(`photosieve (${label}, calibrated)`, (i) => applyCalibration(calibration, from(segDefault.vectors)(i)), s, constant),
+      score(`photosieve (${label}, uncalibrated)`, from(segDefault.vectors), s, constant),
+      score('constant predictor (training mean)', () => constant, s, constant),
+    ],
+    heldOutLook: [
+      score(`photosieve (${label}, calibrated)`, (i) => applyCalibration(calibration, from(segLook.vectors)(i)), sl, constant),
+      score(`photosieve (${label}, uncalibrated)`, from(segLook.vectors), sl, constant),
+      score('constant predictor (training mean)', () => constant, sl, constant),
+    ],
+  };
+  const result = {
+    command: `npm run bench:generalization -- --only ${key}`,
+    date: new Date().toISOString(),
+    model: typeof model === 'string' && model.startsWith(ROOT) ? model.slice(ROOT.length + 1) : model,
+    note: 'this segmenter\'s rows of bench/results/generalization.json alone, on the same photos, split and calibration photos; the CNN, default-model and classical rows are in that file',
+    results: rows,
+    seconds: Number(((performance.now() - t0) / 1000).toFixed(0)),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.versions.node },
+  };
+  if (quick) return;
+  await writeJsonAtomic(join(ROOT, 'bench', 'results', `generalization-${key}.json`), result);
+  for (const [set, list] of Object.entries(rows)) {
+    process.stdout.write(`${set}:\n`);
+    for (const m of list) process.stdout.write(`  ${m.method.padEnd(44)} seen ${m.seen.rmse.toFixed(4)}  unseen ${m.unseen.rmse.toFixed(4)}  skill ${m.seen.skill.toFixed(2)} / ${m.unseen.skill.toFixed(2)}\n`);
+  }
+  process.stdout.write(`written bench/results/generalization-${key}.json\n`);
+}
+
 async function main(): Promise<void> {
   await mkdir(CACHE, { recursive: true });
   if (args.stage?.startsWith('cnn-')) return cnnStage(args.stage.slice(4));
+  if (args.only !== undefined) return onlySegmenter(args.only);
   const t0 = performance.now();
   await synth();
   const s = await split();

@@ -52,7 +52,7 @@ interface SegmentFlags extends BinFlags {
   boundaryOwnership?: number;
   backgroundOwnership?: number;
   levelPeaks: boolean;
-  inheritLarge: boolean;
+  inheritLarge?: boolean;
   json: boolean;
   quiet: boolean;
 }
@@ -78,7 +78,7 @@ export function segmenterOptionsFromFlags(flags: SegmentFlags, maxSizePx: number
     boundaryOwnership: flags.boundaryOwnership,
     backgroundOwnership: flags.backgroundOwnership,
     levelPeaks: flags.levelPeaks ? undefined : false,
-    inheritLarge: flags.inheritLarge ? undefined : false,
+    inheritLarge: flags.inheritLarge === true ? true : undefined,
   };
   // Unset options stay out, so run.json lists what was asked for.
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as unknown as SegmenterOptions;
@@ -196,7 +196,7 @@ export function segmentCommand(): Command {
     .option('--boundary-ownership <px>', 'scale-band pyramids: a level\'s boundary within this many px of particles it calls large is decided by the coarser level; 0 hands on only large (default 2)', parseIntOption('--boundary-ownership', 0, 64))
     .option('--background-ownership <px>', 'scale-band pyramids: a level\'s background within this many px of particles it calls large is decided by the coarser level; 0 keeps it (default 2)', parseIntOption('--background-ownership', 0, 64))
     .option('--no-level-peaks', 'scale-band pyramids: split touching particles by peak heights at full resolution everywhere, not at the resolution of the level that outlines each one')
-    .option('--no-inherit-large', 'scale-band pyramids: each level hands on only what it calls large itself, not also what a coarser level calls large')
+    .option('--inherit-large', 'scale-band pyramids: hand on what a coarser level calls large from every finer level too (keeps boulders with textured surfaces whole; merges densely packed gravel, so off by default)')
     .addOption(new Option('--overlays <kind>', 'overlays/NAME.jpg (quick to write), .png (lossless, slow at full size) or none').choices(OVERLAY_KINDS).default(DEFAULT_OVERLAYS))
     .addHelpText(
       'after',

@@ -81,7 +81,7 @@ export function resultSegmenterOptions(options: SegmenterOptions, kind: ModelIde
     boundaryOwnership: options.boundaryOwnership === DEFAULT_OWNERSHIP_RADIUS ? undefined : options.boundaryOwnership,
     backgroundOwnership: options.backgroundOwnership === DEFAULT_BACKGROUND_OWNERSHIP_RADIUS ? undefined : options.backgroundOwnership,
     levelPeaks: options.levelPeaks === false ? false : undefined,
-    inheritLarge: options.inheritLarge === false ? false : undefined,
+    inheritLarge: options.inheritLarge === true ? true : undefined,
     instance: knobs(options.instance),
   };
 }

@@ -68,7 +68,8 @@ export interface SegmenterOptions {
   /**
    * Scale-band pyramids: a pixel a coarser level calls `large` is handed on by every finer level, whatever that level
    * calls it (MultiscaleOptions.inheritLarge): a finer level that reads a boulder's surface texture as a mosaic of
-   * small stones no longer keeps them. false: each level hands on only its own `large`. @default true
+   * small stones no longer keeps them. Off by default: on densely packed gravel the coarsest level calls whole
+   * areas `large` and the rule merges every stone there (docs/multiscale.md). @default false
    */
   inheritLarge?: boolean;
 }
@@ -202,7 +203,7 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
       onTile: call.onTile,
       ...(options.boundaryOwnership !== undefined ? { ownershipRadius: options.boundaryOwnership } : {}),
       ...(options.backgroundOwnership !== undefined ? { backgroundOwnershipRadius: options.backgroundOwnership } : {}),
-      ...(options.inheritLarge === false ? { inheritLarge: false } : {}),
+      ...(options.inheritLarge === true ? { inheritLarge: true } : {}),
       ...(call.window ? { window: call.window, levels: 0 } : {}),
       ...(call.levels !== undefined ? { levels: call.levels } : multiscale ? (options.maxSizePx !== undefined ? { maxSizePx: options.maxSizePx * resize } : {}) : { levels: 0 }),
     });

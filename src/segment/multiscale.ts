@@ -8,9 +8,9 @@
 //
 // where m and g are the shares of P_k[boundary] and P_k[bg] that lie beside `large` rather than `body` pixels
 // (boundaryHandOn, backgroundHandOn): a level cannot place the outline of a stone it sees only in part, nor tell
-// its interior from sand, so those decisions go up with the stone. What some coarser level calls `large` (λ,
-// inheritLarge) is handed on from everything a finer level keeps, since a particle too large for a coarser level
-// is too large for a finer one: Q_k = (1 − λ) · kept + (d + λ (1 − d)) · up(Q_{k+1}) (fuseLevelAll). The fusion
+// its interior from sand, so those decisions go up with the stone. With inheritLarge (off by default), what some
+// coarser level calls `large` (λ) is handed on from everything a finer level keeps, since a particle too large for
+// a coarser level is too large for a finer one: Q_k = (1 − λ) · kept + (d + λ (1 − d)) · up(Q_{k+1}). The fusion
 // also carries per pixel the resolution its evidence comes from (MultiscaleResult.scale), at which the instance
 // stage reads its peak height.
 //
@@ -51,8 +51,8 @@ export interface MultiscaleOptions extends SemanticOptions {
   /**
    * A particle too large for a coarser level is too large for every finer one: the share of a pixel that some
    * coarser level calls `large` (inside its outline: eroded by one of its pixels) is handed on by every finer level
-   * whatever that level calls it (fuseLevelAll's λ). Off: each level hands on only its own `large` share
-   * (and the ownership shares). @default true
+   * whatever that level calls it (fuseLevelAll's λ). Off by default: on densely packed gravel the coarsest level
+   * calls whole areas `large`, and inheriting that merges every stone there (docs/multiscale.md). @default false
    */
   inheritLarge?: boolean;
 }
@@ -442,7 +442,7 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
   // Λ: the share of each pixel some coarser level calls `large` (eroded by one of its pixels), at the last level's size:
   //   Λ_L = erode(P_L[large]),  Λ_k = 1 − (1 − erode(P_k[large])) · (1 − up(Λ_{k+1})).
   let coarseLarge: { width: number; height: number; data: Float32Array } | undefined;
-  const inherit = options.inheritLarge ?? true;
+  const inherit = options.inheritLarge ?? false;
   for (let k = levels; k >= 0; k--) {
     const level = pyramid[k]!;
     const tileSize = options.tileSize ?? (k === 0 ? undefined : levelTileSize(meta, level.width, level.height, options.overlap));

@@ -182,14 +182,14 @@ describe('the settings a pyramid result depends on', () => {
     expect(sameSettings(a, resultSegmenterOptions({ model: 'm', backgroundOwnership: DEFAULT_BACKGROUND_OWNERSHIP_RADIUS }, 'unet'))).toBe(true);
   });
 
-  it('and so are peak heights read at full resolution (--no-level-peaks) and large not inherited (--no-inherit-large)', async () => {
+  it('and so are peak heights read at full resolution (--no-level-peaks) and large inherited (--inherit-large)', async () => {
     const { resultSegmenterOptions, sameSettings } = await import('../../src/pipeline/fingerprint.js');
     const a = resultSegmenterOptions({ model: 'm' }, 'unet');
-    for (const key of ['levelPeaks', 'inheritLarge'] as const) {
-      const b = resultSegmenterOptions({ model: 'm', [key]: false }, 'unet');
-      expect(b).toMatchObject({ [key]: false });
+    for (const [key, off, byDefault] of [['levelPeaks', false, true], ['inheritLarge', true, false]] as const) {
+      const b = resultSegmenterOptions({ model: 'm', [key]: off }, 'unet');
+      expect(b).toMatchObject({ [key]: off });
       expect(sameSettings(a, b)).toBe(false);
-      expect(sameSettings(a, resultSegmenterOptions({ model: 'm', [key]: true }, 'unet'))).toBe(true); // the default, spelled out
+      expect(sameSettings(a, resultSegmenterOptions({ model: 'm', [key]: byDefault }, 'unet'))).toBe(true); // the default, spelled out
     }
   });
 });

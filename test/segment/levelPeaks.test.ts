@@ -1,5 +1,6 @@
 // A scale-band model's pyramid hands the instance stage the resolution each pixel's evidence comes from, and the
-// stage reads its peak height there (SegmenterOptions.levelPeaks, default on; `segment --no-level-peaks` off).
+// stage reads its peak height there (SegmenterOptions.levelPeaks, default on; `segment --no-level-peaks` off), and
+// `segment --inherit-large` turns on inherited `large` (off by default).
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -46,7 +47,7 @@ describe('peak heights at the owning level', () => {
     }
   }, 60_000);
 
-  it('segment --no-level-peaks and --no-inherit-large are recorded in run.json', async () => {
+  it('segment --no-level-peaks and --inherit-large are recorded in run.json', async () => {
     const tmp = await tempDir();
     const model = await bandModel(tmp.dir);
     const sharp = (await import('sharp')).default;
@@ -60,6 +61,6 @@ describe('peak heights at the owning level', () => {
     expect(await options([])).not.toHaveProperty('levelPeaks');
     expect((await options(['--no-level-peaks'])).levelPeaks).toBe(false);
     expect(await options([])).not.toHaveProperty('inheritLarge');
-    expect((await options(['--no-inherit-large'])).inheritLarge).toBe(false);
+    expect((await options(['--inherit-large'])).inheritLarge).toBe(true);
   }, 60_000);
 });

@@ -451,7 +451,7 @@ describe('predictMultiscale', () => {
     }
   });
 
-  it('a pixel a coarser level calls large is handed on by the finer levels whatever they call it, unless inheritLarge is false', async () => {
+  it('with inheritLarge, a pixel a coarser level calls large is handed on by the finer levels whatever they call it; by default it is not', async () => {
     // Three levels. The coarsest says body everywhere; the 1/2 level says large (a stone too large for it); full
     // resolution reads the stone's surface as small stones (body, boundary). The 1/2 level's large says the full
     // level cannot see that stone whole either, so the coarsest level's body wins; without the rule it stays.
@@ -465,8 +465,8 @@ describe('predictMultiscale', () => {
       }
     });
     expect(levels).toBe(2);
-    const on = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile });
-    const off = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile, inheritLarge: false });
+    const on = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile, inheritLarge: true });
+    const off = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile });
     for (let q = 0; q < 256 * 256; q += 97) {
       expect(on.probabilities.data[3 * q + 1]).toBeCloseTo(1, 5);
       expect(on.scale![q]).toBeCloseTo(4, 5); // owned by the 1/4 level
