@@ -307,6 +307,15 @@ function score(method: string, predict: (image: string) => number[], s: Split, c
   };
 }
 
+/** The photos (rendered once into the cache), the split, and the test rows again in the held-out look. */
+async function photos(): Promise<{ s: Split; look: Awaited<ReturnType<typeof lookRows>>; sl: Split }> {
+  await synth();
+  const s = await split();
+  await synthLook(s);
+  const look = await lookRows();
+  return { s, look, sl: { ...s, seen: look.seen, unseen: look.unseen } };
+}
+
 /**
  * `--only KEY` (a key of MODELS): that segmenter's rows alone, on the default look (calibrated on its own
  * calibration photos, and uncalibrated) and on the held-out look, when only it changed (a new fusion, new weights):
@@ -318,11 +327,7 @@ async function onlySegmenter(key: string): Promise<void> {
   if (!entry) throw new Error(`--only ${key}: not one of ${MODELS.map(([k]) => k).join(', ')}`);
   const [, model, label] = entry;
   const t0 = performance.now();
-  await synth();
-  const s = await split();
-  await synthLook(s);
-  const look = await lookRows();
-  const sl: Split = { ...s, seen: look.seen, unseen: look.unseen };
+  const { s, look, sl } = await photos();
   const segDefault = await segment(key, model, [...s.calib, ...s.seen, ...s.unseen]);
   const segLook = await segment(key, model, [...look.seen, ...look.unseen], `segment-${key}-${TEST_LOOK}`);
   const truthOf = new Map(s.truth.map((r) => [r.image, r.vector]));
@@ -368,11 +373,7 @@ async function main(): Promise<void> {
   if (args.stage?.startsWith('cnn-')) return cnnStage(args.stage.slice(4));
   if (args.only !== undefined) return onlySegmenter(args.only);
   const t0 = performance.now();
-  await synth();
-  const s = await split();
-  await synthLook(s);
-  const look = await lookRows();
-  const sl: Split = { ...s, seen: look.seen, unseen: look.unseen };
+  const { s, look, sl } = await photos();
   await cnns();
   const cnn = await Promise.all(CNNS.map(async (c) => ({ ...c, ...(JSON.parse(await readFile(cnnFile(c.id), 'utf8')) as CnnResult) })));
   for (const c of cnn) {
