@@ -230,25 +230,9 @@ export function fuseLevelAll(
   return { probabilities: { width, height, data: out }, ...(scale ? { scale } : {}), ...(inherited ? { inherited } : {}) };
 }
 
-/** Bilinear resample of one channel (half-pixel centres, edges clamped). */
+/** Bilinear resample of one channel (half-pixel centres, edges clamped): upsampleProbabilities' sampling. */
 export function upsampleChannel(src: Float32Array, sw: number, sh: number, width: number, height: number): Float32Array {
-  const out = new Float32Array(width * height);
-  const sy = sh / height;
-  const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, sw);
-  for (let i = 0; i < height; i++) {
-    const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), sh - 1);
-    const y0 = Math.floor(fy);
-    const r0 = y0 * sw;
-    const r1 = Math.min(y0 + 1, sh - 1) * sw;
-    const ay = fy - y0;
-    for (let j = 0; j < width; j++) {
-      const a = ax[j]!;
-      const top = src[r0 + x0[j]!]! * (1 - a) + src[r0 + x1[j]!]! * a;
-      const bottom = src[r1 + x0[j]!]! * (1 - a) + src[r1 + x1[j]!]! * a;
-      out[i * width + j] = top * (1 - ay) + bottom * ay;
-    }
-  }
-  return out;
+  return upsampleInterleaved(src, sw, sh, 1, width, height);
 }
 
 /** 3 × 3 minimum (edges clamped): a map's confident inside, one pixel in from where it fades. */
@@ -283,17 +267,21 @@ export function erode3(src: Float32Array, w: number, h: number): Float32Array {
  * Bilinear resample of a 3-class map to width × height (half-pixel centres, edges clamped): up(Q) in the fusion.
  */
 export function upsampleProbabilities(q: Probabilities, width: number, height: number): Float32Array {
-  const K = PROBABILITY_CHANNELS;
+  return upsampleInterleaved(q.data, q.width, q.height, PROBABILITY_CHANNELS, width, height);
+}
+
+/** Bilinear resample of a map of K interleaved channels, sw × sh → width × height (half-pixel centres, edges clamped). */
+function upsampleInterleaved(src: Float32Array, sw: number, sh: number, K: number, width: number, height: number): Float32Array {
   const out = new Float32Array(width * height * K);
-  const sy = q.height / height;
-  const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, q.width);
+  const sy = sh / height;
+  const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, sw);
   for (let i = 0; i < height; i++) {
-    const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), q.height - 1);
+    const fy = Math.min(Math.max((i + 0.5) * sy - 0.5, 0), sh - 1);
     const y0 = Math.floor(fy);
-    const y1 = Math.min(y0 + 1, q.height - 1);
+    const y1 = Math.min(y0 + 1, sh - 1);
     const ay = fy - y0;
-    const r0 = y0 * q.width;
-    const r1 = y1 * q.width;
+    const r0 = y0 * sw;
+    const r1 = y1 * sw;
     for (let j = 0; j < width; j++) {
       const a = ax[j]!;
       const p00 = (r0 + x0[j]!) * K;
@@ -302,8 +290,8 @@ export function upsampleProbabilities(q: Probabilities, width: number, height: n
       const p11 = (r1 + x1[j]!) * K;
       const o = (i * width + j) * K;
       for (let k = 0; k < K; k++) {
-        const top = q.data[p00 + k]! * (1 - a) + q.data[p01 + k]! * a;
-        const bottom = q.data[p10 + k]! * (1 - a) + q.data[p11 + k]! * a;
+        const top = src[p00 + k]! * (1 - a) + src[p01 + k]! * a;
+        const bottom = src[p10 + k]! * (1 - a) + src[p11 + k]! * a;
         out[o + k] = top * (1 - ay) + bottom * ay;
       }
     }
@@ -438,10 +426,10 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
     options.onTile?.(tilesBefore + done, tilesBefore + total);
   };
   let fused: Probabilities | undefined;
-  let scale: { width: number; height: number; data: Float32Array } | undefined;
+  let scale: LevelMap | undefined;
   // Λ: the share of each pixel some coarser level calls `large` (eroded by one of its pixels), at the last level's size:
   //   Λ_L = erode(P_L[large]),  Λ_k = 1 − (1 − erode(P_k[large])) · (1 − up(Λ_{k+1})).
-  let coarseLarge: { width: number; height: number; data: Float32Array } | undefined;
+  let coarseLarge: LevelMap | undefined;
   const inherit = options.inheritLarge ?? false;
   for (let k = levels; k >= 0; k--) {
     const level = pyramid[k]!;

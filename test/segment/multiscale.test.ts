@@ -249,20 +249,6 @@ describe('boundary ownership', () => {
     }
   });
 
-  it('fuses the handed-on share like large: boundary − m stays, (large + m) · up(Q) is added', () => {
-    const p = randomMap(11, 7, 17);
-    const coarse: Probabilities = { width: 5, height: 3, data: Float32Array.from({ length: 45 }, (_, k) => ((k * 37) % 11) / 10) };
-    const moved = boundaryHandOn(p, 2);
-    const up = upsampleProbabilities(coarse, 11, 7);
-    const q = fuseLevel(p, coarse, moved);
-    for (let n = 0; n < 77; n++) {
-      const d = p.data[4 * n + 3]! + moved[n]!;
-      expect(q.data[3 * n]).toBeCloseTo(p.data[4 * n]! + d * up[3 * n]!, 6);
-      expect(q.data[3 * n + 1]).toBeCloseTo(p.data[4 * n + 1]! + d * up[3 * n + 1]!, 6);
-      expect(q.data[3 * n + 2]).toBeCloseTo(p.data[4 * n + 2]! - moved[n]! + d * up[3 * n + 2]!, 6);
-    }
-  });
-
   it('hands on the halo around a large stone and keeps the outline of a small one beside it', () => {
     // A 40 px "large" disc with a 3 px boundary ring outside it (the halo a fine level draws in the sand), and a
     // 10 px body disc with its own 2 px boundary ring, 8 px away, on background; the coarser level says background
@@ -313,18 +299,21 @@ describe('boundary ownership', () => {
     }
   });
 
-  it('fuses a handed-on background share like large: background − g stays, (large + m + g) · up(Q) is added', () => {
-    const p = randomMap(11, 7, 19);
-    const coarse: Probabilities = { width: 5, height: 3, data: Float32Array.from({ length: 45 }, (_, k) => ((k * 29) % 13) / 12) };
-    const m = boundaryHandOn(p, 2);
-    const g = backgroundHandOn(p, 2);
-    const up = upsampleProbabilities(coarse, 11, 7);
-    const q = fuseLevel(p, coarse, m, g);
-    for (let n = 0; n < 77; n++) {
-      const d = p.data[4 * n + 3]! + m[n]! + g[n]!;
-      expect(q.data[3 * n]).toBeCloseTo(p.data[4 * n]! - g[n]! + d * up[3 * n]!, 6);
-      expect(q.data[3 * n + 1]).toBeCloseTo(p.data[4 * n + 1]! + d * up[3 * n + 1]!, 6);
-      expect(q.data[3 * n + 2]).toBeCloseTo(p.data[4 * n + 2]! - m[n]! + d * up[3 * n + 2]!, 6);
+  it('fuses the handed-on shares like large: boundary − m and background − g stay, (large + m + g) · up(Q) is added', () => {
+    // The boundary share alone, then both shares, on random maps.
+    for (const [seed, mult, withBackground] of [[17, 37, false], [19, 29, true]] as const) {
+      const p = randomMap(11, 7, seed);
+      const coarse: Probabilities = { width: 5, height: 3, data: Float32Array.from({ length: 45 }, (_, k) => ((k * mult) % (withBackground ? 13 : 11)) / (withBackground ? 12 : 10)) };
+      const m = boundaryHandOn(p, 2);
+      const g = withBackground ? backgroundHandOn(p, 2) : new Float32Array(77);
+      const up = upsampleProbabilities(coarse, 11, 7);
+      const q = withBackground ? fuseLevel(p, coarse, m, g) : fuseLevel(p, coarse, m);
+      for (let n = 0; n < 77; n++) {
+        const d = p.data[4 * n + 3]! + m[n]! + g[n]!;
+        expect(q.data[3 * n]).toBeCloseTo(p.data[4 * n]! - g[n]! + d * up[3 * n]!, 6);
+        expect(q.data[3 * n + 1]).toBeCloseTo(p.data[4 * n + 1]! + d * up[3 * n + 1]!, 6);
+        expect(q.data[3 * n + 2]).toBeCloseTo(p.data[4 * n + 2]! - m[n]! + d * up[3 * n + 2]!, 6);
+      }
     }
   });
 
