@@ -36,8 +36,11 @@ export const OCTAVE_EDGES_PX = [8, 16, 32, 64, 128, 256, 512] as const;
 
 export interface SizeRecallResult {
   octaves: OctaveRecall[];
-  /** Every reference particle with its b-axis and outcome (for pooling across photos). */
-  particles: { id: number; minorPx: number; outcome: SizeOutcome; iou: number }[];
+  /**
+   * Every reference particle with its b-axis and outcome (for pooling across photos); `match` is the predicted id
+   * it was found as (IoU ≥ 0.5; at most one can be), absent otherwise.
+   */
+  particles: { id: number; minorPx: number; outcome: SizeOutcome; iou: number; match?: number }[];
 }
 
 interface OverlapPair {
@@ -120,12 +123,16 @@ function recallFrom({ truthArea, predArea, pairs }: OverlapTables, truth: Instan
     const list = byTruth.get(particle.id) ?? [];
     let outcome: SizeOutcome = 'missed';
     let bestIou = 0;
+    let bestPred = 0;
     let bestShare = 0;
     let fragments = 0;
     for (const { pred, inter } of list) {
       const pa = predArea.get(pred)!;
       const iou = inter / (area + pa - inter);
-      if (iou > bestIou) bestIou = iou;
+      if (iou > bestIou) {
+        bestIou = iou;
+        bestPred = pred;
+      }
       if (inter / area > bestShare) bestShare = inter / area;
       // A fragment: a predicted particle of which at least half lies inside this one.
       if (inter / pa >= 0.5) fragments++;
@@ -133,9 +140,38 @@ function recallFrom({ truthArea, predArea, pairs }: OverlapTables, truth: Instan
     if (bestIou >= 0.5) outcome = 'found';
     else if (bestShare >= 0.5) outcome = 'merged';
     else if (fragments >= 2) outcome = 'split';
-    particles.push({ id: particle.id, minorPx: particle.minorPx, outcome, iou: bestIou });
+    particles.push({ id: particle.id, minorPx: particle.minorPx, outcome, iou: bestIou, ...(outcome === 'found' ? { match: bestPred } : {}) });
   }
   return { octaves: octavesOf(particles, edges), particles };
+}
+
+export interface OctaveSizeBias {
+  lo: number;
+  hi: number;
+  /** Found particles of the octave (by true b-axis). */
+  n: number;
+  /** Median of predicted b-axis / true b-axis over them (NaN when n = 0): below 1, outlines read small. */
+  medianRatio: number;
+  /** Their 16th and 84th percentiles of that ratio. */
+  p16: number;
+  p84: number;
+}
+
+/**
+ * How large the found particles of each octave read: predicted b-axis over true b-axis, per octave of the true
+ * b-axis. `predMinorPx` gives each predicted id's b-axis (measureParticles of the prediction). Recall says whether a
+ * stone is found; this says whether it is measured at its size, which drift between resolutions follows.
+ */
+export function sizeBiasOf(particles: readonly { minorPx: number; match?: number }[], predMinorPx: ReadonlyMap<number, number>, edges: readonly number[] = OCTAVE_EDGES_PX): OctaveSizeBias[] {
+  const rated = particles.flatMap((x) => {
+    const b = x.match === undefined ? undefined : predMinorPx.get(x.match);
+    return b === undefined || !(x.minorPx > 0) ? [] : [{ minorPx: x.minorPx, ratio: b / x.minorPx }];
+  });
+  const at = (sorted: number[], q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]! : NaN);
+  return byOctave(rated, edges).map(({ lo, hi, inside }) => {
+    const r = inside.map((x) => x.ratio).sort((a, b) => a - b);
+    return { lo, hi, n: r.length, medianRatio: at(r, 0.5), p16: at(r, 0.16), p84: at(r, 0.84) };
+  });
 }
 
 /** Particles of each octave [edges[k], edges[k + 1]) of the b-axis: the binning recall and precision share. */

@@ -2,7 +2,7 @@
 // two, two merged into one, one missed, and a blob of sand the prediction calls a particle.
 import { describe, expect, it } from 'vitest';
 import type { InstanceMap } from '../../src/core/index.js';
-import { sizePrecision, sizeRecall, sizeRecallAndPrecision } from '../../src/aggregate/index.js';
+import { measureParticles, sizeBiasOf, sizePrecision, sizeRecall, sizeRecallAndPrecision } from '../../src/aggregate/index.js';
 
 const W = 200;
 const H = 120;
@@ -37,6 +37,31 @@ describe('sizeRecall', () => {
     expect(at(8)).toMatchObject({ n: 2, merged: 2, found: 0, recall: 0 });
     expect(at(16)).toMatchObject({ n: 2, found: 1, missed: 1, recall: 0.5 });
     expect(at(32)).toMatchObject({ n: 1, split: 1, recall: 0 });
+  });
+});
+
+describe('sizeBiasOf', () => {
+  it('reads the found particles at their predicted b-axis over their true one, per octave of the true b-axis', () => {
+    const r = sizeRecall(truth, pred);
+    expect(r.particles.filter((p) => p.match !== undefined).map((p) => [p.id, p.match])).toEqual([[1, 7]]); // only the found one
+    const predB = new Map(measureParticles(pred).map((p) => [p.id, p.minorPx]));
+    const bias = sizeBiasOf(r.particles, predB);
+    const at = (lo: number) => bias.find((o) => o.lo === lo)!;
+    expect(at(16)).toMatchObject({ n: 1, medianRatio: 1, p16: 1, p84: 1 }); // 20² read as 20² (shifted by a pixel)
+    expect(at(8).n).toBe(0);
+    expect(at(8).medianRatio).toBeNaN();
+    // Outlines one pixel short on each side: a 20² stone reads 18 wide, a 40² one 38.
+    const t = map([{ id: 1, x: 10, y: 10, w: 20, h: 20 }, { id: 2, x: 50, y: 10, w: 40, h: 40 }, { id: 3, x: 100, y: 10, w: 24, h: 24 }]);
+    const p = map([{ id: 4, x: 11, y: 11, w: 18, h: 18 }, { id: 5, x: 51, y: 11, w: 38, h: 38 }, { id: 6, x: 100, y: 10, w: 24, h: 24 }]);
+    const tb = new Map(measureParticles(t).map((q) => [q.id, q.minorPx]));
+    const pb = new Map(measureParticles(p).map((q) => [q.id, q.minorPx]));
+    const small = sizeBiasOf(sizeRecall(t, p).particles, pb);
+    const oct16 = small.find((o) => o.lo === 16)!;
+    expect(oct16.n).toBe(2);
+    expect(oct16.p16).toBeCloseTo(pb.get(4)! / tb.get(1)!, 6); // the shrunk one, below 1
+    expect(oct16.p16).toBeLessThan(0.95);
+    expect(oct16.p84).toBeCloseTo(1, 6); // the exact one
+    expect(small.find((o) => o.lo === 32)!.medianRatio).toBeCloseTo(pb.get(5)! / tb.get(2)!, 6);
   });
 });
 
