@@ -62,9 +62,9 @@ try {
   await open('default model, single scale', values['base-model'], false);
   await open('scale-band model, full resolution only (--no-multiscale)', values['band-model'], false);
   await open('scale-band model, image pyramid', values['band-model'], true);
-  await open('scale-band model, image pyramid without level peaks or inherited large (the fusion of 0.2.0)', values['band-model'], true, { levelPeaks: false, inheritLarge: false });
+  await open('scale-band model, image pyramid without level peaks or inherited large (the fusion of 0.2.0)', values['band-model'], true, { levelPeaks: false, inheritLarge: 'off' });
   // An explicit tile size turns the per-level tile fit off (multiscale.ts levelTileSize).
-  await open('scale-band model, image pyramid as before (256² tiles on every level, no ownership, level peaks or inherited large)', values['band-model'], true, { tileSize: 256, boundaryOwnership: 0, backgroundOwnership: 0, levelPeaks: false, inheritLarge: false });
+  await open('scale-band model, image pyramid as before (256² tiles on every level, no ownership, level peaks or inherited large)', values['band-model'], true, { tileSize: 256, boundaryOwnership: 0, backgroundOwnership: 0, levelPeaks: false, inheritLarge: 'off' });
   // A warm-up photo per variant: sessions and OpenCV's heap are set up outside the timed runs.
   const warm = await readImage(files[0]!);
   for (const v of variants) await v.segmenter.segment(warm);

@@ -2,9 +2,11 @@
 // b-axis octaves of each octave's F1), through the segmenter as `segment` runs it, so fusion settings can be
 // compared without touching a benchmark: the two real validation photos at 1× and at 2× (val-real-x2) and the two
 // fully labelled synthetic trays (val-varied, every prediction counted); and apart, the two boulder trays at 2×
-// (val-boulders-x2, fully labelled, stones up to ~650 px). Needs the folders train:scale writes.
+// (val-boulders-x2, fully labelled, stones up to ~650 px) and the two packed-gravel trays in the default look
+// (val-packed, fully labelled). Needs the folders train:scale writes.
 //   npx tsx scripts/score-validation.ts MODEL [SEGMENTER_OPTIONS_JSON ...]
 //     e.g. npx tsx scripts/score-validation.ts models/scale-band '{}' '{"backgroundOwnership":0}'
+//   SCORE_SETS=packed,boulders npx tsx scripts/score-validation.ts ...   only the sets whose names hold those words
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { SegmentationScorer } from '../src/aggregate/index.js';
@@ -18,7 +20,7 @@ const CACHE = join(import.meta.dirname, '..', '.cache', 'train-scale');
 for (const sub of ['real', 'val-real-x2', 'val-varied']) {
   if (!existsSync(join(CACHE, sub))) throw new Error(`${join(CACHE, sub)} is missing: run npm run train:scale once (TRAIN_MINUTES=0 writes the data only)`);
 }
-const complete = new Set([join(CACHE, 'val-varied'), join(CACHE, 'val-boulders-x2')]);
+const complete = new Set([join(CACHE, 'val-varied'), join(CACHE, 'val-boulders-x2'), join(CACHE, 'val-packed')]);
 const sets: { name: string; images: Awaited<ReturnType<typeof loadTrainingFolder>> }[] = [
   {
     name: 'validation (6 photos)',
@@ -31,11 +33,16 @@ const sets: { name: string; images: Awaited<ReturnType<typeof loadTrainingFolder
 ];
 if (existsSync(join(CACHE, 'val-boulders-x2'))) sets.push({ name: 'boulders (val-boulders-x2)', images: await loadTrainingFolder(join(CACHE, 'val-boulders-x2'), 3) });
 else process.stderr.write('val-boulders-x2 is missing (TRAIN_PREPARE_ONLY=1 npm run train:scale writes it): scoring the six validation photos only\n');
+if (existsSync(join(CACHE, 'val-packed'))) sets.push({ name: 'packed gravel (val-packed)', images: await loadTrainingFolder(join(CACHE, 'val-packed'), 3) });
+else process.stderr.write('val-packed is missing (TRAIN_PREPARE_ONLY=1 npm run train:scale writes it): not scoring packed gravel\n');
+// SCORE_SETS=packed,boulders scores only the sets whose name holds one of those words.
+const only = process.env.SCORE_SETS?.split(',').filter(Boolean);
+const scored = only ? sets.filter((s) => only.some((w) => s.name.includes(w))) : sets;
 const fmt = (v: number): string => (Number.isFinite(v) ? v.toFixed(2) : '–');
 for (const json of variants.length ? variants : ['{}']) {
   const seg = await createSegmenter({ ...(JSON.parse(json) as Partial<SegmenterOptions>), model, threads: 2 });
   try {
-    for (const set of sets) {
+    for (const set of scored) {
       const scorer = new SegmentationScorer();
       for (const im of set.images) {
         const raster = { width: im.width, height: im.height, channels: im.channels, depth: 8 as const, data: im.pixels };

@@ -107,7 +107,18 @@ const boulderSource: SynthSet = {
   weight: 1,
   options: { vector: [0.1, 0.15, 0.15, 0.2, 0.4], binEdgesMm: [2.5, 5, 10, 20], perGroup: 2, width: 1500, height: 1500, seed: 218, scaleMmPerPx: 0.12, look: ['textured', 'shadowed', 'wide'] },
 };
-await ensureSynthSets(CACHE, [...synthSets, ...synthValidation, boulderSource]);
+/**
+ * Packed gravel for validation: 1500² trays in synth's default look at 0.1 mm/px, circle-cropped as the lab's
+ * photos are, with random vectors (bench:generalization's kind of photo, other seeds). Stones touch everywhere and
+ * the sample is one round patch on a plain ground, so a coarse level can read all of it as one `large` particle;
+ * no other validation photo looks like this.
+ */
+const packedSource: SynthSet = {
+  name: 'val-packed',
+  weight: 1,
+  options: { groups: 3, perGroup: 1, width: 1500, height: 1500, seed: 219, scaleMmPerPx: 0.1, circle: true, format: 'jpg' },
+};
+await ensureSynthSets(CACHE, [...synthSets, ...synthValidation, boulderSource, packedSource]);
 const bouldersX2 = join(CACHE, 'val-boulders-x2');
 if (!existsSync(join(bouldersX2, 'annotations.json'))) {
   log('boulder trays at 2× → annotate layout');

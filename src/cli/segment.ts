@@ -12,6 +12,8 @@ import type { OverlayKind } from '../pipeline/types.js';
 import type { BackendName } from '../segment/backendNames.js';
 import { BACKENDS, describeBackend, parseBackendName } from '../segment/backendNames.js';
 import type { SegmenterOptions } from '../segment/createSegmenter.js';
+import { DEFAULT_LARGE_INHERITANCE, LARGE_INHERITANCE } from '../segment/largeInheritance.js';
+import type { LargeInheritance } from '../segment/largeInheritance.js';
 import { resolveModelOption } from '../segment/modelLocation.js';
 import { readModelMeta } from '../segment/modelMeta.js';
 import type { BinFlags } from './binFlags.js';
@@ -52,7 +54,7 @@ interface SegmentFlags extends BinFlags {
   boundaryOwnership?: number;
   backgroundOwnership?: number;
   levelPeaks: boolean;
-  inheritLarge?: boolean;
+  inheritLarge?: LargeInheritance;
   json: boolean;
   quiet: boolean;
 }
@@ -78,7 +80,7 @@ export function segmenterOptionsFromFlags(flags: SegmentFlags, maxSizePx: number
     boundaryOwnership: flags.boundaryOwnership,
     backgroundOwnership: flags.backgroundOwnership,
     levelPeaks: flags.levelPeaks ? undefined : false,
-    inheritLarge: flags.inheritLarge === true ? true : undefined,
+    inheritLarge: flags.inheritLarge === DEFAULT_LARGE_INHERITANCE ? undefined : flags.inheritLarge,
   };
   // Unset options stay out, so run.json lists what was asked for.
   return Object.fromEntries(Object.entries(options).filter(([, v]) => v !== undefined)) as unknown as SegmenterOptions;
@@ -196,7 +198,7 @@ export function segmentCommand(): Command {
     .option('--boundary-ownership <px>', 'scale-band pyramids: a level\'s boundary within this many px of particles it calls large is decided by the coarser level; 0 hands on only large (default 2)', parseIntOption('--boundary-ownership', 0, 64))
     .option('--background-ownership <px>', 'scale-band pyramids: a level\'s background within this many px of particles it calls large is decided by the coarser level; 0 keeps it (default 2)', parseIntOption('--background-ownership', 0, 64))
     .option('--no-level-peaks', 'scale-band pyramids: split touching particles by peak heights at full resolution everywhere, not at the resolution of the level that outlines each one')
-    .option('--inherit-large', 'scale-band pyramids: hand on what a coarser level calls large from every finer level too (keeps boulders with textured surfaces whole; merges densely packed gravel, so off by default)')
+    .addOption(new Option('--inherit-large <mode>', 'scale-band pyramids: what a coarser level calls large is handed on by every finer level too, keeping boulders with textured surfaces whole: confirmed (only where the next coarser level outlines a particle), all (merges densely packed gravel), off').choices(LARGE_INHERITANCE).default(DEFAULT_LARGE_INHERITANCE))
     .addOption(new Option('--overlays <kind>', 'overlays/NAME.jpg (quick to write), .png (lossless, slow at full size) or none').choices(OVERLAY_KINDS).default(DEFAULT_OVERLAYS))
     .addHelpText(
       'after',

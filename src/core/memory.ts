@@ -25,8 +25,9 @@ export interface ImageHeader {
  * - decode: sharp's raw buffer and the raster's copy of it, plus libvips's own copy when it rotates (3 rasters);
  * - semantic (U-Net, semantic.ts): the blended sum, 4 bytes per output channel, and its weight plane (4);
  *   scale-band models also hold the pyramid (1/3 raster), the finer level's 4 channels (16), its boundary and
- *   background hand-on shares (8), the fused result (12), the owning level's scale (4) and, with inheritLarge, the
- *   coarser levels' `large` share (4) while fusing (multiscale.ts; counted whether or not it is on);
+ *   background hand-on shares (8), the fused result (12), the owning level's scale (4) and the coarser levels'
+ *   inherited `large` share (4) while fusing (multiscale.ts; counted whatever inheritLarge is; the confirming
+ *   body share and its up-sampled copy exist only for levels 1 and coarser, a quarter of the pixels or less);
  * - instances (instances.ts, morphology.ts): the 3-class probabilities (12), foreground, core and relief masks (3),
  *   the core distance (4), h-maxima scratch (10), labels (4), the flooding's cost plane and queues (6), and
  *   OpenCV's heap, which keeps its largest set of Mats (the distance transform: 6) for good; after a pyramid, also

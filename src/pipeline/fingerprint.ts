@@ -9,6 +9,7 @@ import type { RoiSpec } from '../annotate/roi.js';
 import type { SegmenterOptions } from '../segment/createSegmenter.js';
 import { CLASSICAL, resolveModelOption } from '../segment/modelLocation.js';
 import { MODEL_FILES, readLayersFiles } from '../segment/modelMeta.js';
+import { DEFAULT_LARGE_INHERITANCE } from '../segment/largeInheritance.js';
 import { DEFAULT_BACKGROUND_OWNERSHIP_RADIUS, DEFAULT_OWNERSHIP_RADIUS } from '../segment/multiscale.js';
 
 /** A JSON value with object keys sorted and undefined members dropped: equal settings give equal text. */
@@ -81,7 +82,7 @@ export function resultSegmenterOptions(options: SegmenterOptions, kind: ModelIde
     boundaryOwnership: options.boundaryOwnership === DEFAULT_OWNERSHIP_RADIUS ? undefined : options.boundaryOwnership,
     backgroundOwnership: options.backgroundOwnership === DEFAULT_BACKGROUND_OWNERSHIP_RADIUS ? undefined : options.backgroundOwnership,
     levelPeaks: options.levelPeaks === false ? false : undefined,
-    inheritLarge: options.inheritLarge === true ? true : undefined,
+    inheritLarge: options.inheritLarge === DEFAULT_LARGE_INHERITANCE ? undefined : options.inheritLarge,
     instance: knobs(options.instance),
   };
 }

@@ -15,6 +15,7 @@ import { readModelMeta } from './modelMeta.js';
 import { checkResize, growInstances, scaleNearest, shrinkRaster } from './resize.js';
 import type { Probabilities, RowWindow } from './semantic.js';
 import { predictMultiscale, pyramidLevels } from './multiscale.js';
+import type { LargeInheritance } from './largeInheritance.js';
 import { DEFAULT_BATCH, checkTileSize, defaultOverlap, inferenceTileSize, rowsRead } from './semantic.js';
 import { minOverlap } from './tiling.js';
 import { CLASSICAL, resolveModelOption } from './modelLocation.js';
@@ -68,10 +69,11 @@ export interface SegmenterOptions {
   /**
    * Scale-band pyramids: a pixel a coarser level calls `large` is handed on by every finer level, whatever that level
    * calls it (MultiscaleOptions.inheritLarge): a finer level that reads a boulder's surface texture as a mosaic of
-   * small stones no longer keeps them. Off by default: on densely packed gravel the coarsest level calls whole
-   * areas `large` and the rule merges every stone there (docs/multiscale.md). @default false
+   * small stones no longer keeps them. 'confirmed' hands on only a `large` the next coarser level outlines as a
+   * particle; 'all' every one (merges densely packed gravel, whose whole sample the coarsest level calls `large`);
+   * 'off' none (docs/multiscale.md). @default 'confirmed'
    */
-  inheritLarge?: boolean;
+  inheritLarge?: LargeInheritance;
 }
 
 export interface SegmentCallOptions {
@@ -203,7 +205,7 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
       onTile: call.onTile,
       ...(options.boundaryOwnership !== undefined ? { ownershipRadius: options.boundaryOwnership } : {}),
       ...(options.backgroundOwnership !== undefined ? { backgroundOwnershipRadius: options.backgroundOwnership } : {}),
-      ...(options.inheritLarge === true ? { inheritLarge: true } : {}),
+      ...(options.inheritLarge !== undefined ? { inheritLarge: options.inheritLarge } : {}),
       ...(call.window ? { window: call.window, levels: 0 } : {}),
       ...(call.levels !== undefined ? { levels: call.levels } : multiscale ? (options.maxSizePx !== undefined ? { maxSizePx: options.maxSizePx * resize } : {}) : { levels: 0 }),
     });

@@ -8,9 +8,10 @@
 //
 // where m and g are the shares of P_k[boundary] and P_k[bg] that lie beside `large` rather than `body` pixels
 // (boundaryHandOn, backgroundHandOn): a level cannot place the outline of a stone it sees only in part, nor tell
-// its interior from sand, so those decisions go up with the stone. With inheritLarge (off by default), what some
-// coarser level calls `large` (λ) is handed on from everything a finer level keeps, since a particle too large for
-// a coarser level is too large for a finer one: Q_k = (1 − λ) · kept + (d + λ (1 − d)) · up(Q_{k+1}). The fusion
+// its interior from sand, so those decisions go up with the stone. What a coarser level calls `large` (λ) is handed
+// on from everything a finer level keeps, since a particle too large for a coarser level is too large for a finer
+// one: Q_k = (1 − λ) · kept + (d + λ (1 − d)) · up(Q_{k+1}); by default (inheritLarge 'confirmed') only where the
+// next coarser level outlines a particle, so the coarsest levels' view of a whole sample as one stone is not. The fusion
 // also carries per pixel the resolution its evidence comes from (MultiscaleResult.scale), at which the instance
 // stage reads its peak height.
 //
@@ -21,6 +22,8 @@
 import type { Raster } from '../core/index.js';
 import { invalidParameter } from '../core/index.js';
 import type { TileEngine } from './engine.js';
+import { DEFAULT_LARGE_INHERITANCE, LARGE_INHERITANCE } from './largeInheritance.js';
+import type { LargeInheritance } from './largeInheritance.js';
 import type { ModelMeta } from './modelMeta.js';
 import { shrinkRaster } from './resize.js';
 import type { ClassProbabilities, Probabilities, SemanticOptions } from './semantic.js';
@@ -49,13 +52,20 @@ export interface MultiscaleOptions extends SemanticOptions {
   /** Called with each level's own probabilities (k = 0 is full resolution), coarsest first: for diagnostics. */
   onLevel?: (k: number, probabilities: ClassProbabilities) => void;
   /**
-   * A particle too large for a coarser level is too large for every finer one: the share of a pixel that some
-   * coarser level calls `large` (inside its outline: eroded by one of its pixels) is handed on by every finer level
-   * whatever that level calls it (fuseLevelAll's λ). Off by default: on densely packed gravel the coarsest level
-   * calls whole areas `large`, and inheriting that merges every stone there (docs/multiscale.md). @default false
+   * A particle too large for a coarser level is too large for every finer one: the share of a pixel that a coarser
+   * level calls `large` (inside its outline: eroded by one of its pixels) is handed on by every finer level whatever
+   * that level calls it (fuseLevelAll's λ), so a finer level that reads a boulder's surface as a mosaic of small
+   * stones does not keep them. 'confirmed' (the default) hands on a level's `large` only where the next coarser level
+   * outlines a particle there (its own `body` share), and never the coarsest level's own: on a photo of packed gravel
+   * the coarsest levels see the whole sample as one round patch and call it `large`, with nothing coarser to confirm
+   * it. 'all' hands on every coarser `large` (merges packed gravel: docs/multiscale.md); 'off' none.
+   * @default 'confirmed'
    */
-  inheritLarge?: boolean;
+  inheritLarge?: LargeInheritance;
 }
+
+export { DEFAULT_LARGE_INHERITANCE, LARGE_INHERITANCE } from './largeInheritance.js';
+export type { LargeInheritance } from './largeInheritance.js';
 
 /** See boundaryHandOn and docs/multiscale.md "Whose boundary is it": measured on bench:scale and check:discs. */
 export const DEFAULT_OWNERSHIP_RADIUS = 2;
@@ -427,10 +437,18 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
   };
   let fused: Probabilities | undefined;
   let scale: LevelMap | undefined;
-  // Λ: the share of each pixel some coarser level calls `large` (eroded by one of its pixels), at the last level's size:
-  //   Λ_L = erode(P_L[large]),  Λ_k = 1 − (1 − erode(P_k[large])) · (1 − up(Λ_{k+1})).
+  // Λ: the share of each pixel some coarser level calls `large` (eroded by one of its pixels), at the last level's size;
+  // with 'all':  Λ_L = erode(P_L[large]),  Λ_k = 1 − (1 − erode(P_k[large])) · (1 − up(Λ_{k+1})).
   let coarseLarge: LevelMap | undefined;
-  const inherit = options.inheritLarge ?? false;
+  const inherit = options.inheritLarge ?? DEFAULT_LARGE_INHERITANCE;
+  if (!LARGE_INHERITANCE.includes(inherit)) throw invalidParameter('inheritLarge', LARGE_INHERITANCE.map((m) => `'${m}'`).join(', '), inherit);
+  // 'confirmed': the coarser level's own body share, which a level's `large` must lie on to be handed on.
+  let coarserBody: LevelMap | undefined;
+  const bodyOf = (p: ClassProbabilities): LevelMap => {
+    const b = new Float32Array(p.width * p.height);
+    for (let n = 0; n < b.length; n++) b[n] = p.data[4 * n + 1]!;
+    return { width: p.width, height: p.height, data: b };
+  };
   for (let k = levels; k >= 0; k--) {
     const level = pyramid[k]!;
     const tileSize = options.tileSize ?? (k === 0 ? undefined : levelTileSize(meta, level.width, level.height, options.overlap));
@@ -445,7 +463,8 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
     if (fused === undefined) {
       fused = collapseToThree(p);
       if (levels > 0) scale = { width: p.width, height: p.height, data: new Float32Array(p.width * p.height).fill(2 ** k) };
-      if (inherit && levels > 0) coarseLarge = { width: p.width, height: p.height, data: ownLarge() };
+      if (inherit === 'all' && levels > 0) coarseLarge = { width: p.width, height: p.height, data: ownLarge() };
+      if (inherit === 'confirmed' && levels > 1) coarserBody = bodyOf(p);
       continue;
     }
     const [handOn, backgroundOn] = own > 0 && own === bgOwn ? handOnBesideLarge(p, own, [2, 0]) : [own > 0 ? boundaryHandOn(p, own) : undefined, bgOwn > 0 ? backgroundHandOn(p, bgOwn) : undefined];
@@ -453,7 +472,15 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
     fused = step.probabilities;
     scale = { width: p.width, height: p.height, data: step.scale! };
     const lambda = step.inherited;
-    if (lambda && k > 0) {
+    if (inherit === 'confirmed' && k > 0) {
+      //   Λ_k = 1 − (1 − erode(P_k[large]) · up(P_{k+1}[body])) · (1 − up(Λ_{k+1})),  Λ_L = 0.
+      const mine = ownLarge();
+      const cb = coarserBody!;
+      const confirm = upsampleChannel(cb.data, cb.width, cb.height, p.width, p.height);
+      for (let n = 0; n < mine.length; n++) mine[n] = 1 - (1 - mine[n]! * confirm[n]!) * (1 - (lambda ? lambda[n]! : 0));
+      coarseLarge = { width: p.width, height: p.height, data: mine };
+      coarserBody = k > 1 ? bodyOf(p) : undefined;
+    } else if (lambda && k > 0) {
       const mine = ownLarge();
       for (let n = 0; n < mine.length; n++) mine[n] = 1 - (1 - mine[n]!) * (1 - lambda[n]!);
       coarseLarge = { width: p.width, height: p.height, data: mine };

@@ -182,10 +182,10 @@ describe('the settings a pyramid result depends on', () => {
     expect(sameSettings(a, resultSegmenterOptions({ model: 'm', backgroundOwnership: DEFAULT_BACKGROUND_OWNERSHIP_RADIUS }, 'unet'))).toBe(true);
   });
 
-  it('and so are peak heights read at full resolution (--no-level-peaks) and large inherited (--inherit-large)', async () => {
+  it('and so are peak heights read at full resolution (--no-level-peaks) and how large is inherited (--inherit-large all / off)', async () => {
     const { resultSegmenterOptions, sameSettings } = await import('../../src/pipeline/fingerprint.js');
     const a = resultSegmenterOptions({ model: 'm' }, 'unet');
-    for (const [key, off, byDefault] of [['levelPeaks', false, true], ['inheritLarge', true, false]] as const) {
+    for (const [key, off, byDefault] of [['levelPeaks', false, true], ['inheritLarge', 'all', 'confirmed'], ['inheritLarge', 'off', 'confirmed']] as const) {
       const b = resultSegmenterOptions({ model: 'm', [key]: off }, 'unet');
       expect(b).toMatchObject({ [key]: off });
       expect(sameSettings(a, b)).toBe(false);

@@ -1,6 +1,6 @@
 // A scale-band model's pyramid hands the instance stage the resolution each pixel's evidence comes from, and the
 // stage reads its peak height there (SegmenterOptions.levelPeaks, default on; `segment --no-level-peaks` off), and
-// `segment --inherit-large` turns on inherited `large` (off by default).
+// `segment --inherit-large all|off` changes how `large` is inherited (confirmed by default).
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
@@ -47,7 +47,7 @@ describe('peak heights at the owning level', () => {
     }
   }, 60_000);
 
-  it('segment --no-level-peaks and --inherit-large are recorded in run.json', async () => {
+  it('segment --no-level-peaks and --inherit-large are recorded in run.json, and a bad mode is refused', async () => {
     const tmp = await tempDir();
     const model = await bandModel(tmp.dir);
     const sharp = (await import('sharp')).default;
@@ -61,6 +61,9 @@ describe('peak heights at the owning level', () => {
     expect(await options([])).not.toHaveProperty('levelPeaks');
     expect((await options(['--no-level-peaks'])).levelPeaks).toBe(false);
     expect(await options([])).not.toHaveProperty('inheritLarge');
-    expect((await options(['--inherit-large'])).inheritLarge).toBe(true);
+    expect(await options(['--inherit-large', 'confirmed'])).not.toHaveProperty('inheritLarge'); // the default, spelled out
+    expect((await options(['--inherit-large', 'all'])).inheritLarge).toBe('all');
+    expect((await options(['--inherit-large', 'off'])).inheritLarge).toBe('off');
+    await expect(capture(['segment', photo, '--out', join(tmp.dir, 'bad'), '--model', model, '--inherit-large', 'yes'])).rejects.toThrow(/--inherit-large <mode>' argument 'yes' is invalid. Allowed choices are confirmed, all, off/);
   }, 60_000);
 });

@@ -440,7 +440,7 @@ describe('predictMultiscale', () => {
     }
   });
 
-  it('with inheritLarge, a pixel a coarser level calls large is handed on by the finer levels whatever they call it; by default it is not', async () => {
+  it("with inheritLarge 'all', a pixel a coarser level calls large is handed on by the finer levels whatever they call it; with 'off' it is not", async () => {
     // Three levels. The coarsest says body everywhere; the 1/2 level says large (a stone too large for it); full
     // resolution reads the stone's surface as small stones (body, boundary). The 1/2 level's large says the full
     // level cannot see that stone whole either, so the coarsest level's body wins; without the rule it stays.
@@ -454,8 +454,8 @@ describe('predictMultiscale', () => {
       }
     });
     expect(levels).toBe(2);
-    const on = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile, inheritLarge: true });
-    const off = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile });
+    const on = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile, inheritLarge: 'all' });
+    const off = await predictMultiscale(engine, META, constantRaster(256, 256, 120), { onTile, inheritLarge: 'off' });
     for (let q = 0; q < 256 * 256; q += 97) {
       expect(on.probabilities.data[3 * q + 1]).toBeCloseTo(1, 5);
       expect(on.scale![q]).toBeCloseTo(4, 5); // owned by the 1/4 level
@@ -463,6 +463,31 @@ describe('predictMultiscale', () => {
       expect(off.probabilities.data[3 * q + 2]).toBeCloseTo(0.4, 5);
       expect(off.scale![q]).toBeCloseTo(1, 5);
     }
+  });
+
+  it("by default (inheritLarge 'confirmed'), a level's large is handed on only where the next coarser level outlines a particle (body), never the coarsest level's own", async () => {
+    // As above, and packed gravel: there the coarsest level (which nothing coarser can confirm) and the 1/2 level
+    // both call the area large. Every stone the full level outlines must stay; inheriting all of it ('all') merges them.
+    const levels = pyramidLevels(META, 256, 256);
+    const mosaic = (out: Float32Array, q: number): void => {
+      out[4 * q + 1] = 0.6;
+      out[4 * q + 2] = 0.4;
+    };
+    const boulder = levelEngine(levels, (k, out, q) => (k === levels ? void (out[4 * q + 1] = 1) : k === 1 ? void (out[4 * q + 3] = 1) : mosaic(out, q)));
+    const packed = levelEngine(levels, (k, out, q) => (k > 0 ? void (out[4 * q + 3] = 1) : mosaic(out, q)));
+    const raster = constantRaster(256, 256, 120);
+    const confirmed = await predictMultiscale(boulder.engine, META, raster, { onTile: boulder.onTile }); // the default
+    const packedConfirmed = await predictMultiscale(packed.engine, META, raster, { onTile: packed.onTile, inheritLarge: 'confirmed' });
+    const packedAll = await predictMultiscale(packed.engine, META, raster, { onTile: packed.onTile, inheritLarge: 'all' });
+    for (let q = 0; q < 256 * 256; q += 97) {
+      expect(confirmed.probabilities.data[3 * q + 1]).toBeCloseTo(1, 5);
+      expect(confirmed.scale![q]).toBeCloseTo(4, 5);
+      expect(packedConfirmed.probabilities.data[3 * q + 1]).toBeCloseTo(0.6, 5);
+      expect(packedConfirmed.probabilities.data[3 * q + 2]).toBeCloseTo(0.4, 5);
+      expect(packedConfirmed.scale![q]).toBeCloseTo(1, 5);
+      expect(packedAll.probabilities.data[3 * q + 1]).toBeCloseTo(1, 5);
+    }
+    await expect(predictMultiscale(boulder.engine, META, raster, { inheritLarge: 'yes' as unknown as 'all' })).rejects.toThrow(/inheritLarge/);
   });
 
   it('levels: 0 runs full resolution only, with large counted as body', async () => {
