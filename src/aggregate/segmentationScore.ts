@@ -34,6 +34,12 @@ export interface SegmentationScore {
   octaveF1: number;
   /** The octaves behind octaveF1 (recall, precision, F1; NaN where the truth has too few particles). */
   octaves: { lo: number; hi: number; n: number; recall: number; precision: number; f1: number }[];
+  /**
+   * Share of the predicted particles' pixels that belong to particles lying mostly (≥ 50 %) off every true particle,
+   * pooled over the images (NaN with no prediction): sand, silt or shadow called particles, and on traced photos
+   * also the fines their labels leave blank, which f1Labelled and octaveF1 cannot see.
+   */
+  offLabelArea: number;
 }
 
 export interface ScoredPair {
@@ -53,6 +59,8 @@ export class SegmentationScorer {
   private nTruth = 0;
   private nPred = 0;
   private nPredLabelled = 0;
+  private predPixels = 0;
+  private offLabelPixels = 0;
   private readonly errors: number[] = [];
   private n = 0;
   private readonly truthSized: { minorPx: number; outcome: SizeOutcome }[] = [];
@@ -73,7 +81,11 @@ export class SegmentationScorer {
       if (truth.data[p] !== 0) c[1] += 1;
       onLabel.set(id, c);
     }
-    for (const [all, on] of onLabel.values()) if (complete || on / all >= 0.5) this.nPredLabelled += 1;
+    for (const [all, on] of onLabel.values()) {
+      if (complete || on / all >= 0.5) this.nPredLabelled += 1;
+      this.predPixels += all;
+      if (on / all < 0.5) this.offLabelPixels += all;
+    }
     const roi = valid ? { valid } : {};
     const sized = sizeRecallAndPrecision(truth, pred, roi);
     this.truthSized.push(...sized.recall.particles);
@@ -99,6 +111,7 @@ export class SegmentationScorer {
       // An image whose prediction has no measurable particle scores NaN; it counts as the worst case (1) here.
       rmse5: this.errors.length ? this.errors.reduce((a, e) => a + (Number.isFinite(e) ? e : 1), 0) / this.errors.length : NaN,
       images: this.n,
+      offLabelArea: this.predPixels > 0 ? this.offLabelPixels / this.predPixels : NaN,
       ...this.octaveScores(),
     };
   }

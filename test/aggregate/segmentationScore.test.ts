@@ -34,6 +34,18 @@ describe('SegmentationScorer', () => {
     expect(r.f1Labelled).toBeCloseTo(0.8, 12);
   });
 
+  it('reports the share of predicted particle area lying mostly off every true particle, whatever the labels', () => {
+    const s = new SegmentationScorer();
+    expect(s.result().offLabelArea).toBeNaN();
+    s.add({ truth, pred });
+    expect(s.result().offLabelArea).toBeCloseTo(1 / 3, 12); // three 6² particles, one on the sand
+    // Half of a particle on a stone keeps it on the labels; a sliver of one does not.
+    const t = squares([[0, 0, 10, 1]]);
+    s.add({ truth: t, pred: squares([[5, 0, 10, 4]]) }); // 50 of its 100 px on the stone
+    s.add({ truth: t, pred: squares([[8, 0, 10, 5]]), complete: true }); // 20 of 100
+    expect(s.result().offLabelArea).toBeCloseTo((36 + 100) / (108 + 200), 12);
+  });
+
   it('pools photos of both kinds', () => {
     const s = new SegmentationScorer();
     s.add({ truth, pred });

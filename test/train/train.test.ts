@@ -112,7 +112,7 @@ describe('trainModel', () => {
   }, 120_000);
 
   it('picks the best epoch by the octave-balanced F1 when asked to, else by F1 on labelled ground', () => {
-    const score = { f1: 0.5, f1Labelled: 0.6, precision: 0.5, recall: 0.5, rmse5: 0.1, images: 1, octaveF1: 0.4, octaves: [] };
+    const score = { f1: 0.5, f1Labelled: 0.6, precision: 0.5, recall: 0.5, rmse5: 0.1, images: 1, octaveF1: 0.4, octaves: [], offLabelArea: 0 };
     expect(pipelineSelection(score, 'octaves')).toBe(0.4);
     expect(pipelineSelection(score, 'f1')).toBe(0.6);
     expect(pipelineSelection(score, undefined)).toBe(0.6);
