@@ -437,17 +437,18 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
   };
   let fused: Probabilities | undefined;
   let scale: LevelMap | undefined;
-  // Λ: the share of each pixel some coarser level calls `large` (eroded by one of its pixels), at the last level's size;
-  // with 'all':  Λ_L = erode(P_L[large]),  Λ_k = 1 − (1 − erode(P_k[large])) · (1 − up(Λ_{k+1})).
+  // Λ: the share of each pixel some coarser level calls `large` (eroded by one of its pixels), at the last level's
+  // size; Λ_L = erode(P_L[large]) with 'all', 0 with 'confirmed' (Λ_k below).
   let coarseLarge: LevelMap | undefined;
   const inherit = options.inheritLarge ?? DEFAULT_LARGE_INHERITANCE;
   if (!LARGE_INHERITANCE.includes(inherit)) throw invalidParameter('inheritLarge', LARGE_INHERITANCE.map((m) => `'${m}'`).join(', '), inherit);
   // 'confirmed': the coarser level's own body share, which a level's `large` must lie on to be handed on.
   let coarserBody: LevelMap | undefined;
-  const bodyOf = (p: ClassProbabilities): LevelMap => {
-    const b = new Float32Array(p.width * p.height);
-    for (let n = 0; n < b.length; n++) b[n] = p.data[4 * n + 1]!;
-    return { width: p.width, height: p.height, data: b };
+  // One channel of a level's 4-channel probabilities (1 body, 3 large), as a map of the level's size.
+  const plane = (p: ClassProbabilities, c: 1 | 3): LevelMap => {
+    const data = new Float32Array(p.width * p.height);
+    for (let n = 0; n < data.length; n++) data[n] = p.data[4 * n + c]!;
+    return { width: p.width, height: p.height, data };
   };
   for (let k = levels; k >= 0; k--) {
     const level = pyramid[k]!;
@@ -455,16 +456,12 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
     const p = await predictClassProbabilities(engine, meta, level, { ...options, onTile, ...(tileSize !== undefined ? { tileSize } : {}) });
     tilesBefore = tiles;
     options.onLevel?.(k, p);
-    const ownLarge = (): Float32Array => {
-      const l = new Float32Array(p.width * p.height);
-      for (let n = 0; n < l.length; n++) l[n] = p.data[4 * n + 3]!;
-      return erode3(l, p.width, p.height);
-    };
+    const ownLarge = (): Float32Array => erode3(plane(p, 3).data, p.width, p.height);
     if (fused === undefined) {
       fused = collapseToThree(p);
       if (levels > 0) scale = { width: p.width, height: p.height, data: new Float32Array(p.width * p.height).fill(2 ** k) };
       if (inherit === 'all' && levels > 0) coarseLarge = { width: p.width, height: p.height, data: ownLarge() };
-      if (inherit === 'confirmed' && levels > 1) coarserBody = bodyOf(p);
+      if (inherit === 'confirmed' && levels > 1) coarserBody = plane(p, 1);
       continue;
     }
     const [handOn, backgroundOn] = own > 0 && own === bgOwn ? handOnBesideLarge(p, own, [2, 0]) : [own > 0 ? boundaryHandOn(p, own) : undefined, bgOwn > 0 ? backgroundHandOn(p, bgOwn) : undefined];
@@ -472,18 +469,16 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
     fused = step.probabilities;
     scale = { width: p.width, height: p.height, data: step.scale! };
     const lambda = step.inherited;
-    if (inherit === 'confirmed' && k > 0) {
-      //   Λ_k = 1 − (1 − erode(P_k[large]) · up(P_{k+1}[body])) · (1 − up(Λ_{k+1})),  Λ_L = 0.
+    // 'all': Λ_k = 1 − (1 − erode(P_k[large])) · (1 − up(Λ_{k+1}));
+    // 'confirmed': the same with erode(P_k[large]) · up(P_{k+1}[body]), and Λ_L = 0.
+    const confirmed = inherit === 'confirmed';
+    if (k > 0 && (confirmed || lambda)) {
       const mine = ownLarge();
-      const cb = coarserBody!;
-      const confirm = upsampleChannel(cb.data, cb.width, cb.height, p.width, p.height);
-      for (let n = 0; n < mine.length; n++) mine[n] = 1 - (1 - mine[n]! * confirm[n]!) * (1 - (lambda ? lambda[n]! : 0));
+      const cb = confirmed ? coarserBody! : undefined;
+      const confirm = cb ? upsampleChannel(cb.data, cb.width, cb.height, p.width, p.height) : undefined;
+      for (let n = 0; n < mine.length; n++) mine[n] = 1 - (1 - (confirm ? mine[n]! * confirm[n]! : mine[n]!)) * (1 - (lambda ? lambda[n]! : 0));
       coarseLarge = { width: p.width, height: p.height, data: mine };
-      coarserBody = k > 1 ? bodyOf(p) : undefined;
-    } else if (lambda && k > 0) {
-      const mine = ownLarge();
-      for (let n = 0; n < mine.length; n++) mine[n] = 1 - (1 - mine[n]!) * (1 - lambda[n]!);
-      coarseLarge = { width: p.width, height: p.height, data: mine };
+      if (confirmed) coarserBody = k > 1 ? plane(p, 1) : undefined;
     } else coarseLarge = undefined;
   }
   return { probabilities: fused!, levels, tiles, ...(scale ? { scale: scale.data } : {}) };
