@@ -179,9 +179,8 @@ async function main(): Promise<void> {
       const pooledPred: { minorPx: number; matched: boolean; kind?: FalseKind | undefined }[] = [];
       const heldOut = new Set(values['real-heldout'].split(','));
       const perPhoto = new Map<string, { pred: Sized[]; truth: Sized[] }>();
-      // Found particles with the b-axis of the prediction they were found as (keys unique across photos).
-      const pooledFound: { minorPx: number; match: number }[] = [];
-      const foundB = new Map<number, number>();
+      // Found particles with the b-axis of the prediction they were found as.
+      const pooledFound: { minorPx: number; readPx: number }[] = [];
       for (const stem of stems) {
         const truth = await readInstancePng(join(dir, 'truth', `${stem}.png`));
         const pred = await readInstancePng(join(segOut, 'instances', `${stem}.png`));
@@ -192,11 +191,7 @@ async function main(): Promise<void> {
         if (set.name === 'real' && heldOut.has(stem)) pooledHeldOut.push(...scored);
         const predParticles = measureParticles(pred);
         const predB = new Map(predParticles.map((p) => [p.id, p.minorPx]));
-        for (const t of scored) {
-          if (t.match === undefined) continue;
-          foundB.set(pooledFound.length, predB.get(t.match)!);
-          pooledFound.push({ minorPx: t.minorPx, match: pooledFound.length });
-        }
+        for (const t of scored) if (t.match !== undefined) pooledFound.push({ minorPx: t.minorPx, readPx: predB.get(t.match)! });
         const sized = (list: ReturnType<typeof measureParticles>): Sized[] => list.map((p) => ({ minorPx: p.minorPx, majorPx: p.majorPx, touchesEdge: p.touchesEdge }));
         perPhoto.set(stem, { pred: sized(predParticles), truth: sized(measureParticles(truth)) });
       }
@@ -205,7 +200,7 @@ async function main(): Promise<void> {
       // The issue's bar is stated from 12 to 400 px: the same octaves clipped to that range (12–16 … 256–400 px).
       const barOctaves = octavesOf(pooled, BAR_EDGES_PX);
       const precision = precisionOctavesOf(pooledPred);
-      const bias = sizeBiasOf(pooledFound, foundB);
+      const bias = sizeBiasOf(pooledFound);
       const mp = report.results.reduce((a, r) => a + ((r.width ?? 0) * (r.height ?? 0)) / 1e6, 0);
       const stageMs = Object.values(report.stages).reduce((a, s) => a + s.ms, 0);
       byFactor.push({

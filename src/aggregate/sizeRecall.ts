@@ -158,18 +158,14 @@ export interface OctaveSizeBias {
 }
 
 /**
- * How large the found particles of each octave read: predicted b-axis over true b-axis, per octave of the true
- * b-axis. `predMinorPx` gives each predicted id's b-axis (measureParticles of the prediction). Recall says whether a
- * stone is found; this says whether it is measured at its size, which drift between resolutions follows.
+ * How large the found particles of each octave read: predicted b-axis (`readPx`, of the particle each was found as:
+ * sizeRecall's `match`) over true b-axis (`minorPx`), per octave of the true b-axis. Recall says whether a stone is
+ * found; this says whether it is measured at its size, which drift between resolutions follows.
  */
-export function sizeBiasOf(particles: readonly { minorPx: number; match?: number }[], predMinorPx: ReadonlyMap<number, number>, edges: readonly number[] = OCTAVE_EDGES_PX): OctaveSizeBias[] {
-  const rated = particles.flatMap((x) => {
-    const b = x.match === undefined ? undefined : predMinorPx.get(x.match);
-    return b === undefined || !(x.minorPx > 0) ? [] : [{ minorPx: x.minorPx, ratio: b / x.minorPx }];
-  });
+export function sizeBiasOf(found: readonly { minorPx: number; readPx: number }[], edges: readonly number[] = OCTAVE_EDGES_PX): OctaveSizeBias[] {
   const at = (sorted: number[], q: number): number => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.max(0, Math.round(q * (sorted.length - 1))))]! : NaN);
-  return byOctave(rated, edges).map(({ lo, hi, inside }) => {
-    const r = inside.map((x) => x.ratio).sort((a, b) => a - b);
+  return byOctave(found.filter((x) => x.minorPx > 0), edges).map(({ lo, hi, inside }) => {
+    const r = inside.map((x) => x.readPx / x.minorPx).sort((a, b) => a - b);
     return { lo, hi, n: r.length, medianRatio: at(r, 0.5), p16: at(r, 0.16), p84: at(r, 0.84) };
   });
 }

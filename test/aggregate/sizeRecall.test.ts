@@ -45,7 +45,8 @@ describe('sizeBiasOf', () => {
     const r = sizeRecall(truth, pred);
     expect(r.particles.filter((p) => p.match !== undefined).map((p) => [p.id, p.match])).toEqual([[1, 7]]); // only the found one
     const predB = new Map(measureParticles(pred).map((p) => [p.id, p.minorPx]));
-    const bias = sizeBiasOf(r.particles, predB);
+    const found = (particles: typeof r.particles, b: Map<number, number>) => particles.flatMap((q) => (q.match === undefined ? [] : [{ minorPx: q.minorPx, readPx: b.get(q.match)! }]));
+    const bias = sizeBiasOf(found(r.particles, predB));
     const at = (lo: number) => bias.find((o) => o.lo === lo)!;
     expect(at(16)).toMatchObject({ n: 1, medianRatio: 1, p16: 1, p84: 1 }); // 20² read as 20² (shifted by a pixel)
     expect(at(8).n).toBe(0);
@@ -55,7 +56,7 @@ describe('sizeBiasOf', () => {
     const p = map([{ id: 4, x: 11, y: 11, w: 18, h: 18 }, { id: 5, x: 51, y: 11, w: 38, h: 38 }, { id: 6, x: 100, y: 10, w: 24, h: 24 }]);
     const tb = new Map(measureParticles(t).map((q) => [q.id, q.minorPx]));
     const pb = new Map(measureParticles(p).map((q) => [q.id, q.minorPx]));
-    const small = sizeBiasOf(sizeRecall(t, p).particles, pb);
+    const small = sizeBiasOf(found(sizeRecall(t, p).particles, pb));
     const oct16 = small.find((o) => o.lo === 16)!;
     expect(oct16.n).toBe(2);
     expect(oct16.p16).toBeCloseTo(pb.get(4)! / tb.get(1)!, 6); // the shrunk one, below 1
