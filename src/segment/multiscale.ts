@@ -154,7 +154,7 @@ export interface LevelMap {
  *
  * m, g: the boundary and background shares handed on with `large` (boundaryHandOn, backgroundHandOn; none when
  * absent); λ: the share some coarser level calls `large`, given at the coarser size (then up-sampled here and
- * returned as `inherited`, for the next finer level) or at this level's size; none when absent. S is the
+ * returned as `inherited` for the next finer level when k > 0: full resolution has none) or at this level's size; none when absent. S is the
  * resolution each pixel's fused evidence comes from (MultiscaleResult.scale), computed when `coarserScale` (S_{k+1}
  * at the coarser size) is given. Every up-sampling is bilinear with half-pixel centres (upsampleProbabilities'
  * weights), each coarser row pair interpolated once per output row, and up(Q) sampled only where something is
@@ -191,7 +191,8 @@ export function fuseLevelAll(
   const { i0: x0, i1: x1, a: ax } = bilinearAxis(width, cw);
   const out = new Float32Array(n0 * K);
   const scale = sq ? new Float32Array(n0) : undefined;
-  const inherited = lq ? new Float32Array(n0) : undefined;
+  // No level is finer than full resolution, so there λ is not handed on.
+  const inherited = lq && k > 0 ? new Float32Array(n0) : undefined;
   const own = 2 ** k;
   const row = new Float32Array(cw * K);
   const rowS = new Float32Array(cw);
@@ -245,16 +246,22 @@ export function upsampleChannel(src: Float32Array, sw: number, sh: number, width
   return upsampleInterleaved(src, sw, sh, 1, width, height);
 }
 
-/** 3 × 3 minimum (edges clamped): a map's confident inside, one pixel in from where it fades. */
-export function erode3(src: Float32Array, w: number, h: number): Float32Array {
+/**
+ * 3 × 3 minimum (edges clamped): a map's confident inside, one pixel in from where it fades. The map is channel
+ * `channel` of `stride` interleaved ones (a level's probabilities read in place), or the whole of `src` by default.
+ */
+export function erode3(src: Float32Array, w: number, h: number, stride = 1, channel = 0): Float32Array {
+  if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(channel) || channel < 0 || channel >= stride) throw invalidParameter('erode3 channel', `an integer from 0 to ${stride - 1}`, channel);
+  if (src.length < w * h * stride) throw invalidParameter('erode3 src.length', `at least ${w * h * stride}`, src.length);
   // Separable: the minimum along each row, then along each column of that.
   const rows = new Float32Array(w * h);
   for (let i = 0; i < h; i++) {
     const b = i * w;
     for (let j = 0; j < w; j++) {
-      const c = src[b + j]!;
-      const l = j > 0 ? src[b + j - 1]! : c;
-      const r = j + 1 < w ? src[b + j + 1]! : c;
+      const at = (b + j) * stride + channel;
+      const c = src[at]!;
+      const l = j > 0 ? src[at - stride]! : c;
+      const r = j + 1 < w ? src[at + stride]! : c;
       rows[b + j] = c < l ? (c < r ? c : r) : l < r ? l : r;
     }
   }
@@ -444,8 +451,8 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
   if (!LARGE_INHERITANCE.includes(inherit)) throw invalidParameter('inheritLarge', LARGE_INHERITANCE.map((m) => `'${m}'`).join(', '), inherit);
   // 'confirmed': the coarser level's own body share, which a level's `large` must lie on to be handed on.
   let coarserBody: LevelMap | undefined;
-  // One channel of a level's 4-channel probabilities (1 body, 3 large), as a map of the level's size.
-  const plane = (p: ClassProbabilities, c: 1 | 3): LevelMap => {
+  // One channel of a level's 4-channel probabilities (1 body), as a map of the level's size.
+  const plane = (p: ClassProbabilities, c: 1): LevelMap => {
     const data = new Float32Array(p.width * p.height);
     for (let n = 0; n < data.length; n++) data[n] = p.data[4 * n + c]!;
     return { width: p.width, height: p.height, data };
@@ -456,7 +463,7 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
     const p = await predictClassProbabilities(engine, meta, level, { ...options, onTile, ...(tileSize !== undefined ? { tileSize } : {}) });
     tilesBefore = tiles;
     options.onLevel?.(k, p);
-    const ownLarge = (): Float32Array => erode3(plane(p, 3).data, p.width, p.height);
+    const ownLarge = (): Float32Array => erode3(p.data, p.width, p.height, 4, 3);
     if (fused === undefined) {
       fused = collapseToThree(p);
       if (levels > 0) scale = { width: p.width, height: p.height, data: new Float32Array(p.width * p.height).fill(2 ** k) };

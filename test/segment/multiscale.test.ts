@@ -161,6 +161,10 @@ describe('fusion', () => {
         }
         if (large) for (let n = 0; n < w * h; n++) expect(all.inherited![n]).toBeCloseTo(lambda[n]!, 6);
         else expect(all.inherited).toBeUndefined();
+        // Full resolution (k = 0) has no finer level to hand λ on to: the same fusion, no inherited map.
+        const full = fuseLevelAll(p, 0, coarse, cScale, large, m, g);
+        expect(full.inherited).toBeUndefined();
+        for (let n = 0; n < w * h * 3; n++) expect(full.probabilities.data[n]).toBe(all.probabilities.data[n]);
         // λ given at this level's size instead: the same probabilities and scale.
         const atLevel = fuseLevelAll(p, 1, coarse, cScale, lambda, m, g);
         for (let n = 0; n < w * h * 3; n++) expect(atLevel.probabilities.data[n]).toBeCloseTo(all.probabilities.data[n]!, 6);
@@ -188,6 +192,10 @@ describe('fusion', () => {
           expect(e[i * w + j]).toBe(min);
         }
       }
+      // Read in place as channel 2 of 3 interleaved ones: the same minimum.
+      const interleaved = new Float32Array(3 * w * h).fill(-1);
+      for (let n = 0; n < w * h; n++) interleaved[3 * n + 2] = r[n]!;
+      expect(Array.from(erode3(interleaved, w, h, 3, 2))).toEqual(Array.from(e));
     }
     const q: Probabilities = { width: 3, height: 2, data: Float32Array.from({ length: 18 }, (_, k) => (k * 7) % 5) };
     const chan = Float32Array.from({ length: 6 }, (_, n) => q.data[3 * n + 1]!);
