@@ -154,11 +154,11 @@ export interface LevelMap {
  *
  * m, g: the boundary and background shares handed on with `large` (boundaryHandOn, backgroundHandOn; none when
  * absent); λ: the share some coarser level calls `large`, given at the coarser size (then up-sampled here and
- * returned as `inherited` for the next finer level when k > 0: full resolution has none) or at this level's size; none when absent. S is the
- * resolution each pixel's fused evidence comes from (MultiscaleResult.scale), computed when `coarserScale` (S_{k+1}
- * at the coarser size) is given. Every up-sampling is bilinear with half-pixel centres (upsampleProbabilities'
- * weights), each coarser row pair interpolated once per output row, and up(Q) sampled only where something is
- * handed on, so no full-size copy of a coarser map is made.
+ * returned as `inherited` for the next finer level when k > 0: full resolution has none) or at this level's size;
+ * none when absent. S is the resolution each pixel's fused evidence comes from (MultiscaleResult.scale), computed
+ * when `coarserScale` (S_{k+1} at the coarser size) is given. Every up-sampling is bilinear with half-pixel centres
+ * (upsampleProbabilities' weights), each coarser row pair interpolated once per output row, and up(Q) sampled only
+ * where something is handed on, so no full-size copy of a coarser map is made.
  */
 export function fuseLevelAll(
   p: ClassProbabilities,
@@ -251,7 +251,8 @@ export function upsampleChannel(src: Float32Array, sw: number, sh: number, width
  * `channel` of `stride` interleaved ones (a level's probabilities read in place), or the whole of `src` by default.
  */
 export function erode3(src: Float32Array, w: number, h: number, stride = 1, channel = 0): Float32Array {
-  if (!Number.isInteger(stride) || stride < 1 || !Number.isInteger(channel) || channel < 0 || channel >= stride) throw invalidParameter('erode3 channel', `an integer from 0 to ${stride - 1}`, channel);
+  if (!Number.isInteger(stride) || stride < 1) throw invalidParameter('erode3 stride', 'a positive integer (interleaved channels)', stride);
+  if (!Number.isInteger(channel) || channel < 0 || channel >= stride) throw invalidParameter('erode3 channel', `an integer from 0 to ${stride - 1}`, channel);
   if (src.length < w * h * stride) throw invalidParameter('erode3 src.length', `at least ${w * h * stride}`, src.length);
   // Separable: the minimum along each row, then along each column of that.
   const rows = new Float32Array(w * h);
