@@ -15,8 +15,7 @@ import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
-import type { BinSpec } from '../src/aggregate/index.js';
-import { distributionOf, measureParticles, rmse, sizedItems, weightedPercentile } from '../src/aggregate/index.js';
+import { ON_LABEL_SHARE, distributionOf, labelOverlap, measureParticles, quantileBinSpec, rmse, sizedItems } from '../src/aggregate/index.js';
 import type { InstanceMap } from '../src/core/index.js';
 import { readImage, readInstancePng } from '../src/io/index.js';
 
@@ -28,40 +27,23 @@ const [truthDir, predDir] = positionals;
 if (!truthDir || !predDir) throw new Error('usage: npx tsx scripts/off-label.ts TRUTH_DIR PRED_DIR [--images DIR --sheets OUT_DIR]');
 if (values.sheets && !values.images) throw new Error('--sheets needs --images (the photos the instance maps were made from)');
 
-const base: BinSpec = { edges: [1, 2, 3, 4], unit: 'px', measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 0 };
-
-interface Stats {
-  area: number;
-  onLabel: number;
-  x0: number;
-  y0: number;
-  x1: number;
-  y1: number;
-}
-
-/** Per predicted particle: its area, how much of it lies on a labelled particle, and its bounding box. */
-function particleStats(truth: InstanceMap, pred: InstanceMap): Map<number, Stats> {
-  const out = new Map<number, Stats>();
-  const w = pred.width;
-  for (let i = 0; i < pred.data.length; i++) {
-    const q = pred.data[i]!;
-    if (q === 0) continue;
-    const x = i % w;
-    const y = (i - x) / w;
-    let s = out.get(q);
-    if (!s) out.set(q, (s = { area: 0, onLabel: 0, x0: x, y0: y, x1: x, y1: y }));
-    s.area++;
-    if (truth.data[i] !== 0) s.onLabel++;
-    if (x < s.x0) s.x0 = x;
-    if (x > s.x1) s.x1 = x;
-    if (y > s.y1) s.y1 = y;
-  }
-  return out;
-}
+type Stats = ReturnType<typeof labelOverlap> extends Map<number, infer S> ? S : never;
 
 const fmt = (v: readonly number[]): string => v.map((f) => f.toFixed(3)).join(' ');
 
 async function sheet(photo: string, truth: InstanceMap, pred: InstanceMap, off: [number, Stats][], file: string): Promise<void> {
+  // The bounding box of each sampled particle: its crop is centred there.
+  const boxes = new Map(off.map(([q]): [number, { x0: number; y0: number; x1: number; y1: number }] => [q, { x0: Infinity, y0: Infinity, x1: -1, y1: -1 }]));
+  for (let i = 0; i < pred.data.length; i++) {
+    const b = boxes.get(pred.data[i]!);
+    if (!b) continue;
+    const x = i % pred.width;
+    const y = (i - x) / pred.width;
+    b.x0 = Math.min(b.x0, x);
+    b.y0 = Math.min(b.y0, y);
+    b.x1 = Math.max(b.x1, x);
+    b.y1 = Math.max(b.y1, y);
+  }
   const raster = await readImage(photo);
   const { width: W, height: H, channels } = raster;
   const C = 72;
@@ -80,9 +62,10 @@ async function sheet(photo: string, truth: InstanceMap, pred: InstanceMap, off: 
     const id = map.data[i]!;
     return id !== 0 && ((x > 0 && map.data[i - 1] !== id) || (x + 1 < W && map.data[i + 1] !== id) || (y > 0 && map.data[i - W] !== id) || (y + 1 < H && map.data[i + W] !== id));
   };
-  off.forEach(([q, s], k) => {
-    const cx = (s.x0 + s.x1) >> 1;
-    const cy = (s.y0 + s.y1) >> 1;
+  off.forEach(([q], k) => {
+    const b = boxes.get(q)!;
+    const cx = (b.x0 + b.x1) >> 1;
+    const cy = (b.y0 + b.y1) >> 1;
     const left = (k % cols) * (C + gap);
     const top = Math.floor(k / cols) * (C + gap);
     for (let y = 0; y < C; y++) {
@@ -115,15 +98,18 @@ for (const f of (await readdir(predDir)).filter((f) => f.endsWith('.png')).sort(
   }
   const truth = await readInstancePng(truthFile);
   const pred = await readInstancePng(join(predDir, f));
-  const stats = particleStats(truth, pred);
-  const isOff = (s: Stats): boolean => s.onLabel < 0.5 * s.area;
+  const stats = labelOverlap(truth, pred);
+  const isOff = (s: Stats): boolean => s.onLabel < ON_LABEL_SHARE * s.area;
   const off = [...stats].filter(([, s]) => isOff(s));
   const total = [...stats.values()].reduce((a, s) => a + s.area, 0);
   const offArea = off.reduce((a, [, s]) => a + s.area, 0);
   const truthParticles = measureParticles(truth);
-  const items = sizedItems(truthParticles, base, undefined).filter((it) => !it.touchesEdge);
-  const edges = [20, 40, 60, 80].map((q) => weightedPercentile(items, q));
-  const spec: BinSpec = { ...base, edges };
+  const spec = quantileBinSpec(truthParticles);
+  if (!spec) {
+    process.stdout.write(`${stem}: fewer than 5 labelled particles inside the photo, no bins\n`);
+    continue;
+  }
+  const edges = spec.edges;
   const t = distributionOf(sizedItems(truthParticles, spec, undefined), spec).fractions;
   const all = distributionOf(sizedItems(measureParticles(pred), spec, undefined), spec).fractions;
   const onLabel = { ...pred, data: pred.data.map((q) => (q !== 0 && !isOff(stats.get(q)!) ? q : 0)) };

@@ -6,6 +6,7 @@ import type { InstanceMap } from '../core/index.js';
 import type { BinSpec } from './distribution.js';
 import { distributionOf, sizedItems, weightedPercentile } from './distribution.js';
 import { matchInstances } from './matchInstances.js';
+import type { Particle } from './measure.js';
 import { measureParticles } from './measure.js';
 import { rmse } from './metrics.js';
 import { OCTAVE_EDGES_PX, octavesOf, precisionOctavesOf, sizeRecallAndPrecision } from './sizeRecall.js';
@@ -54,6 +55,37 @@ export interface ScoredPair {
   complete?: boolean | undefined;
 }
 
+/** A predicted particle lies on labelled ground when at least this share of its pixels is on a true particle. */
+export const ON_LABEL_SHARE = 0.5;
+
+/** Per predicted particle id: its pixels and how many of them lie on a true particle. */
+export function labelOverlap(truth: InstanceMap, pred: InstanceMap): Map<number, { area: number; onLabel: number }> {
+  const out = new Map<number, { area: number; onLabel: number }>();
+  for (let p = 0; p < pred.data.length; p++) {
+    const id = pred.data[p]!;
+    if (id === 0) continue;
+    let c = out.get(id);
+    if (!c) out.set(id, (c = { area: 0, onLabel: 0 }));
+    c.area += 1;
+    if (truth.data[p] !== 0) c.onLabel += 1;
+  }
+  return out;
+}
+
+/**
+ * rmse5's bins for one photo: the area-weighted 20/40/60/80 % quantiles of the true particles' minor axis (those
+ * not touching the image edge), so the truth reads 0.2 in each; undefined when fewer than 5 particles or the
+ * quantiles do not increase.
+ */
+export function quantileBinSpec(truthParticles: readonly Particle[]): BinSpec | undefined {
+  const base: BinSpec = { edges: [1, 2, 3, 4], unit: 'px', measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 0 };
+  const items = sizedItems(truthParticles, base, undefined).filter((it) => !it.touchesEdge);
+  if (items.length < 5) return undefined;
+  const edges = [20, 40, 60, 80].map((q) => weightedPercentile(items, q));
+  if (!edges.every((e, k) => k === 0 || e > edges[k - 1]!)) return undefined;
+  return { ...base, edges };
+}
+
 export class SegmentationScorer {
   private tp = 0;
   private nTruth = 0;
@@ -72,31 +104,18 @@ export class SegmentationScorer {
     this.nTruth += m.truthCount;
     this.nPred += m.predCount;
     this.n += 1;
-    const onLabel = new Map<number, [number, number]>();
-    for (let p = 0; p < pred.data.length; p++) {
-      const id = pred.data[p]!;
-      if (id === 0) continue;
-      const c = onLabel.get(id) ?? [0, 0];
-      c[0] += 1;
-      if (truth.data[p] !== 0) c[1] += 1;
-      onLabel.set(id, c);
-    }
-    for (const [all, on] of onLabel.values()) {
-      if (complete || on / all >= 0.5) this.nPredLabelled += 1;
-      this.predPixels += all;
-      if (on / all < 0.5) this.offLabelPixels += all;
+    for (const { area, onLabel } of labelOverlap(truth, pred).values()) {
+      if (complete || onLabel / area >= ON_LABEL_SHARE) this.nPredLabelled += 1;
+      this.predPixels += area;
+      if (onLabel / area < ON_LABEL_SHARE) this.offLabelPixels += area;
     }
     const roi = valid ? { valid } : {};
     const sized = sizeRecallAndPrecision(truth, pred, roi);
     this.truthSized.push(...sized.recall.particles);
     for (const q of sized.precision.particles) if (complete || q.kind !== 'background') this.predSized.push(q);
-    const base: BinSpec = { edges: [1, 2, 3, 4], unit: 'px', measure: 'minor', weight: 'area', edgePolicy: 'exclude', minSizePx: 0 };
     const truthParticles = measureParticles(truth, { roi: valid });
-    const items = sizedItems(truthParticles, base, undefined).filter((it) => !it.touchesEdge);
-    if (items.length < 5) return;
-    const edges = [20, 40, 60, 80].map((q) => weightedPercentile(items, q));
-    if (!edges.every((e, k) => k === 0 || e > edges[k - 1]!)) return;
-    const spec: BinSpec = { ...base, edges };
+    const spec = quantileBinSpec(truthParticles);
+    if (!spec) return;
     const t = distributionOf(sizedItems(truthParticles, spec, undefined), spec);
     const p = distributionOf(sizedItems(measureParticles(pred, { roi: valid }), spec, undefined), spec);
     this.errors.push(rmse(p.fractions, t.fractions));
