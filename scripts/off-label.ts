@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import sharp from 'sharp';
 import { ON_LABEL_SHARE, distributionOf, labelOverlap, measureParticles, quantileBinSpec, rmse, sizedItems } from '../src/aggregate/index.js';
+import type { LabelOverlap } from '../src/aggregate/index.js';
 import type { InstanceMap } from '../src/core/index.js';
 import { readImage, readInstancePng } from '../src/io/index.js';
 
@@ -27,11 +28,9 @@ const [truthDir, predDir] = positionals;
 if (!truthDir || !predDir) throw new Error('usage: npx tsx scripts/off-label.ts TRUTH_DIR PRED_DIR [--images DIR --sheets OUT_DIR]');
 if (values.sheets && !values.images) throw new Error('--sheets needs --images (the photos the instance maps were made from)');
 
-type Stats = ReturnType<typeof labelOverlap> extends Map<number, infer S> ? S : never;
-
 const fmt = (v: readonly number[]): string => v.map((f) => f.toFixed(3)).join(' ');
 
-async function sheet(photo: string, truth: InstanceMap, pred: InstanceMap, off: [number, Stats][], file: string): Promise<void> {
+async function sheet(photo: string, truth: InstanceMap, pred: InstanceMap, off: [number, LabelOverlap][], file: string): Promise<void> {
   // The bounding box of each sampled particle: its crop is centred there.
   const boxes = new Map(off.map(([q]): [number, { x0: number; y0: number; x1: number; y1: number }] => [q, { x0: Infinity, y0: Infinity, x1: -1, y1: -1 }]));
   for (let i = 0; i < pred.data.length; i++) {
@@ -99,7 +98,7 @@ for (const f of (await readdir(predDir)).filter((f) => f.endsWith('.png')).sort(
   const truth = await readInstancePng(truthFile);
   const pred = await readInstancePng(join(predDir, f));
   const stats = labelOverlap(truth, pred);
-  const isOff = (s: Stats): boolean => s.onLabel < ON_LABEL_SHARE * s.area;
+  const isOff = (s: LabelOverlap): boolean => s.onLabel < ON_LABEL_SHARE * s.area;
   const off = [...stats].filter(([, s]) => isOff(s));
   const total = [...stats.values()].reduce((a, s) => a + s.area, 0);
   const offArea = off.reduce((a, [, s]) => a + s.area, 0);

@@ -12,8 +12,8 @@
 // fine-tune from instead of random weights), TRAIN_LR (default 2e-3), TRAIN_RIM (`large`, `boundary` or `ignore`: how a
 // large particle's boundary band is labelled, default large), TRAIN_CLASS_WEIGHTS (loss weights of background, body,
 // boundary, large; default 1,1,3,1), TRAIN_REAL_WEIGHT (sampling weight of the real photos, default 2),
-// PHOTOSIEVE_DATA (the segmenteverygrain folder). The model replaces models/default only by hand, when `npm run bench:scale -- --model DIR` beats the current default (see
-// docs/multiscale.md).
+// PHOTOSIEVE_DATA (the segmenteverygrain folder). The model replaces models/default only by hand, when `npm run
+// bench:scale -- --model DIR` beats the current default (see docs/multiscale.md).
 import { existsSync } from 'node:fs';
 import { mkdir, readdir, rm, symlink } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';

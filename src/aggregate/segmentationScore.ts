@@ -58,9 +58,15 @@ export interface ScoredPair {
 /** A predicted particle lies on labelled ground when at least this share of its pixels is on a true particle. */
 export const ON_LABEL_SHARE = 0.5;
 
-/** Per predicted particle id: its pixels and how many of them lie on a true particle. */
-export function labelOverlap(truth: InstanceMap, pred: InstanceMap): Map<number, { area: number; onLabel: number }> {
-  const out = new Map<number, { area: number; onLabel: number }>();
+/** A predicted particle's pixels and how many of them lie on a true particle. */
+export interface LabelOverlap {
+  area: number;
+  onLabel: number;
+}
+
+/** LabelOverlap per predicted particle id. */
+export function labelOverlap(truth: InstanceMap, pred: InstanceMap): Map<number, LabelOverlap> {
+  const out = new Map<number, LabelOverlap>();
   for (let p = 0; p < pred.data.length; p++) {
     const id = pred.data[p]!;
     if (id === 0) continue;

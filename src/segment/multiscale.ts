@@ -452,10 +452,10 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
   if (!LARGE_INHERITANCE.includes(inherit)) throw invalidParameter('inheritLarge', LARGE_INHERITANCE.map((m) => `'${m}'`).join(', '), inherit);
   // 'confirmed': the coarser level's own body share, which a level's `large` must lie on to be handed on.
   let coarserBody: LevelMap | undefined;
-  // One channel of a level's 4-channel probabilities (1 body), as a map of the level's size.
-  const plane = (p: ClassProbabilities, c: 1): LevelMap => {
+  // A level's body share (channel 1 of its 4), as a map of the level's size.
+  const bodyPlane = (p: ClassProbabilities): LevelMap => {
     const data = new Float32Array(p.width * p.height);
-    for (let n = 0; n < data.length; n++) data[n] = p.data[4 * n + c]!;
+    for (let n = 0; n < data.length; n++) data[n] = p.data[4 * n + 1]!;
     return { width: p.width, height: p.height, data };
   };
   for (let k = levels; k >= 0; k--) {
@@ -469,7 +469,7 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
       fused = collapseToThree(p);
       if (levels > 0) scale = { width: p.width, height: p.height, data: new Float32Array(p.width * p.height).fill(2 ** k) };
       if (inherit === 'all' && levels > 0) coarseLarge = { width: p.width, height: p.height, data: ownLarge() };
-      if (inherit === 'confirmed' && levels > 1) coarserBody = plane(p, 1);
+      if (inherit === 'confirmed' && levels > 1) coarserBody = bodyPlane(p);
       continue;
     }
     const [handOn, backgroundOn] = own > 0 && own === bgOwn ? handOnBesideLarge(p, own, [2, 0]) : [own > 0 ? boundaryHandOn(p, own) : undefined, bgOwn > 0 ? backgroundHandOn(p, bgOwn) : undefined];
@@ -486,7 +486,7 @@ export async function predictMultiscale(engine: TileEngine, meta: ModelMeta, ras
       const confirm = cb ? upsampleChannel(cb.data, cb.width, cb.height, p.width, p.height) : undefined;
       for (let n = 0; n < mine.length; n++) mine[n] = 1 - (1 - (confirm ? mine[n]! * confirm[n]! : mine[n]!)) * (1 - (lambda ? lambda[n]! : 0));
       coarseLarge = { width: p.width, height: p.height, data: mine };
-      if (confirmed) coarserBody = k > 1 ? plane(p, 1) : undefined;
+      if (confirmed) coarserBody = k > 1 ? bodyPlane(p) : undefined;
     } else coarseLarge = undefined;
   }
   return { probabilities: fused!, levels, tiles, ...(scale ? { scale: scale.data } : {}) };
