@@ -62,8 +62,11 @@ export interface SizeDistribution {
   n: number;
   /** Particles left out because they touch the edge. */
   nEdge: number;
-  /** Particles below the detection limit, and their share of the total particle area. */
-  unmeasured: { count: number; areaFraction: number };
+  /**
+   * Particles below the detection limit (count), and the share of the total particle area left out of the vector:
+   * theirs plus the unresolved clusters' (unresolvedAreaFraction, distributionOf's unresolvedAreaPx).
+   */
+  unmeasured: { count: number; areaFraction: number; unresolvedAreaFraction: number };
   empty: boolean;
   warnings: string[];
 }
@@ -289,8 +292,13 @@ export function classifyItem(it: Pick<SizedItem, 'size' | 'sizePx' | 'touchesEdg
   return binIndex(spec.edges, it.size);
 }
 
-/** Bins sized items into the normalized vector, with percentiles and the detection-limit bookkeeping. */
-export function distributionOf(items: readonly SizedItem[], spec: BinSpec, scale?: number): SizeDistribution {
+/**
+ * Bins sized items into the normalized vector, with percentiles and the detection-limit bookkeeping.
+ * `unresolvedAreaPx`: particle area the segmenter could not resolve into particles at all (clusters of grains too
+ * small to measure, SegmentResult.unresolved), counted with the unmeasured share, never binned.
+ */
+export function distributionOf(items: readonly SizedItem[], spec: BinSpec, scale?: number, unresolvedAreaPx = 0): SizeDistribution {
+  if (!(unresolvedAreaPx >= 0)) throw invalidParameter('unresolvedAreaPx', 'a number ≥ 0', unresolvedAreaPx);
   const bins = new Array<number>(spec.edges.length + 1).fill(0);
   let nEdge = 0;
   let n = 0;
@@ -324,12 +332,15 @@ export function distributionOf(items: readonly SizedItem[], spec: BinSpec, scale
       `the smallest bin ends at ${firstEdgePx.toFixed(1)} px, near the detection limit of ${spec.minSizePx} px: its fraction is unreliable`,
     );
   }
-  const unmeasuredFraction = totalArea > 0 ? unmeasuredArea / totalArea : 0;
+  totalArea += unresolvedAreaPx;
+  const unmeasuredFraction = totalArea > 0 ? (unmeasuredArea + unresolvedAreaPx) / totalArea : 0;
   if (unmeasuredFraction > UNMEASURED_WARNING) {
     const limit = spec.unit === 'mm' && scale !== undefined ? `${(spec.minSizePx * scale).toPrecision(3)} mm (${spec.minSizePx.toPrecision(3)} px)` : `${spec.minSizePx.toPrecision(3)} px`;
-    warnings.push(
-      `${(100 * unmeasuredFraction).toFixed(1)} % of the particle area is in particles below the detection limit of ${limit}: reported as unmeasured, not in the vector (a finer mm/px resolves them)`,
-    );
+    const pct = (a: number): string => `${((100 * a) / totalArea).toFixed(1)} %`;
+    const below = `particles below the detection limit of ${limit}`;
+    const clusters = 'clusters of grains too small to resolve';
+    const where = unresolvedAreaPx === 0 ? `is in ${below}` : unmeasuredArea === 0 ? `is in ${clusters}` : `is in ${below} (${pct(unmeasuredArea)}) or in ${clusters} (${pct(unresolvedAreaPx)})`;
+    warnings.push(`${(100 * unmeasuredFraction).toFixed(1)} % of the particle area ${where}: reported as unmeasured, not in the vector (a finer mm/px resolves them)`);
   }
   const { d, cu, cc } = sieveNumbers(empty ? [] : passingCurve(used));
   return {
@@ -339,13 +350,13 @@ export function distributionOf(items: readonly SizedItem[], spec: BinSpec, scale
     cc,
     n,
     nEdge,
-    unmeasured: { count: unmeasuredCount, areaFraction: unmeasuredFraction },
+    unmeasured: { count: unmeasuredCount, areaFraction: unmeasuredFraction, unresolvedAreaFraction: totalArea > 0 ? unresolvedAreaPx / totalArea : 0 },
     empty,
     warnings,
   };
 }
 
-/** Measured particles → distribution under `spec`. */
-export function sizeDistribution(particles: readonly Particle[], spec: BinSpec, scale?: number): SizeDistribution {
-  return distributionOf(sizedItems(particles, spec, scale), spec, scale);
+/** Measured particles → distribution under `spec` (unresolvedAreaPx: see distributionOf). */
+export function sizeDistribution(particles: readonly Particle[], spec: BinSpec, scale?: number, unresolvedAreaPx = 0): SizeDistribution {
+  return distributionOf(sizedItems(particles, spec, scale), spec, scale, unresolvedAreaPx);
 }

@@ -61,6 +61,14 @@ export function parseRealOption(flag: string, range: RealRange = {}): (value: st
   };
 }
 
+/** --cluster-boundary: a probability from 0 to 1, or `off` (Infinity: no particle is a cluster). */
+export function parseClusterBoundary(value: string): number {
+  if (value.trim().toLowerCase() === 'off') return Infinity;
+  const n = numberFrom(value);
+  if (!inRange(n, { min: 0, max: 1 })) throw rejected('--cluster-boundary', `${describeRange({ min: 0, max: 1 })}, or off`, value);
+  return n;
+}
+
 /** A positive number, optionally at most `max`. */
 export function parsePositive(flag: string, max?: number): (value: string) => number {
   return parseRealOption(flag, { min: 0, above: true, ...(max === undefined ? {} : { max }) });

@@ -18,7 +18,7 @@ import { resolveModelOption } from '../segment/modelLocation.js';
 import { readModelMeta } from '../segment/modelMeta.js';
 import type { BinFlags } from './binFlags.js';
 import { addBinOptions, binSpecFromFlags } from './binFlags.js';
-import { formatTable, parseIntOption, parsePositive, parseRealOption } from './common.js';
+import { formatTable, parseClusterBoundary, parseIntOption, parsePositive, parseRealOption } from './common.js';
 import { EXIT_CODES } from './exitCodes.js';
 import { JobLog, jobLogMode } from './jobLog.js';
 
@@ -42,6 +42,7 @@ interface SegmentFlags extends BinFlags {
   tile?: number;
   threads?: number;
   minArea?: number;
+  clusterBoundary?: number;
   maxPixels: number;
   maxMemory?: number;
   maxExpansion: number;
@@ -65,9 +66,10 @@ type EveryKey<T> = { [K in keyof Required<T>]: T[K] };
 /** Flags → segmenter options, typed against SegmenterOptions. */
 export function segmenterOptionsFromFlags(flags: SegmentFlags, maxSizePx: number | undefined): SegmenterOptions {
   const minArea = flags.minArea === undefined ? undefined : { minArea: flags.minArea };
+  const instance = minArea || flags.clusterBoundary !== undefined ? { ...minArea, ...(flags.clusterBoundary !== undefined ? { clusterBoundary: flags.clusterBoundary } : {}) } : undefined;
   const options: EveryKey<SegmenterOptions> = {
     model: flags.model,
-    instance: minArea,
+    instance,
     classical: minArea,
     backend: flags.backend,
     threads: flags.threads,
@@ -187,6 +189,7 @@ export function segmentCommand(): Command {
     .option('--batch <tiles>', 'tiles per U-Net call (default 1)', parseIntOption('--batch', 1, 64))
     .option('--threads <n>', 'onnxruntime threads per worker (default cores / workers)', parseIntOption('--threads', 1, 256))
     .option('--min-area <px>', 'drop particles smaller than this (default 20 with a model, 30 classical)', parseIntOption('--min-area', 0))
+    .option('--cluster-boundary <p>', "a particle whose interior's mean boundary probability is above p is a cluster of grains too small to resolve: its stones are kept, the rest is reported as unmeasured; off keeps every cluster as one particle (default: the model's meta.json, 0.4 for models/scale-band, else off)", parseClusterBoundary)
     .option('--max-pixels <n>', 'refuse images with more pixels (decompression bombs)', parseIntOption('--max-pixels', 1), MAX_PIXELS_DEFAULT)
     .option('--max-memory <size>', 'memory the batch may use (4G, 1500M, 2GiB); every photo\'s header is read first: a photo that does not fit whole is segmented in strips, fewer workers start when the largest photo does not fit in each, a photo that cannot fit even in strips fails (default 80 % of available memory)', (v: string) => parseMemorySize(v, '--max-memory'))
     .option('--max-expansion <ratio>', 'refuse photos whose decoded pixels take more than this many times their file\'s size (decompression bombs; real photos measured up to 170)', parseRealOption('--max-expansion', { min: 1 }), MAX_EXPANSION_DEFAULT)

@@ -56,7 +56,7 @@ async function processInStrips(segmenter: Segmenter, job: ImageJob, ctx: JobCont
     onRows: photo ? (raster, top, strip) => photo.set(rgb8(rasterRows(raster, top, strip.core[0], strip.core[1])), strip.core[0] * w * 3) : undefined,
   });
   const t2 = performance.now();
-  const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, photoRgb: photo, instances: seg.instances, measure: { scale: job.scale, spec: ctx.spec }, roi, overlays: ctx.overlays, largestPx: largestSeenPx(segmenter, seg.levels), oneAtATime: true });
+  const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, photoRgb: photo, instances: seg.instances, unresolvedAreaPx: seg.unresolved?.areaPx, measure: { scale: job.scale, spec: ctx.spec }, roi, overlays: ctx.overlays, largestPx: largestSeenPx(segmenter, seg.levels), oneAtATime: true });
   const t3 = performance.now();
   const warning = stripWarning(seg, plan.margin);
   if (warning && written.measure) written.measure.warnings = [...written.measure.warnings, warning];
@@ -124,7 +124,7 @@ export async function processImage(
     const roi = roiMask(ctx.roi, raster.width, raster.height);
     const seg = await segmenter.segment(raster, { onTile, ...(roi ? { roi } : {}) });
     const t2 = performance.now();
-    const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, raster, instances: seg.instances, measure: { scale: job.scale, spec: ctx.spec }, roi, overlays: ctx.overlays, largestPx: largestSeenPx(segmenter, seg.levels) });
+    const written = await writeImageOutputs({ out: ctx.out, name: job.name, path: job.path, raster, instances: seg.instances, unresolvedAreaPx: seg.unresolved?.areaPx, measure: { scale: job.scale, spec: ctx.spec }, roi, overlays: ctx.overlays, largestPx: largestSeenPx(segmenter, seg.levels) });
     const t3 = performance.now();
     return await recordDone(ctx, job, { base, record, fingerprint }, { width: raster.width, height: raster.height, seg, written, decodeMs: t1 - t0, writeMs: t3 - t2 - written.measureMs });
   } catch (err) {

@@ -42,6 +42,8 @@ export const imageMeasureSchema = z.looseObject({
   cc: num.optional(),
   warnings: z.array(z.string()).default([]),
   unmeasuredAreaFraction: num.optional(),
+  /** The part of unmeasuredAreaFraction in clusters of grains too small to resolve (SegmentResult.unresolved). */
+  unresolvedAreaFraction: num.optional(),
 });
 
 export const IMAGE_STATUSES = ['done', 'skipped', 'failed'] as const;

@@ -41,6 +41,8 @@ export interface ImageOutputInput {
   /** The photo as 8-bit RGB (the instance map's size), drawn on in place: strip mode's copy, filled strip by strip. */
   photoRgb?: Uint8Array | undefined;
   instances: InstanceMap;
+  /** Particle area the segmenter took out as unresolved clusters of fines (SegmentResult.unresolved), px. @default 0 */
+  unresolvedAreaPx?: number | undefined;
   /** mm per pixel of this image, and the bin spec (--bins, --weight, …). */
   measure: { scale?: number | undefined; spec?: BinSpec | undefined };
   /** 1 inside the region of interest: particles next to its outside touch the edge. */
@@ -65,11 +67,14 @@ export interface ImageOutputInput {
  */
 export type ImageMeasure = HistogramEntry & {
   warnings: string[];
+  /** Share of the particle area not in the vector: below the detection limit, or in unresolved clusters. */
   unmeasuredAreaFraction: number;
+  /** The part of it in clusters of grains too small to resolve (absent in records of runs before 0.5). */
+  unresolvedAreaFraction?: number;
 };
 
 export function imageMeasureOf(d: SizeDistribution): ImageMeasure {
-  return { ...histogramEntry(d), warnings: d.warnings, unmeasuredAreaFraction: d.unmeasured.areaFraction };
+  return { ...histogramEntry(d), warnings: d.warnings, unmeasuredAreaFraction: d.unmeasured.areaFraction, unresolvedAreaFraction: d.unmeasured.unresolvedAreaFraction };
 }
 
 export interface ImageOutputResult {
@@ -92,7 +97,7 @@ export async function writeImageOutputs(input: ImageOutputInput): Promise<ImageO
   const table = particleTable(particles, scale);
   let measure: ImageMeasure | undefined;
   if (spec) {
-    measure = imageMeasureOf(sizeDistribution(particles, spec, scale));
+    measure = imageMeasureOf(sizeDistribution(particles, spec, scale, input.unresolvedAreaPx ?? 0));
     const over = input.largestPx === undefined ? [] : particles.filter((p) => !p.touchesEdge && p.minorPx > input.largestPx!);
     if (over.length > 0) {
       const at = scale === undefined ? `${Math.round(input.largestPx!)} px` : `${(input.largestPx! * scale).toPrecision(3)} mm (${Math.round(input.largestPx!)} px)`;

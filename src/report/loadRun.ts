@@ -112,6 +112,8 @@ export interface ReportImage {
   metrics: ImageMetrics | null;
   warnings: string[];
   unmeasuredAreaFraction: number | null;
+  /** The part of unmeasuredAreaFraction in unresolved clusters of fines (null: not recorded). */
+  unresolvedAreaFraction: number | null;
   /** Rows of the particle table with touches_edge = 1. */
   edgeTouching: number | null;
   /** instances/NAME.png, when there: the report draws its outlines coloured by bin. */
@@ -328,6 +330,7 @@ export async function loadRun(dir: string): Promise<RunData> {
           : null,
       warnings: im.measure?.warnings ?? [],
       unmeasuredAreaFraction: im.measure?.unmeasuredAreaFraction ?? null,
+      unresolvedAreaFraction: im.measure?.unresolvedAreaFraction ?? null,
       edgeTouching: table && edgeCol >= 0 ? table.rows.filter((r) => r[edgeCol] === 1).length : null,
       instances: hasOutputs && existsSync(instances) ? instances : null,
       curve: sieve?.curve ?? null,

@@ -161,7 +161,7 @@ function warningItems(d: RunData): string[] {
     const link = `<a href="#${imageAnchor(k)}">${e(im.name)}</a>`;
     for (const w of im.warnings) items.push(li(`${link}: ${e(w)}`));
     if (im.unmeasuredAreaFraction !== null && im.unmeasuredAreaFraction > 0) {
-      items.push(li(`${link}: ${e(pct(im.unmeasuredAreaFraction))} of the particle area lies in particles below the detection limit (${e(String(d.summary.spec?.minSizePx ?? '?'))} px) and is not in the vector`));
+      items.push(li(`${link}: ${e(pct(im.unmeasuredAreaFraction))} of the particle area ${e(unmeasuredWhere(im, d.summary.spec?.minSizePx))} and is not in the vector`));
     }
     if (im.edgeTouching !== null && im.edgeTouching > 0) {
       const what = policy === 'exclude' ? 'left out of the vector (--edge exclude)' : policy === 'include' ? 'kept in the vector (--edge include)' : 'counted in the table';
@@ -334,7 +334,7 @@ function imageSection(d: RunData, im: ReportImage, k: number, options: RenderOpt
     side += curveChart({ curve: im.curve, edges: d.summary.spec.edges, unit, vector: im.vector, truth: im.truth, dValues: im.percentiles });
   }
   side += scoresOf(im);
-  const warn = [...im.warnings, ...(im.unmeasuredAreaFraction ? [`unmeasured (below the detection limit): ${pct(im.unmeasuredAreaFraction)} of the particle area`] : [])];
+  const warn = [...im.warnings, ...(im.unmeasuredAreaFraction ? [`unmeasured: ${pct(im.unmeasuredAreaFraction)} of the particle area ${unmeasuredWhere(im, d.summary.spec?.minSizePx)}`] : [])];
   if (warn.length) side += `<h3>Warnings</h3><ul class="warnings">${warn.map((w) => `<li>${e(w)}</li>`).join('')}</ul>`;
   return (
     `<section class="card image" id="${imageAnchor(k)}">${head}<p class="muted">${e(facts.join(' · '))}</p>` +
@@ -344,6 +344,16 @@ function imageSection(d: RunData, im: ReportImage, k: number, options: RenderOpt
 }
 
 /** The whole page. Pure: the same data, assets and date give the same text. */
+/** Where an image's unmeasured area lies: below the detection limit, in unresolved clusters of fines, or both. */
+function unmeasuredWhere(im: Pick<ReportImage, 'unmeasuredAreaFraction' | 'unresolvedAreaFraction'>, minSizePx: number | undefined): string {
+  const clusters = im.unresolvedAreaFraction ?? 0;
+  const below = (im.unmeasuredAreaFraction ?? 0) - clusters;
+  const limit = `in particles below the detection limit (${minSizePx ?? '?'} px)`;
+  if (clusters <= 0) return `lies ${limit}`;
+  const inClusters = 'in clusters of grains too small to resolve';
+  return below > 1e-9 ? `lies ${limit} (${pct(below)}) or ${inClusters} (${pct(clusters)})` : `lies ${inClusters}`;
+}
+
 export function renderReport(d: RunData, options: RenderOptions): string {
   const now = options.now ?? new Date();
   const csp = [

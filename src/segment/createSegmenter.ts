@@ -7,7 +7,7 @@ import { loadOpenCV } from '../cv/index.js';
 import type { BackendInfo, BackendName } from './backendNames.js';
 import type { ClassicalOptions } from './classical.js';
 import { classicalInstances, resolveClassicalOptions } from './classical.js';
-import type { InstanceOptions } from './instances.js';
+import type { InstanceOptions, UnresolvedFines } from './instances.js';
 import { probabilitiesToInstances, resolveInstanceOptions } from './instances.js';
 import { openEngine } from './engine.js';
 import type { ModelMeta } from './modelMeta.js';
@@ -101,6 +101,11 @@ export interface SegmentResult {
   tiles: number;
   /** Pyramid levels above full resolution (0 = single scale). */
   levels: number;
+  /**
+   * Clusters of grains too small to resolve that the instance stage took out (InstanceOptions.clusterBoundary),
+   * px at the input's resolution: reported as unmeasured, never as one particle. Absent in classical mode.
+   */
+  unresolved?: UnresolvedFines;
 }
 
 export interface Segmenter {
@@ -139,6 +144,22 @@ export function rasterRows(raster: Raster, top: number, from: number, to: number
   }
   const row = raster.width * raster.channels;
   return { width: raster.width, height: i1 - i0, channels: raster.channels, depth: raster.depth, data: raster.data.subarray(i0 * row, i1 * row) };
+}
+
+/**
+ * Unresolved clusters found on a photo shrunk by `resize`, in the photo's px: a shrunk pixel stands for 1/resize²
+ * of the photo's, and photo row r lies in shrunk row ⌊r · resize⌋.
+ */
+function unresolvedAtFullSize(u: UnresolvedFines, resize: number, height: number): UnresolvedFines {
+  if (resize === 1 || u.count === 0) return u;
+  const out: UnresolvedFines = { count: u.count, areaPx: u.areaPx / (resize * resize) };
+  if (u.perRow) {
+    const rows = u.perRow;
+    const perRow = new Float64Array(height);
+    for (let r = 0; r < height; r++) perRow[r] = (rows[Math.min(rows.length - 1, Math.floor(r * resize))] ?? 0) / resize;
+    out.perRow = perRow;
+  }
+  return out;
 }
 
 export async function createSegmenter(options: SegmenterOptions): Promise<Segmenter> {
@@ -213,9 +234,11 @@ export async function createSegmenter(options: SegmenterOptions): Promise<Segmen
     const roi = call.roi && resize < 1 ? scaleNearest(call.roi, raster.width, raster.height, work.width, work.height, (n) => new Uint8Array(n)) : call.roi;
     const peakScale = options.levelPeaks === false ? undefined : scale;
     const small = await probabilitiesToInstances(probabilities, { ...instance, minArea: Math.round(instance.minArea * resize * resize) }, roi, peakScale);
-    const instances = resize < 1 ? growInstances(small, raster.width, raster.height) : small;
+    const instances = resize < 1 ? growInstances(small, raster.width, raster.height) : { width: small.width, height: small.height, data: small.data };
+    const unresolved = unresolvedAtFullSize(small.unresolved, resize, raster.height);
     return {
       instances,
+      unresolved,
       ...(call.keepProbabilities ? { probabilities, ...(peakScale ? { peakScale } : {}) } : {}),
       timings: { semanticMs: t1 - t0, instancesMs: now() - t1 },
       tiles,

@@ -43,6 +43,14 @@ export interface InstanceOptions {
    * body inside (sand texture, shadows between stones) is background, not a particle. @default false
    */
   keepCoreless: boolean;
+  /**
+   * A particle whose interior (pixels 2 px or more inside its outline) has a mean P(boundary) above this is a
+   * cluster of unresolved fines, not a stone: a stone's interior is body, a blob of grains too small to resolve is
+   * full of their outlines. The stones of a cluster (the connected pieces of its core, grown by the boundary band)
+   * stay particles; the rest is background and reported as unresolved (InstanceMapWithFines, resolveClusters), never
+   * measured as one particle. @default Infinity (off; models/scale-band's meta.json sets 0.4)
+   */
+  clusterBoundary: number;
 }
 
 export const DEFAULT_INSTANCE_OPTIONS: Readonly<InstanceOptions> = Object.freeze({
@@ -55,6 +63,7 @@ export const DEFAULT_INSTANCE_OPTIONS: Readonly<InstanceOptions> = Object.freeze
   fillHoles: true,
   growthLimit: Infinity,
   keepCoreless: false,
+  clusterBoundary: Infinity,
 });
 
 function checkRange(name: string, v: number, min: number, max: number, integer = false): void {
@@ -72,6 +81,7 @@ export function resolveInstanceOptions(options: Partial<InstanceOptions> = {}): 
   checkRange('peakHeight', o.peakHeight, 0, 1000);
   checkRange('minArea', o.minArea, 0, 1e9, true);
   if (!(o.growthLimit >= 0)) throw invalidParameter('instance option growthLimit', 'a number ≥ 0 (Infinity: no limit)', o.growthLimit);
+  if (!(o.clusterBoundary >= 0)) throw invalidParameter('instance option clusterBoundary', 'a number ≥ 0 (Infinity: off)', o.clusterBoundary);
   if (typeof o.keepCoreless !== 'boolean') throw invalidParameter('instance option keepCoreless', 'true or false', o.keepCoreless);
   if (!RELIEF_KINDS.includes(o.relief)) throw invalidParameter('instance option relief', RELIEF_KINDS.join(' or '), o.relief);
   return o;
@@ -193,8 +203,127 @@ function limitGrowth(cv: OpenCV, labels: Int32Array, core: Uint8Array, dist: Flo
   }
 }
 
+/** Particles taken out of an instance map as clusters of unresolved fines (InstanceOptions.clusterBoundary). */
+export interface UnresolvedFines {
+  count: number;
+  /** Their pixels, px at the map's resolution. */
+  areaPx: number;
+  /** Their pixels per row of the map (strips count the rows they own only); absent when there are none. */
+  perRow?: Float64Array;
+}
+
+/** An instance map with what its instance stage took out as unresolved fines. */
+export type InstanceMapWithFines = InstanceMap & { unresolved: UnresolvedFines };
+
+/** Offsets of the interior test: a pixel whose 8 neighbours at distance 2 share its id lies 2 px inside its outline. */
+const INTERIOR_OFFSETS = [
+  [-2, -2],
+  [-2, 0],
+  [-2, 2],
+  [0, -2],
+  [0, 2],
+  [2, -2],
+  [2, 0],
+  [2, 2],
+] as const;
+
+/** How far a stone of a cluster reaches beyond its core, px: the boundary band the labels draw (annotate's 2 px). */
+const CLUSTER_STONE_RIM_PX = 2;
+
+/**
+ * Resolves the clusters of `labels` (in place): a particle whose interior's mean P(boundary) exceeds
+ * `o.clusterBoundary` (InstanceOptions.clusterBoundary) is not one stone. Each connected piece of its core (P(body)
+ * ≥ bodyThreshold), grown by the boundary band, becomes a particle of its own when it has minArea pixels; the rest
+ * of the cluster (grains too small to resolve, and the outlines between them) becomes background and is counted as
+ * unresolved. A particle with no interior pixel (under ~5 px across) is never a cluster. Ids are not renumbered.
+ */
+export function resolveClusters(cv: OpenCV, labels: Int32Array, w: number, h: number, probs: Float32Array, o: Pick<InstanceOptions, 'clusterBoundary' | 'bodyThreshold' | 'minArea'>): UnresolvedFines {
+  if (!(o.clusterBoundary < Infinity)) return { count: 0, areaPx: 0 };
+  let maxId = 0;
+  for (let p = 0; p < labels.length; p++) if (labels[p]! > maxId) maxId = labels[p]!;
+  const inner = new Float64Array(maxId + 1);
+  const innerBoundary = new Float64Array(maxId + 1);
+  const K = PROBABILITY_CHANNELS;
+  const body = PROBABILITY_CLASSES.indexOf(PixelClass.body);
+  const boundary = PROBABILITY_CLASSES.indexOf(PixelClass.boundary);
+  for (let i = 2; i < h - 2; i++) {
+    for (let j = 2; j < w - 2; j++) {
+      const p = i * w + j;
+      const id = labels[p]!;
+      if (id <= 0) continue;
+      let interior = true;
+      for (const [di, dj] of INTERIOR_OFFSETS) {
+        if (labels[p + di * w + dj] !== id) {
+          interior = false;
+          break;
+        }
+      }
+      if (!interior) continue;
+      inner[id]!++;
+      innerBoundary[id]! += probs[p * K + boundary]!;
+    }
+  }
+  const cluster = new Uint8Array(maxId + 1);
+  let count = 0;
+  for (let id = 1; id <= maxId; id++) {
+    if (inner[id]! > 0 && innerBoundary[id]! / inner[id]! > o.clusterBoundary) {
+      cluster[id] = 1;
+      count++;
+    }
+  }
+  if (count === 0) return { count: 0, areaPx: 0 };
+  // The clusters' pixels (-1 until a stone claims them) and their cores.
+  const n = w * h;
+  const coreMask = new Uint8Array(n);
+  for (let p = 0; p < n; p++) {
+    const id = labels[p]!;
+    if (id <= 0 || !cluster[id]) continue;
+    labels[p] = -1;
+    if (probs[p * K + body]! >= o.bodyThreshold) coreMask[p] = 1;
+  }
+  // Core pieces are 8-connected (connectedLabels) and lie on the clusters' pixels only, never on another particle.
+  const pieces = connectedLabels(cv, coreMask, w, h);
+  for (let p = 0; p < n; p++) if (pieces[p]! > 0) labels[p] = maxId + pieces[p]!;
+  // Grow every piece by the boundary band, into its cluster's unclaimed pixels only (4-neighbour steps).
+  let front: number[] = [];
+  for (let p = 0; p < n; p++) if (pieces[p]! > 0) front.push(p);
+  for (let step = 0; step < CLUSTER_STONE_RIM_PX && front.length > 0; step++) {
+    const next: number[] = [];
+    const claim = (q: number, id: number): void => {
+      if (labels[q] !== -1) return;
+      labels[q] = id;
+      next.push(q);
+    };
+    for (const p of front) {
+      const id = labels[p]!;
+      const j = p % w;
+      if (j > 0) claim(p - 1, id);
+      if (j < w - 1) claim(p + 1, id);
+      if (p >= w) claim(p - w, id);
+      if (p + w < n) claim(p + w, id);
+    }
+    front = next;
+  }
+  // Pieces under minArea are grains too: unresolved with the rest.
+  let pieceCount = 0;
+  for (let p = 0; p < n; p++) if (pieces[p]! > pieceCount) pieceCount = pieces[p]!;
+  const pieceArea = new Int32Array(pieceCount + 1);
+  for (let p = 0; p < n; p++) if (labels[p]! > maxId) pieceArea[labels[p]! - maxId]!++;
+  let areaPx = 0;
+  const perRow = new Float64Array(h);
+  for (let p = 0; p < n; p++) {
+    const id = labels[p]!;
+    if (id === -1 || (id > maxId && pieceArea[id - maxId]! < o.minArea)) {
+      labels[p] = 0;
+      areaPx++;
+      perRow[Math.floor(p / w)]!++;
+    }
+  }
+  return { count, areaPx, perRow };
+}
+
 /** Probabilities → instance map (see InstanceOptions for the knobs). */
-export async function probabilitiesToInstances(probs: Probabilities, options: Partial<InstanceOptions> = {}, roi?: Uint8Array, peakScale?: Float32Array): Promise<InstanceMap> {
+export async function probabilitiesToInstances(probs: Probabilities, options: Partial<InstanceOptions> = {}, roi?: Uint8Array, peakScale?: Float32Array): Promise<InstanceMapWithFines> {
   const o = resolveInstanceOptions(options);
   const { cv } = await loadOpenCV();
   const { width: w, height: h, data } = probs;
@@ -218,5 +347,8 @@ export async function probabilitiesToInstances(probs: Probabilities, options: Pa
       relief[p] = Math.round(255 * (x < 0 ? 0 : x > 1 ? 1 : x));
     }
   }
-  return instancesFromMasks(cv, { width: w, height: h, foreground, core, relief, roi, peakScale }, o);
+  const map = instancesFromMasks(cv, { width: w, height: h, foreground, core, relief, roi, peakScale }, o);
+  const unresolved = resolveClusters(cv, map.data, w, h, data, o);
+  if (unresolved.count > 0) relabelBySize(map.data, 0);
+  return { ...map, unresolved };
 }

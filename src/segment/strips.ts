@@ -10,6 +10,7 @@
 import type { InstanceMap, Raster } from '../core/index.js';
 import { collectGarbage, invalidParameter } from '../core/index.js';
 import type { SegmentCallOptions, Segmenter } from './createSegmenter.js';
+import type { UnresolvedFines } from './instances.js';
 
 /**
  * Photos above this many pixels are always segmented in strips. A whole photo needs ~46 bytes per pixel
@@ -167,6 +168,8 @@ export interface StripSegmentResult {
   cut: number;
   clashes: number;
   timings: { decodeMs: number; semanticMs: number; instancesMs: number };
+  /** The strips' unresolved clusters, summed (SegmentResult.unresolved); absent when no strip looked for them. */
+  unresolved?: UnresolvedFines;
 }
 
 /**
@@ -183,6 +186,7 @@ export async function segmentInStrips(segmenter: Segmenter, read: (from: number,
   let levels = 0;
   let cut = 0;
   let clashes = 0;
+  let unresolved: UnresolvedFines | undefined;
   // Progress counts tiles over all strips; the total is known once each strip has started.
   const tilesBefore = { done: 0 };
   for (const strip of plan.strips) {
@@ -199,6 +203,11 @@ export async function segmentInStrips(segmenter: Segmenter, read: (from: number,
     tiles += seg.tiles;
     tilesBefore.done = tiles;
     levels = Math.max(levels, seg.levels);
+    // A strip's map covers its margins too: only the unresolved pixels of its core rows are its own.
+    if (seg.unresolved) {
+      const core = stripCoreUnresolved(seg.unresolved, strip);
+      unresolved = { count: (unresolved?.count ?? 0) + core.count, areaPx: (unresolved?.areaPx ?? 0) + core.areaPx };
+    }
     const counts = stitchStrip(full, seg.instances, strip, nextId);
     nextId = counts.nextId;
     cut += counts.cut;
@@ -206,7 +215,20 @@ export async function segmentInStrips(segmenter: Segmenter, read: (from: number,
     options.onRows?.(raster, top, strip);
     collectGarbage();
   }
-  return { instances: full, tiles, levels, strips: plan.strips.length, cut, clashes, timings };
+  return { instances: full, tiles, levels, strips: plan.strips.length, cut, clashes, timings, ...(unresolved ? { unresolved } : {}) };
+}
+
+/**
+ * The unresolved pixels of a strip's core rows, from its map's per-row counts (the map starts at strip.rows[0]); a
+ * strip that found clusters counts once. Without per-row counts, the core's share of the rows.
+ */
+function stripCoreUnresolved(u: UnresolvedFines, strip: Strip): UnresolvedFines {
+  const [from, to] = strip.rows;
+  const [c0, c1] = strip.core;
+  if (!u.perRow) return { count: u.count, areaPx: (u.areaPx * (c1 - c0)) / Math.max(1, to - from) };
+  let areaPx = 0;
+  for (let r = c0; r < c1; r++) areaPx += u.perRow[r - from] ?? 0;
+  return { count: u.count, areaPx };
 }
 
 /** The warning for a photo whose strips cut or overlapped particles; undefined when none did. */

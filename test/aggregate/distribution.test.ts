@@ -59,6 +59,25 @@ describe('size distributions', () => {
     expect(sizeDistribution(measureParticles(MAP), spec()).warnings.join()).not.toMatch(/unmeasured/);
   });
 
+  it('unresolved clusters of fines: their area is unmeasured with the rest, never binned, and the warning says where it lies', () => {
+    const particles = measureParticles(MAP);
+    const plain = sizeDistribution(particles, spec({ minSizePx: 1.5, weight: 'area' }));
+    // 37 px of particles, 3 below the limit; 13 px more in clusters the segmenter could not resolve.
+    const d = sizeDistribution(particles, spec({ minSizePx: 1.5, weight: 'area' }), undefined, 13);
+    expect(d.fractions).toEqual(plain.fractions);
+    expect(d.n).toBe(plain.n);
+    expect(d.unmeasured.count).toBe(2);
+    expect(d.unmeasured.areaFraction).toBeCloseTo(16 / 50, 12);
+    expect(d.unmeasured.unresolvedAreaFraction).toBeCloseTo(13 / 50, 12);
+    expect(d.warnings.join()).toMatch(/32\.0 % of the particle area is in particles below the detection limit of 1\.50 px \(6\.0 %\) or in clusters of grains too small to resolve \(26\.0 %\)/);
+    // Without a detection limit, clusters alone.
+    const only = sizeDistribution(particles, spec({ weight: 'area' }), undefined, 13);
+    expect(only.unmeasured.count).toBe(0);
+    expect(only.warnings.join()).toMatch(/26\.0 % of the particle area is in clusters of grains too small to resolve/);
+    expect(plain.unmeasured.unresolvedAreaFraction).toBe(0);
+    expect(() => distributionOf([], spec(), undefined, -1)).toThrow(/unresolvedAreaPx/);
+  });
+
   it('no measurable particle: NaN vector and a flag, never zeros', () => {
     const d = sizeDistribution(measureParticles(grid(['1..', '...'])), spec());
     expect(d.empty).toBe(true);

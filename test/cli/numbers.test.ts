@@ -3,7 +3,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
-import { parseIntOption, parseNumberList, parsePositive, parseRealOption } from '../../src/cli/common.js';
+import { parseClusterBoundary, parseIntOption, parseNumberList, parsePositive, parseRealOption } from '../../src/cli/common.js';
+import { segmenterOptionsFromFlags } from '../../src/cli/segment.js';
 import { capture, resetCliAfterEach } from '../helpers/cli.js';
 import { errorLineOf } from '../helpers/errors.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -28,6 +29,17 @@ describe('number parsers', () => {
     expect(() => parsePositive('--s')('0')).toThrow('--s must be a number > 0, received "0".');
     expect(() => parsePositive('--s')('NaN')).toThrow('--s must be a number > 0, received "NaN".');
     expect(() => parseRealOption('--x')('-Infinity')).toThrow('--x must be a number, received "-Infinity".');
+  });
+
+  it('--cluster-boundary: a probability or off, and it reaches the instance stage beside --min-area', () => {
+    expect(parseClusterBoundary('0.35')).toBe(0.35);
+    expect(parseClusterBoundary('OFF')).toBe(Infinity);
+    expect(() => parseClusterBoundary('1.5')).toThrow('--cluster-boundary must be a number ≥ 0 and ≤ 1, or off, received "1.5".');
+    expect(() => parseClusterBoundary('')).toThrow(/--cluster-boundary must be/);
+    const flags = { model: 'default', multiscale: true, levelPeaks: true } as Parameters<typeof segmenterOptionsFromFlags>[0];
+    expect(segmenterOptionsFromFlags({ ...flags, clusterBoundary: 0.3, minArea: 5 }, undefined).instance).toEqual({ minArea: 5, clusterBoundary: 0.3 });
+    expect(segmenterOptionsFromFlags({ ...flags, clusterBoundary: Infinity }, undefined).instance).toEqual({ clusterBoundary: Infinity });
+    expect(segmenterOptionsFromFlags(flags, undefined).instance).toBeUndefined();
   });
 
   it('lists: every part a number in range, no empty part, an allowed length', () => {

@@ -193,6 +193,14 @@ describe('photosieve segment (CLI, in-process)', () => {
     expect(warned.measure!.warnings).toEqual([expect.stringMatching(/^1 particle\(s\) have a b-axis above 16\.0 mm \(32 px\), the largest this model's pyramid measures whole: pass a larger --max-size$/)]);
     expect((await writeImageOutputs({ ...base, largestPx: 64 })).measure!.warnings).toEqual([]);
     expect((await writeImageOutputs(base)).measure!.warnings).toEqual([]);
+    // Area the segmenter took out as unresolved clusters: unmeasured with the rest, the vector as it was.
+    const plain = (await writeImageOutputs(base)).measure!;
+    const clusters = (await writeImageOutputs({ ...base, unresolvedAreaPx: 2600 })).measure!;
+    expect(clusters.fractions).toEqual(plain.fractions);
+    expect(plain.unresolvedAreaFraction).toBe(0);
+    expect(clusters.unresolvedAreaFraction).toBeCloseTo(2600 / (2500 + 100 + 2600), 12);
+    expect(clusters.unmeasuredAreaFraction).toBeCloseTo(2600 / 5200, 12);
+    expect(clusters.warnings.join()).toMatch(/50\.0 % of the particle area is in clusters of grains too small to resolve/);
   });
 
   it('rejects bad flags with one line', async () => {

@@ -9,7 +9,8 @@ import type { InstanceMap } from '../../src/core/index.js';
 import { readRunFile } from '../../src/io/index.js';
 import { runSegmentBatch } from '../../src/pipeline/runSegmentBatch.js';
 import { runJsonSchema } from '../../src/pipeline/runFiles.js';
-import { STRIP_ALIGN, planStrips, stitchStrip, stripWarning } from '../../src/segment/strips.js';
+import type { Segmenter } from '../../src/segment/index.js';
+import { STRIP_ALIGN, planStrips, segmentInStrips, stitchStrip, stripWarning } from '../../src/segment/strips.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const map = (width: number, rows: number[][]): InstanceMap => ({ width, height: rows.length, data: Int32Array.from(rows.flat()) });
@@ -97,6 +98,36 @@ describe('stitchStrip: a particle belongs to the strip whose core holds its firs
     expect(stripWarning({ strips: 3, cut: 2, clashes: 1 }, 256)).toBe(
       'segmented in 3 strips: 2 particle(s) reach the edge of the rows their strip segmented (taller than the strip margin of 256 px) and may be cut short; 1 particle(s) overlap a particle of the strip above and were drawn only where it was not: pass --max-size with the largest particle (a wider margin), or --max-memory with room to segment it whole',
     );
+  });
+});
+
+describe('segmentInStrips: unresolved clusters', () => {
+  it('adds up the unresolved pixels of each strip\'s core rows (margins are counted by the strip that owns them), none when no strip looked', async () => {
+    const plan = planStrips(64, 400, { margin: 16, stripPixels: 64 * 140 });
+    expect(plan.strips.length).toBeGreaterThan(2);
+    const stub = (unresolved: 'rows' | 'total' | 'none'): Segmenter => ({
+      kind: 'unet',
+      modelId: 'stub',
+      meta: undefined,
+      backend: undefined,
+      segment: () => Promise.reject(new Error('not used')),
+      rowsFor: (_w, _h, from, to) => [from, to],
+      // One unresolved pixel per row a strip segments, margins included: counted once per photo row, the photo's
+      // height; a strip without per-row counts is pro-rated to its core.
+      segmentRows: (_r, window) =>
+        Promise.resolve({
+          instances: { width: 64, height: window.to - window.from, data: new Int32Array(64 * (window.to - window.from)) },
+          timings: { semanticMs: 0, instancesMs: 0 },
+          tiles: 1,
+          levels: 0,
+          ...(unresolved === 'rows' ? { unresolved: { count: 1, areaPx: window.to - window.from, perRow: new Float64Array(window.to - window.from).fill(1) } } : unresolved === 'total' ? { unresolved: { count: 1, areaPx: window.to - window.from } } : {}),
+        }),
+      dispose: () => Promise.resolve(),
+    });
+    const read = (from: number, to: number): Promise<{ width: number; height: number; channels: 3; depth: 8; data: Uint8Array }> => Promise.resolve({ width: 64, height: to - from, channels: 3, depth: 8, data: new Uint8Array(64 * (to - from) * 3) });
+    expect((await segmentInStrips(stub('rows'), read, plan)).unresolved).toEqual({ count: plan.strips.length, areaPx: 400 });
+    expect((await segmentInStrips(stub('total'), read, plan)).unresolved).toEqual({ count: plan.strips.length, areaPx: 400 });
+    expect((await segmentInStrips(stub('none'), read, plan)).unresolved).toBeUndefined();
   });
 });
 
