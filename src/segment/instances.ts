@@ -246,19 +246,16 @@ export function resolveClusters(cv: OpenCV, labels: Int32Array, w: number, h: nu
   const K = PROBABILITY_CHANNELS;
   const body = PROBABILITY_CLASSES.indexOf(PixelClass.body);
   const boundary = PROBABILITY_CLASSES.indexOf(PixelClass.boundary);
+  const deltas = Int32Array.from(INTERIOR_OFFSETS, ([di, dj]) => di * w + dj);
+  const D = deltas.length;
   for (let i = 2; i < h - 2; i++) {
     for (let j = 2; j < w - 2; j++) {
       const p = i * w + j;
       const id = labels[p]!;
       if (id <= 0) continue;
-      let interior = true;
-      for (const [di, dj] of INTERIOR_OFFSETS) {
-        if (labels[p + di * w + dj] !== id) {
-          interior = false;
-          break;
-        }
-      }
-      if (!interior) continue;
+      let d = 0;
+      while (d < D && labels[p + deltas[d]!] === id) d++;
+      if (d < D) continue;
       inner[id]!++;
       innerBoundary[id]! += probs[p * K + boundary]!;
     }
@@ -272,52 +269,88 @@ export function resolveClusters(cv: OpenCV, labels: Int32Array, w: number, h: nu
     }
   }
   if (count === 0) return { count: 0, areaPx: 0 };
-  // The clusters' pixels (-1 until a stone claims them) and their cores.
   const n = w * h;
-  const coreMask = new Uint8Array(n);
-  for (let p = 0; p < n; p++) {
-    const id = labels[p]!;
-    if (id <= 0 || !cluster[id]) continue;
-    labels[p] = -1;
-    if (probs[p * K + body]! >= o.bodyThreshold) coreMask[p] = 1;
-  }
-  // Core pieces are 8-connected (connectedLabels) and lie on the clusters' pixels only, never on another particle.
-  const pieces = connectedLabels(cv, coreMask, w, h);
-  for (let p = 0; p < n; p++) if (pieces[p]! > 0) labels[p] = maxId + pieces[p]!;
-  // Grow every piece by the boundary band, into its cluster's unclaimed pixels only (4-neighbour steps).
-  let front: number[] = [];
-  for (let p = 0; p < n; p++) if (pieces[p]! > 0) front.push(p);
-  for (let step = 0; step < CLUSTER_STONE_RIM_PX && front.length > 0; step++) {
-    const next: number[] = [];
-    const claim = (q: number, id: number): void => {
-      if (labels[q] !== -1) return;
-      labels[q] = id;
-      next.push(q);
-    };
-    for (const p of front) {
-      const id = labels[p]!;
-      const j = p % w;
-      if (j > 0) claim(p - 1, id);
-      if (j < w - 1) claim(p + 1, id);
-      if (p >= w) claim(p - w, id);
-      if (p + w < n) claim(p + w, id);
+  // Each cluster is resolved within its bounding box, so the cost follows the clusters' area, not the photo's.
+  const box = new Int32Array(4 * (maxId + 1));
+  for (let id = 1; id <= maxId; id++) if (cluster[id]) box.set([w, h, -1, -1], 4 * id);
+  for (let i = 0; i < h; i++) {
+    for (let j = 0; j < w; j++) {
+      const id = labels[i * w + j]!;
+      if (id <= 0 || !cluster[id]) continue;
+      const b = 4 * id;
+      if (j < box[b]!) box[b] = j;
+      if (i < box[b + 1]!) box[b + 1] = i;
+      if (j > box[b + 2]!) box[b + 2] = j;
+      if (i > box[b + 3]!) box[b + 3] = i;
     }
-    front = next;
   }
-  // Pieces under minArea are grains too: unresolved with the rest.
-  let pieceCount = 0;
-  for (let p = 0; p < n; p++) if (pieces[p]! > pieceCount) pieceCount = pieces[p]!;
-  const pieceArea = new Int32Array(pieceCount + 1);
-  for (let p = 0; p < n; p++) if (labels[p]! > maxId) pieceArea[labels[p]! - maxId]!++;
+  let nextId = maxId + 1;
   let areaPx = 0;
   const perRow = new Float64Array(h);
-  for (let p = 0; p < n; p++) {
-    const id = labels[p]!;
-    if (id === -1 || (id > maxId && pieceArea[id - maxId]! < o.minArea)) {
-      labels[p] = 0;
-      areaPx++;
-      perRow[Math.floor(p / w)]!++;
+  for (let id = 1; id <= maxId; id++) {
+    if (!cluster[id]) continue;
+    const [x0, y0, x1, y1] = box.subarray(4 * id, 4 * id + 4) as unknown as [number, number, number, number];
+    const cw = x1 - x0 + 1;
+    const ch = y1 - y0 + 1;
+    // The cluster's pixels become -1 until a stone claims them; its core (P(body) ≥ bodyThreshold) is the seed.
+    const coreMask = new Uint8Array(cw * ch);
+    for (let i = y0; i <= y1; i++) {
+      for (let j = x0; j <= x1; j++) {
+        const p = i * w + j;
+        if (labels[p] !== id) continue;
+        labels[p] = -1;
+        if (probs[p * K + body]! >= o.bodyThreshold) coreMask[(i - y0) * cw + (j - x0)] = 1;
+      }
     }
+    // Core pieces are 8-connected (connectedLabels) and lie on this cluster's pixels only.
+    const pieces = connectedLabels(cv, coreMask, cw, ch);
+    let front: number[] = [];
+    let pieceCount = 0;
+    for (let q = 0; q < cw * ch; q++) {
+      const k = pieces[q]!;
+      if (k === 0) continue;
+      if (k > pieceCount) pieceCount = k;
+      const p = (y0 + Math.floor(q / cw)) * w + x0 + (q % cw);
+      labels[p] = nextId + k - 1;
+      front.push(p);
+    }
+    // Grow every piece by the boundary band into the cluster's unclaimed pixels (4-neighbour steps; -1 pixels are
+    // this cluster's and inside its box).
+    for (let step = 0; step < CLUSTER_STONE_RIM_PX && front.length > 0; step++) {
+      const next: number[] = [];
+      const claim = (q: number, to: number): void => {
+        if (labels[q] !== -1) return;
+        labels[q] = to;
+        next.push(q);
+      };
+      for (const p of front) {
+        const to = labels[p]!;
+        const j = p % w;
+        if (j > 0) claim(p - 1, to);
+        if (j < w - 1) claim(p + 1, to);
+        if (p >= w) claim(p - w, to);
+        if (p + w < n) claim(p + w, to);
+      }
+      front = next;
+    }
+    // Pieces under minArea are grains too: unresolved with the rest.
+    const pieceArea = new Int32Array(pieceCount + 1);
+    for (let i = y0; i <= y1; i++) for (let j = x0; j <= x1; j++) {
+      const v = labels[i * w + j]!;
+      if (v >= nextId && v < nextId + pieceCount) pieceArea[v - nextId + 1]!++;
+    }
+    for (let i = y0; i <= y1; i++) {
+      for (let j = x0; j <= x1; j++) {
+        const p = i * w + j;
+        const v = labels[p]!;
+        if (v === -1 || (v >= nextId && v < nextId + pieceCount && pieceArea[v - nextId + 1]! < o.minArea)) {
+          labels[p] = 0;
+          areaPx++;
+          perRow[i]!++;
+        }
+      }
+    }
+    nextId += pieceCount;
   }
   return { count, areaPx, perRow };
 }
