@@ -343,7 +343,6 @@ function imageSection(d: RunData, im: ReportImage, k: number, options: RenderOpt
   );
 }
 
-/** The whole page. Pure: the same data, assets and date give the same text. */
 /** Where an image's unmeasured area lies: below the detection limit, in unresolved clusters of fines, or both. */
 function unmeasuredWhere(im: Pick<ReportImage, 'unmeasuredAreaFraction' | 'unresolvedAreaFraction'>, minSizePx: number | undefined): string {
   const clusters = im.unresolvedAreaFraction ?? 0;
@@ -354,6 +353,7 @@ function unmeasuredWhere(im: Pick<ReportImage, 'unmeasuredAreaFraction' | 'unres
   return below > 1e-9 ? `lies ${limit} (${pct(below)}) or ${inClusters} (${pct(clusters)})` : `lies ${inClusters}`;
 }
 
+/** The whole page. Pure: the same data, assets and date give the same text. */
 export function renderReport(d: RunData, options: RenderOptions): string {
   const now = options.now ?? new Date();
   const csp = [

@@ -289,7 +289,10 @@ export function resolveClusters(cv: OpenCV, labels: Int32Array, w: number, h: nu
   const perRow = new Float64Array(h);
   for (let id = 1; id <= maxId; id++) {
     if (!cluster[id]) continue;
-    const [x0, y0, x1, y1] = box.subarray(4 * id, 4 * id + 4) as unknown as [number, number, number, number];
+    const x0 = box[4 * id]!;
+    const y0 = box[4 * id + 1]!;
+    const x1 = box[4 * id + 2]!;
+    const y1 = box[4 * id + 3]!;
     const cw = x1 - x0 + 1;
     const ch = y1 - y0 + 1;
     // The cluster's pixels become -1 until a stone claims them; its core (P(body) ≥ bodyThreshold) is the seed.

@@ -9,11 +9,11 @@ import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { liveMatCount } from '../../src/cv/index.js';
 import { readInstancePng } from '../../src/io/index.js';
 import { runSegmentBatch, workerEntry, writeImageOutputs } from '../../src/pipeline/index.js';
-import { buildUnet, defaultModelDir, randomModelMeta, resolveModelOption, saveModelFolder } from '../../src/segment/index.js';
+import { defaultModelDir, resolveModelOption } from '../../src/segment/index.js';
 import { matchInstances } from '../../src/aggregate/index.js';
 import { capture, captureAll, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { TINY_MODEL, discGrid, discRaster, tinyModelDir } from '../segment/helpers.js';
+import { discGrid, discRaster, tinyBandModelDir, tinyModelDir } from '../segment/helpers.js';
 
 let tmp: Awaited<ReturnType<typeof tempDir>>;
 let model: string;
@@ -163,13 +163,7 @@ describe('photosieve segment (CLI, in-process)', () => {
   });
 
   it("a scale-band model's detection limit is the default --min-size-px; --min-size and an explicit 0 override it", async () => {
-    const band = join(tmp.dir, 'band-model');
-    const net = buildUnet({ architecture: TINY_MODEL.architecture, inputChannels: 3, seed: 3, classes: 4 });
-    try {
-      await saveModelFolder(band, net, { ...randomModelMeta(TINY_MODEL), classes: ['background', 'body', 'boundary', 'large'], sizeBand: { maxPx: 16, minPx: 4 } });
-    } finally {
-      net.dispose();
-    }
+    const band = await tinyBandModelDir(tmp.dir);
     const minSizeOf = async (extra: string[]): Promise<number> => {
       const out = join(tmp.dir, `band-${extra.join('')}`);
       const r = await capture(['segment', images[0]!, '--out', out, '--model', band, '--workers', '0', '--overlays', 'none', '--scale', '0.2', '--bins', '2,4,8', ...extra]);

@@ -4,24 +4,16 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildUnet, initBackend, randomModelMeta, saveModelFolder } from '../../src/segment/index.js';
 import { capture, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { TINY_MODEL, discGrid, discRaster } from './helpers.js';
+import { discGrid, discRaster, tinyBandModelDir } from './helpers.js';
 
 resetCliAfterEach();
 
 describe('segment --cluster-boundary', () => {
   it('records the unresolved share of the particle area inside the unmeasured share, and the setting in run.json', async () => {
     const tmp = await tempDir();
-    await initBackend();
-    const model = join(tmp.dir, 'band-model');
-    const net = buildUnet({ architecture: TINY_MODEL.architecture, inputChannels: 3, seed: 3, classes: 4 });
-    try {
-      await saveModelFolder(model, net, { ...randomModelMeta(TINY_MODEL), classes: ['background', 'body', 'boundary', 'large'], sizeBand: { maxPx: 16, minPx: 4 } });
-    } finally {
-      net.dispose();
-    }
+    const model = await tinyBandModelDir(tmp.dir);
     const sharp = (await import('sharp')).default;
     const r = discRaster(96, 96, discGrid(96, 96, 4, 10));
     const photo = await tmp.write('in/p.png', await sharp(r.data, { raw: { width: 96, height: 96, channels: 3 } }).png().toBuffer());

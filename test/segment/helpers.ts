@@ -3,7 +3,7 @@
 import { join } from 'node:path';
 import type { Raster } from '../../src/core/index.js';
 import type { LoadedModel, TileEngine } from '../../src/segment/index.js';
-import { initBackend, tfjsEngine, writeRandomModel } from '../../src/segment/index.js';
+import { buildUnet, initBackend, randomModelMeta, saveModelFolder, tfjsEngine, writeRandomModel } from '../../src/segment/index.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** depth 3, 4-8-16 channels, 64² tiles: ~20 KB of weights, milliseconds per tile. */
@@ -15,6 +15,19 @@ export async function tinyModelDir(): Promise<string> {
   const dir = join(tmp.dir, 'tiny-model');
   await writeRandomModel(dir, TINY_MODEL);
   return dir;
+}
+
+/** The tiny architecture as a random 4-class scale-band model (band 16 px, detection limit 4 px), written to DIR/band-model. */
+export async function tinyBandModelDir(dir: string): Promise<string> {
+  await initBackend();
+  const band = join(dir, 'band-model');
+  const net = buildUnet({ architecture: TINY_MODEL.architecture, inputChannels: 3, seed: 3, classes: 4 });
+  try {
+    await saveModelFolder(band, net, { ...randomModelMeta(TINY_MODEL), classes: ['background', 'body', 'boundary', 'large'], sizeBand: { maxPx: 16, minPx: 4 } });
+  } finally {
+    net.dispose();
+  }
+  return band;
 }
 
 export interface Disc {

@@ -4,29 +4,17 @@
 import { join } from 'node:path';
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
-import { buildUnet, createSegmenter, initBackend, probabilitiesToInstances, randomModelMeta, saveModelFolder } from '../../src/segment/index.js';
+import { createSegmenter, probabilitiesToInstances } from '../../src/segment/index.js';
 import { capture, resetCliAfterEach } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
-import { TINY_MODEL, discGrid, discRaster } from './helpers.js';
+import { discGrid, discRaster, tinyBandModelDir } from './helpers.js';
 
 resetCliAfterEach();
-
-async function bandModel(dir: string): Promise<string> {
-  await initBackend();
-  const band = join(dir, 'band-model');
-  const net = buildUnet({ architecture: TINY_MODEL.architecture, inputChannels: 3, seed: 3, classes: 4 });
-  try {
-    await saveModelFolder(band, net, { ...randomModelMeta(TINY_MODEL), classes: ['background', 'body', 'boundary', 'large'], sizeBand: { maxPx: 16, minPx: 4 } });
-  } finally {
-    net.dispose();
-  }
-  return band;
-}
 
 describe('peak heights at the owning level', () => {
   it('a pyramid returns the scale its instances used, between 1 and the coarsest level; levelPeaks false uses none', async () => {
     const tmp = await tempDir();
-    const model = await bandModel(tmp.dir);
+    const model = await tinyBandModelDir(tmp.dir);
     const raster = discRaster(160, 160, discGrid(160, 160, 6, 12));
     const on = await createSegmenter({ model, backend: 'wasm' });
     const off = await createSegmenter({ model, backend: 'wasm', levelPeaks: false });
@@ -49,7 +37,7 @@ describe('peak heights at the owning level', () => {
 
   it('segment --no-level-peaks and --inherit-large are recorded in run.json, and a bad mode is refused', async () => {
     const tmp = await tempDir();
-    const model = await bandModel(tmp.dir);
+    const model = await tinyBandModelDir(tmp.dir);
     const sharp = (await import('sharp')).default;
     const r = discRaster(96, 96, discGrid(96, 96, 4, 10));
     const photo = await tmp.write('in/p.png', await sharp(r.data, { raw: { width: 96, height: 96, channels: 3 } }).png().toBuffer());
