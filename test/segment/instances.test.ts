@@ -127,7 +127,9 @@ describe('probabilitiesToInstances', () => {
 
   it('clusterBoundary: a particle whose interior is full of outlines is a cluster of fines; its stones stay, the rest is unresolved', async () => {
     // A clean stone (r 14) at (25, 30), and at (60..110, 5..55) a 50×50 field of unresolved grains (boundary 0.6,
-    // body 0.3: foreground, never core) around a second stone (r 10) at (85, 30) whose marker floods the field.
+    // body 0.3: foreground, never core) around a second stone (r 10) at (85, 30) whose marker floods the field. The
+    // second stone is what a magnified photo makes of a small one: its core (P(body) 0.9) reaches only r 5, its
+    // outer half is a soft rim as uncertain as the field.
     const probs = discProbabilities(120, 60, [{ cx: 25, cy: 30, r: 14 }]);
     paintRect(probs, [60, 110, 5, 55], [0.1, 0.3, 0.6]);
     const body = PROBABILITY_CLASSES.indexOf(PixelClass.body);
@@ -137,8 +139,8 @@ describe('probabilitiesToInstances', () => {
         const r = Math.hypot(x + 0.5 - 85, y + 0.5 - 30);
         if (r > 10) continue;
         const q = (y * 120 + x) * PROBABILITY_CHANNELS;
-        probs.data[q + body] = r < 8 ? 0.9 : 0.3;
-        probs.data[q + boundary] = r < 8 ? 0.05 : 0.6;
+        probs.data[q + body] = r < 5 ? 0.9 : 0.3;
+        probs.data[q + boundary] = r < 5 ? 0.05 : 0.6;
       }
     }
     const at = (m: InstanceMap, x: number, y: number): number => m.data[y * 120 + x]!;
@@ -152,26 +154,34 @@ describe('probabilitiesToInstances', () => {
     // The clean stone is untouched (its interior is body).
     const clean = at(resolved, 25, 30);
     expect(resolved.data.filter((v) => v === clean).length).toBe(merged.data.filter((v) => v === at(merged, 25, 30)).length);
-    // The embedded stone keeps its core and its 2 px rim: about its r 10 disc (8 px core + 2), not the field.
+    // The embedded stone is its core grown by 1.25 × the core's inscribed radius (clusterGrowth): about its r 10
+    // disc, not the field.
     const stone = at(resolved, 85, 30);
     expect(stone).not.toBe(0);
     expect(stone).not.toBe(clean);
+    const disc = Math.PI * 10 * 10;
     const stoneArea = resolved.data.filter((v) => v === stone).length;
-    expect(stoneArea / (Math.PI * 10 * 10)).toBeGreaterThan(0.85);
-    expect(stoneArea / (Math.PI * 10 * 10)).toBeLessThan(1.15);
+    expect(stoneArea / disc).toBeGreaterThan(0.85);
+    expect(stoneArea / disc).toBeLessThan(1.3);
     expect(at(resolved, 62, 7)).toBe(0);
     // What the field lost is reported, pixel for pixel, as unresolved.
     expect(resolved.unresolved.count).toBe(1);
     expect(resolved.unresolved.areaPx).toBe(merged.data.filter((v) => v === at(merged, 85, 30)).length - stoneArea);
+    // Grown by the 2 px band only (clusterGrowth 0), the stone keeps under half its disc: a miss at IoU 0.5.
+    const banded = await probabilitiesToInstances(probs, { clusterBoundary: 0.4, clusterGrowth: 0 });
+    const bandedArea = banded.data.filter((v) => v === at(banded, 85, 30)).length;
+    expect(bandedArea / disc).toBeLessThan(0.6);
+    expect(bandedArea).toBeLessThan(stoneArea);
     expect(await errorLineOf(() => probabilitiesToInstances(probs, { clusterBoundary: -1 }))).toMatch(/instance option clusterBoundary must be a number ≥ 0/);
+    expect(await errorLineOf(() => probabilitiesToInstances(probs, { clusterGrowth: -1 }))).toMatch(/instance option clusterGrowth must be a number from 0 to 100/);
   });
 
   it('clusterBoundary: a cluster with no core piece of minArea is unresolved as a whole', async () => {
     const probs = discProbabilities(80, 50, []);
-    // A 40×30 field of grains around one 5×5 core: it seeds the marker that floods the field, and grown by the 2 px
-    // rim it is ~70 px, under minArea 80, so a grain too.
+    // A 40×30 field of grains around one 3×3 core: it seeds the marker that floods the field, and grown by its reach
+    // (1.25 × its inscribed radius 2, rounded: 3 px) it is ~57 px, under minArea 80, so a grain too.
     paintRect(probs, [20, 60, 10, 40], [0.1, 0.3, 0.6]);
-    paintRect(probs, [38, 43, 23, 28], [0.05, 0.9, 0.05]);
+    paintRect(probs, [39, 42, 24, 27], [0.05, 0.9, 0.05]);
     const merged = await probabilitiesToInstances(probs, { minArea: 80 });
     expect(ids(merged).size).toBe(1);
     const resolved = await probabilitiesToInstances(probs, { minArea: 80, clusterBoundary: 0.4 });
